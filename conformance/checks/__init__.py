@@ -1,0 +1,1 @@
+"""Checks: what a response (or a sequence of them) must satisfy, beyond schemathesis's built-in checks."""

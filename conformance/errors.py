@@ -1,0 +1,24 @@
+"""Errors that end a command with one clear sentence and the exit code of docs/interfaces."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_BREAKING = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+
+
+class ConformanceError(Exception):
+    """An error the user can fix; its message is one sentence saying what is wrong and how to fix it."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(ConformanceError):
+    """Bad arguments, unknown provider, invalid spec, corrupt cassette, missing credentials."""
+
+
+class TargetUnreachable(ConformanceError):
+    """The target could not be reached, or kept failing at transport level."""
+
+    exit_code = EXIT_UNREACHABLE

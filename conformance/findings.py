@@ -1,0 +1,319 @@
+"""Findings: the unit every stage produces and every report renders (schema_version 1 of interfaces.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import UsageError
+
+SCHEMA_VERSION = 1
+
+
+class Severity(StrEnum):
+    BREAKING = "breaking"
+    NON_BREAKING = "non_breaking"
+    INFO = "info"
+
+
+class Kind(StrEnum):
+    MISSING_FIELD = "missing_field"
+    UNDOCUMENTED_FIELD = "undocumented_field"
+    TYPE_MISMATCH = "type_mismatch"
+    ENUM_VIOLATION = "enum_violation"
+    FORMAT_VIOLATION = "format_violation"
+    NULLABILITY = "nullability"
+    SCHEMA_VIOLATION = "schema_violation"
+    UNDOCUMENTED_STATUS = "undocumented_status"
+    CONTENT_TYPE = "content_type"
+    SERVER_ERROR = "server_error"
+    INVARIANT_VIOLATION = "invariant_violation"
+    STATE_TRANSITION = "state_transition"
+    AUTH_NOT_ENFORCED = "auth_not_enforced"
+    NEGATIVE_DATA_ACCEPTED = "negative_data_accepted"
+    POSITIVE_DATA_REJECTED = "positive_data_rejected"
+    USE_AFTER_FREE = "use_after_free"
+    RESOURCE_UNAVAILABLE = "resource_unavailable"
+    DOC_EXAMPLE_MISMATCH = "doc_example_mismatch"
+    DOC_DEFECT = "doc_defect"
+    STALE_CASSETTE = "stale_cassette"
+    TRANSPORT_ERROR = "transport_error"
+    DRIFT = "drift"
+
+
+class Source(StrEnum):
+    LIVE = "live"
+    REPLAY = "replay"
+    DOCUMENTATION = "documentation"
+
+
+# What a client written against the spec would suffer (interfaces.md). Drift carries its own severity.
+DEFAULT_SEVERITY: dict[Kind, Severity] = {
+    Kind.MISSING_FIELD: Severity.BREAKING,
+    Kind.TYPE_MISMATCH: Severity.BREAKING,
+    Kind.ENUM_VIOLATION: Severity.BREAKING,
+    Kind.FORMAT_VIOLATION: Severity.BREAKING,
+    Kind.NULLABILITY: Severity.BREAKING,
+    Kind.SCHEMA_VIOLATION: Severity.BREAKING,
+    Kind.UNDOCUMENTED_STATUS: Severity.BREAKING,
+    Kind.CONTENT_TYPE: Severity.BREAKING,
+    Kind.SERVER_ERROR: Severity.BREAKING,
+    Kind.INVARIANT_VIOLATION: Severity.BREAKING,
+    Kind.STATE_TRANSITION: Severity.BREAKING,
+    Kind.AUTH_NOT_ENFORCED: Severity.BREAKING,
+    Kind.POSITIVE_DATA_REJECTED: Severity.BREAKING,
+    Kind.USE_AFTER_FREE: Severity.BREAKING,
+    Kind.RESOURCE_UNAVAILABLE: Severity.BREAKING,
+    Kind.UNDOCUMENTED_FIELD: Severity.NON_BREAKING,
+    Kind.NEGATIVE_DATA_ACCEPTED: Severity.NON_BREAKING,
+    # The suite, not the provider, is out of date: re-record, but don't block on it.
+    Kind.STALE_CASSETTE: Severity.NON_BREAKING,
+    Kind.TRANSPORT_ERROR: Severity.NON_BREAKING,
+    Kind.DOC_EXAMPLE_MISMATCH: Severity.INFO,
+    Kind.DOC_DEFECT: Severity.INFO,
+    Kind.DRIFT: Severity.NON_BREAKING,
+}
+
+
+def fingerprint_of(provider: str, operation: str, kind: str, pointer: str) -> str:
+    material = "\x1f".join((provider, operation, kind, pointer))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    cassette: str | None = None
+    interaction: int | None = None
+    status: int | None = None
+    curl: str | None = None
+    # Multi-step evidence (workflows): each step's request and response, secrets redacted.
+    steps: tuple[dict[str, Any], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "cassette": self.cassette,
+            "interaction": self.interaction,
+            "status": self.status,
+            "curl": self.curl,
+        }
+        if self.steps:
+            data["steps"] = list(self.steps)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Evidence:
+        data = data or {}
+        return cls(
+            cassette=data.get("cassette"),
+            interaction=data.get("interaction"),
+            status=data.get("status"),
+            curl=data.get("curl"),
+            steps=tuple(data.get("steps") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    provider: str
+    operation: str
+    method: str
+    path: str
+    kind: Kind
+    severity: Severity
+    pointer: str
+    expected: str
+    observed: str
+    message: str
+    source: Source
+    doc_ref: str
+    evidence: Evidence = field(default_factory=Evidence)
+    baselined: bool = False
+    count: int = 1
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.provider, self.operation, self.kind, self.pointer)
+
+    @property
+    def breaking(self) -> bool:
+        return self.severity is Severity.BREAKING
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = str(self.kind)
+        data["severity"] = str(self.severity)
+        data["source"] = str(self.source)
+        data["evidence"] = self.evidence.to_json()
+        return {"fingerprint": self.fingerprint, **data}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            provider=data["provider"],
+            operation=data["operation"],
+            method=data["method"],
+            path=data["path"],
+            kind=Kind(data["kind"]),
+            severity=Severity(data["severity"]),
+            pointer=data["pointer"],
+            expected=data["expected"],
+            observed=data["observed"],
+            message=data["message"],
+            source=Source(data["source"]),
+            doc_ref=data["doc_ref"],
+            evidence=Evidence.from_json(data.get("evidence")),
+            baselined=bool(data.get("baselined", False)),
+            count=int(data.get("count", 1)),
+        )
+
+
+def make_finding(
+    *,
+    provider: str,
+    operation: str,
+    method: str,
+    path: str,
+    kind: Kind,
+    pointer: str,
+    expected: str,
+    observed: str,
+    message: str,
+    source: Source,
+    doc_ref: str,
+    evidence: Evidence | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    return Finding(
+        provider=provider,
+        operation=operation,
+        method=method.upper(),
+        path=path,
+        kind=kind,
+        severity=severity or DEFAULT_SEVERITY[kind],
+        pointer=pointer,
+        expected=expected,
+        observed=observed,
+        message=message,
+        source=source,
+        doc_ref=doc_ref,
+        evidence=evidence or Evidence(),
+    )
+
+
+def deduplicate(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per fingerprint, keeping the first evidence and counting the repeats."""
+    merged: dict[str, Finding] = {}
+    for finding in findings:
+        seen = merged.get(finding.fingerprint)
+        merged[finding.fingerprint] = finding if seen is None else replace(seen, count=seen.count + finding.count)
+    return sort_findings(merged.values())
+
+
+_SEVERITY_ORDER = {Severity.BREAKING: 0, Severity.NON_BREAKING: 1, Severity.INFO: 2}
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(
+        findings,
+        key=lambda f: (f.provider, _SEVERITY_ORDER[f.severity], f.operation, f.kind, f.pointer),
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    operations: int
+    requests: int
+    breaking: int
+    non_breaking: int
+    info: int
+    baselined: int
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding], *, operations: int, requests: int) -> Summary:
+        findings = list(findings)
+        live = [f for f in findings if not f.baselined]
+        return cls(
+            operations=operations,
+            requests=requests,
+            breaking=sum(1 for f in live if f.severity is Severity.BREAKING),
+            non_breaking=sum(1 for f in live if f.severity is Severity.NON_BREAKING),
+            info=sum(1 for f in live if f.severity is Severity.INFO),
+            baselined=sum(1 for f in findings if f.baselined),
+        )
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    target: str
+    providers: tuple[str, ...]
+    base_urls: dict[str, str]
+    seed: int
+    started_at: str
+    finished_at: str
+
+
+@dataclass(frozen=True)
+class FindingsDocument:
+    tool_version: str
+    run: RunInfo
+    summary: Summary
+    findings: tuple[Finding, ...]
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "invoice-conformance", "version": self.tool_version},
+            "run": {
+                "target": self.run.target,
+                "providers": list(self.run.providers),
+                "base_urls": dict(self.run.base_urls),
+                "seed": self.run.seed,
+                "started_at": self.run.started_at,
+                "finished_at": self.run.finished_at,
+            },
+            "summary": asdict(self.summary),
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FindingsDocument:
+        run = data["run"]
+        return cls(
+            tool_version=data["tool"]["version"],
+            run=RunInfo(
+                target=run["target"],
+                providers=tuple(run["providers"]),
+                base_urls=dict(run.get("base_urls") or {}),
+                seed=int(run.get("seed") or 0),
+                started_at=run["started_at"],
+                finished_at=run["finished_at"],
+            ),
+            summary=Summary(**data["summary"]),
+            findings=tuple(Finding.from_json(f) for f in data["findings"]),
+        )
+
+
+def load_findings(path: Path) -> FindingsDocument:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist; run `conformance run` first or pass a findings.json.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path} is not a readable findings.json ({exc}); pass the file a run wrote.") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise UsageError(f"{path} is not a schema_version {SCHEMA_VERSION} findings.json; pass the file a run wrote.")
+    try:
+        return FindingsDocument.from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"{path} is malformed ({exc!r} is missing or invalid); pass the file a run wrote.") from None

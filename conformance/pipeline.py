@@ -1,0 +1,81 @@
+"""A run from start to finish: stages produce findings, the findings document is written, a verdict given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conformance import __version__
+from conformance.audit import audit_spec
+from conformance.errors import EXIT_BREAKING, EXIT_OK
+from conformance.findings import Finding, FindingsDocument, RunInfo, Summary, deduplicate
+from conformance.providers import select_providers
+from conformance.providers.base import Provider
+from conformance.reports import findings_json
+
+
+@dataclass
+class StageResult:
+    findings: list[Finding] = field(default_factory=list)
+    requests: int = 0
+    operations: set[tuple[str, str]] = field(default_factory=set)
+    base_urls: dict[str, str] = field(default_factory=dict)
+
+
+Stage = Callable[[list[Provider]], StageResult]
+
+
+def audit_stage(providers: list[Provider]) -> StageResult:
+    result = StageResult()
+    for provider in providers:
+        spec = provider.spec
+        result.findings.extend(audit_spec(spec))
+        result.operations.update((provider.name, op) for op in spec.operations)
+    return result
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def execute(
+    *,
+    provider_names: tuple[str, ...],
+    target: str,
+    stages: list[Stage],
+    seed: int,
+    report_dir: Path,
+) -> FindingsDocument:
+    providers = select_providers(provider_names)
+    for provider in providers:
+        provider.spec  # noqa: B018 - a broken spec is a usage error before anything runs
+    started = now_rfc3339()
+    total = StageResult()
+    for stage in stages:
+        result = stage(providers)
+        total.findings.extend(result.findings)
+        total.requests += result.requests
+        total.operations |= result.operations
+        total.base_urls.update(result.base_urls)
+    findings = deduplicate(total.findings)
+    document = FindingsDocument(
+        tool_version=__version__,
+        run=RunInfo(
+            target=target,
+            providers=tuple(p.name for p in providers),
+            base_urls=total.base_urls,
+            seed=seed,
+            started_at=started,
+            finished_at=now_rfc3339(),
+        ),
+        summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
+        findings=tuple(findings),
+    )
+    findings_json.write(document, report_dir)
+    return document
+
+
+def exit_code(document: FindingsDocument) -> int:
+    return EXIT_BREAKING if document.summary.breaking else EXIT_OK

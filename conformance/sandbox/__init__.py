@@ -1,0 +1,1 @@
+"""Provider doubles: stateful local stand-ins for the providers' sandboxes, with fault injection."""

@@ -1,0 +1,400 @@
+"""The base of every provider double: a WSGI app that serves a provider's spec like the provider would.
+
+What is the same for every provider lives here: routing from the spec's paths, request validation
+against the spec (Prism-style), auth enforcement, JSON responses, pagination, lifecycle guards, and
+the generic faults of the catalogue. A provider's double (conformance.sandboxes.<name>) supplies
+its state, its handlers (one method per operationId), its error object and its FaultTargets.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from conformance.findings import Kind
+from conformance.sandbox.faults import FaultSet
+from conformance.specs import Operation, Spec
+from conformance.validation import violations
+
+JSON = dict[str, Any]
+
+
+@dataclass
+class ApiRequest:
+    """What a handler sees: the operation, decoded path/query parameters, JSON body and raw request."""
+
+    operation: Operation
+    path_params: dict[str, str]
+    query: dict[str, Any]
+    body: Any
+    raw: Request
+
+    def header(self, name: str) -> str | None:
+        return self.raw.headers.get(name)
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ApiError(Exception):
+    """Raised by handlers (and the base) to answer with the provider's error object."""
+
+    def __init__(self, status: int, code: str, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.param = param
+
+
+@dataclass(frozen=True)
+class FaultTargets:
+    """What the generic faults touch in this provider's invoice objects."""
+
+    removed_field: str  # required, present on every invoice
+    retyped_field: str  # an integer field
+    renamed_field: tuple[str, str]  # (documented name, new name)
+    added_field: tuple[str, Any]  # (undocumented name, value)
+    enum_field: tuple[str, str]  # (field, value the docs do not list)
+    nullable_field: str  # required and not nullable
+    total_field: str  # the total that must equal the sum of the lines
+    server_error_operation: str  # operationId that answers 500 under `server_error`
+
+
+class ProviderDouble(ABC):
+    """A stateful stand-in for one provider, served over real HTTP by conformance.sandbox.server."""
+
+    #: The provider name, as in conformance.providers.
+    provider: ClassVar[str]
+    #: Prefix of every generated id per object type, e.g. {"invoice": "in_"}.
+    id_prefixes: ClassVar[Mapping[str, str]]
+    fault_targets: ClassVar[FaultTargets]
+    #: Requests answered 429 under the `rate_limited` fault.
+    rate_limited_requests: ClassVar[int] = 3
+    slow_seconds: ClassVar[float] = 1.5
+
+    def __init__(
+        self,
+        spec: Spec,
+        credentials: Mapping[str, str],
+        faults: FaultSet | None = None,
+        *,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.spec = spec
+        self.credentials = dict(credentials)
+        self.faults = faults or FaultSet()
+        self.clock = clock
+        self._random = random.Random(seed)
+        self._lock = threading.RLock()
+        self._requests_seen = 0
+        self._routes = Map(
+            [
+                Rule(_werkzeug_path(op.path), endpoint=op.operation_id, methods=[op.method])
+                for op in spec.operations.values()
+            ]
+            + [Rule(path, endpoint=name, methods=[method]) for path, method, name in self.extra_routes()],
+            strict_slashes=False,
+        )
+        # Methods of each concrete (untemplated) path: OpenAPI matches a concrete path before a templated
+        # one, so a request to /invoices/create never falls through to /invoices/{id}.
+        self._concrete_paths: dict[str, set[str]] = {}
+        for rule in self._routes.iter_rules():
+            if not rule.arguments:
+                self._concrete_paths.setdefault(rule.rule.rstrip("/") or "/", set()).update(rule.methods or ())
+        self.reset()
+
+    # -- to implement per provider ------------------------------------------------------------
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Create empty state (dicts of objects)."""
+
+    @abstractmethod
+    def authenticate(self, request: Request) -> bool:
+        """Whether the request carries the credentials this double accepts."""
+
+    @abstractmethod
+    def error_body(self, error: ApiError) -> JSON:
+        """The provider's documented error object for `error`."""
+
+    @abstractmethod
+    def invoices_in(self, body: Any) -> Iterator[JSON]:
+        """The invoice objects inside a response body (single object, envelope or list page)."""
+
+    def extra_routes(self) -> Sequence[tuple[str, str, str]]:
+        """(path, method, handler name) served besides the spec's operations, e.g. a token endpoint."""
+        return ()
+
+    def unauthenticated_routes(self) -> frozenset[str]:
+        """Handler names reachable without credentials."""
+        return frozenset()
+
+    # -- helpers for handlers -----------------------------------------------------------------
+
+    def new_id(self, kind: str) -> str:
+        alphabet = string.ascii_letters + string.digits
+        return self.id_prefixes[kind] + "".join(self._random.choice(alphabet) for _ in range(14))
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def require(self, objects: Mapping[str, JSON], object_id: str, what: str, param: str = "id") -> JSON:
+        found = objects.get(object_id)
+        if found is None:
+            raise ApiError(404, "resource_missing", f"No such {what}: '{object_id}'", param)
+        return found
+
+    def guard_transition(self, current: str, allowed_from: Sequence[str], action: str, what: str) -> None:
+        """Refuse an action the lifecycle forbids, unless the `illegal_transition_accepted` fault is on."""
+        if current in allowed_from or "illegal_transition_accepted" in self.faults:
+            return
+        raise ApiError(
+            400,
+            "invoice_unexpected_state" if what == "invoice" else "unexpected_state",
+            f"You can only {action} a {what} whose status is {' or '.join(allowed_from)}; this one is {current}.",
+            None,
+        )
+
+    def forget(self, objects: dict[str, JSON], object_id: str) -> None:
+        """Delete an object, unless the `deleted_still_retrievable` fault keeps it visible."""
+        if "deleted_still_retrievable" not in self.faults:
+            objects.pop(object_id, None)
+
+    def page(
+        self, items: Sequence[JSON], *, limit: int, after: str | None = None, before: str | None = None
+    ) -> tuple[list[JSON], bool]:
+        """A page of `items` (stable order) after/before a cursor id, and whether more follow.
+
+        The pagination faults are applied here, so every provider's list endpoints show them alike.
+        """
+        ids = [item["id"] for item in items]
+        if after is not None:
+            if after not in ids:
+                raise ApiError(
+                    400, "resource_missing", f"No such object for starting_after: '{after}'", "starting_after"
+                )
+            start = ids.index(after) + 1
+            window = list(items[start : start + limit])
+            more = start + limit < len(items)
+            if "pagination_repeats" in self.faults and start > 0:
+                window = [items[start - 1], *window[: limit - 1]]
+            if "pagination_skips" in self.faults and window:
+                window = window[1:]
+        elif before is not None:
+            if before not in ids:
+                raise ApiError(
+                    400, "resource_missing", f"No such object for ending_before: '{before}'", "ending_before"
+                )
+            end = ids.index(before)
+            window = list(items[max(0, end - limit) : end])
+            more = end - limit > 0
+        else:
+            window = list(items[:limit])
+            more = limit < len(items)
+        if "has_more_lies" in self.faults and not more:
+            more = True
+        return window, more
+
+    # -- WSGI -----------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        with self._lock:
+            self._requests_seen += 1
+            seen = self._requests_seen
+        if "slow_responses" in self.faults:
+            time.sleep(self.slow_seconds)
+        if "rate_limited" in self.faults and seen <= self.rate_limited_requests:
+            return self._to_wsgi(
+                self._error_response(ApiError(429, "rate_limit", "Too many requests; retry later.")),
+                {"Retry-After": "1"},
+            )
+        concrete_methods = self._concrete_paths.get(request.path.rstrip("/") or "/")
+        try:
+            if concrete_methods is not None and request.method not in concrete_methods:
+                raise MethodNotAllowed(valid_methods=sorted(concrete_methods))
+            endpoint, path_params = self._routes.bind_to_environ(request.environ).match()
+        except NotFound:
+            return self._to_wsgi(
+                self._error_response(
+                    ApiError(404, "not_found", f"Unrecognized request URL ({request.method}: {request.path}).")
+                )
+            )
+        except MethodNotAllowed as exc:
+            response = self._error_response(
+                ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}.")
+            )
+            return self._to_wsgi(response, {"Allow": ", ".join(sorted(exc.valid_methods or ()))})
+        handler = getattr(self, endpoint)
+        if endpoint not in self.spec.operations:
+            return self._to_wsgi(handler(request))
+        if (
+            endpoint not in self.unauthenticated_routes()
+            and "auth_not_enforced" not in self.faults
+            and not self.authenticate(request)
+        ):
+            return self._to_wsgi(self._error_response(ApiError(401, "unauthorized", "Invalid or missing credentials.")))
+        operation = self.spec.operations[endpoint]
+        try:
+            api_request = self._parse(operation, path_params, request)
+            if endpoint == self.fault_targets.server_error_operation and "server_error" in self.faults:
+                raise ApiError(500, "api_error", "An unexpected error occurred.")
+            with self._lock:
+                response = handler(api_request)
+        except ApiError as error:
+            return self._to_wsgi(self._error_response(error))
+        return self._to_wsgi(self._apply_response_faults(response))
+
+    def _error_response(self, error: ApiError) -> ApiResponse:
+        return ApiResponse(error.status, self.error_body(error))
+
+    def _to_wsgi(self, response: ApiResponse, extra_headers: Mapping[str, str] | None = None) -> Response:
+        content_type = "application/json"
+        if "wrong_content_type" in self.faults:
+            content_type = "text/plain"
+        body = b"" if response.body is None else json.dumps(response.body).encode()
+        headers = {**response.headers, **(extra_headers or {})}
+        return Response(body, status=response.status, headers=headers, content_type=content_type)
+
+    # -- request validation against the spec -------------------------------------------------
+
+    def _parse(self, operation: Operation, path_params: dict[str, str], request: Request) -> ApiRequest:
+        node = self.spec.resolve(operation.pointer)
+        path_item = self.spec.resolve(operation.pointer.rsplit("/", 1)[0])
+        parameters = [self._deref(p) for p in [*path_item.get("parameters", []), *node.get("parameters", [])]]
+        query: dict[str, Any] = {}
+        for parameter in parameters:
+            location, name = parameter.get("in"), parameter["name"]
+            if location == "query":
+                raw = request.args.getlist(name)
+                if not raw:
+                    if parameter.get("required"):
+                        raise ApiError(400, "parameter_missing", f"Missing required param: {name}.", name)
+                    continue
+                schema = self._deref(parameter.get("schema", {}))
+                value = _coerce(raw, schema)
+                self._check(schema, value, name)
+                query[name] = value
+            elif location == "path":
+                self._check(self._deref(parameter.get("schema", {})), path_params.get(name), name)
+        body: Any = None
+        request_body = self._deref(node.get("requestBody")) if node.get("requestBody") else None
+        raw_body = request.get_data()
+        if request_body:
+            if raw_body:
+                if request.mimetype != "application/json":
+                    raise ApiError(400, "invalid_request", "Request bodies must be application/json.")
+                try:
+                    body = json.loads(raw_body)
+                except ValueError:
+                    raise ApiError(400, "invalid_request", "The request body is not valid JSON.") from None
+            elif request_body.get("required"):
+                raise ApiError(400, "parameter_missing", "A request body is required.")
+            media = (request_body.get("content") or {}).get("application/json")
+            # A literal JSON null is a body too, and must be judged by the schema like any other.
+            if raw_body and media and "schema" in media:
+                pointer = self._media_schema_pointer(operation)
+                problems = violations(self.spec.validator(pointer), body)
+                if problems:
+                    first = problems[0]
+                    param = first.pointer.lstrip("/").replace("/", ".") or None
+                    raise ApiError(
+                        400,
+                        # A missing required property is a missing parameter, as providers report it.
+                        "parameter_missing" if first.kind is Kind.MISSING_FIELD else "parameter_invalid",
+                        f"Invalid request body at {first.pointer or '/'}: expected {first.expected}, got {first.observed}.",
+                        param,
+                    )
+        return ApiRequest(operation=operation, path_params=path_params, query=query, body=body, raw=request)
+
+    def _media_schema_pointer(self, operation: Operation) -> str:
+        node = self.spec.resolve(operation.pointer)
+        owner = operation.pointer + "/requestBody"
+        ref = node["requestBody"].get("$ref") if isinstance(node["requestBody"], dict) else None
+        if ref:
+            owner = ref.removeprefix("#")
+        return owner + "/content/application~1json/schema"
+
+    def _deref(self, node: Any) -> Any:
+        if isinstance(node, dict) and "$ref" in node:
+            return self.spec.resolve(node["$ref"].removeprefix("#"))
+        return node
+
+    def _check(self, schema: JSON, value: Any, name: str) -> None:
+        from jsonschema import Draft202012Validator
+
+        if not schema:
+            return
+        validator = Draft202012Validator(schema)
+        error = next(iter(validator.iter_errors(value)), None)
+        if error is not None:
+            raise ApiError(400, "parameter_invalid", f"Invalid value for {name}: {error.message}.", name)
+
+    # -- generic response faults ------------------------------------------------------------------
+
+    def _apply_response_faults(self, response: ApiResponse) -> ApiResponse:
+        if not self.faults or not 200 <= response.status < 300:
+            return response
+        targets = self.fault_targets
+        if "wrong_success_status" in self.faults:
+            response.status = 202
+        for invoice in self.invoices_in(response.body):
+            if "field_removed" in self.faults:
+                invoice.pop(targets.removed_field, None)
+            if "field_retyped" in self.faults and isinstance(invoice.get(targets.retyped_field), int):
+                invoice[targets.retyped_field] = str(invoice[targets.retyped_field])
+            if "field_renamed" in self.faults and targets.renamed_field[0] in invoice:
+                old, new = targets.renamed_field
+                invoice[new] = invoice.pop(old)
+            if "field_added" in self.faults:
+                invoice[targets.added_field[0]] = targets.added_field[1]
+            if "enum_value_added" in self.faults:
+                invoice[targets.enum_field[0]] = targets.enum_field[1]
+            if "null_not_nullable" in self.faults:
+                invoice[targets.nullable_field] = None
+            if "totals_mismatch" in self.faults and isinstance(invoice.get(targets.total_field), int | float):
+                invoice[targets.total_field] += 1
+        return response
+
+
+def _werkzeug_path(path: str) -> str:
+    return path.replace("{", "<").replace("}", ">")
+
+
+def _coerce(raw: list[str], schema: JSON) -> Any:
+    """Query strings typed as the parameter's schema says, so the schema can judge them."""
+    kind = schema.get("type")
+    if kind == "array":
+        return [_coerce([item], schema.get("items", {})) for item in raw]
+    value = raw[-1]
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value

@@ -1,0 +1,166 @@
+"""The fault catalogue: realistic provider changes and bugs a double can be told to show.
+
+Each fault says what it does and what a conformance suite should report about it. Faults are
+generic; what they touch in a given provider's objects comes from that double's FaultTargets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.errors import UsageError
+from conformance.findings import Kind
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    summary: str
+    # What a conformance suite should report: the finding kind (None: nothing at all) and where.
+    expect_kind: Kind | None
+    expect: str
+    # Which layer observes it: one request/response, or a sequence of them (workflows, pagination).
+    observed_by: str = "single request"
+
+
+CATALOGUE: tuple[Fault, ...] = (
+    Fault(
+        "field_removed",
+        "A required field disappears from every invoice object.",
+        Kind.MISSING_FIELD,
+        "missing_field (breaking) at the field's pointer on every operation returning an invoice.",
+    ),
+    Fault(
+        "field_retyped",
+        'An integer field of the invoice object is sent as a string (e.g. 1000 -> "1000").',
+        Kind.TYPE_MISMATCH,
+        "type_mismatch (breaking) at the field's pointer.",
+    ),
+    Fault(
+        "field_renamed",
+        "A required field of the invoice object is sent under a new name.",
+        Kind.MISSING_FIELD,
+        "missing_field (breaking) for the old name and undocumented_field (non_breaking) for the new one.",
+    ),
+    Fault(
+        "field_added",
+        "An undocumented field appears on the invoice object.",
+        Kind.UNDOCUMENTED_FIELD,
+        "undocumented_field (non_breaking) at the new field's pointer.",
+    ),
+    Fault(
+        "enum_value_added",
+        "The invoice status takes a value the documentation does not list.",
+        Kind.ENUM_VIOLATION,
+        "enum_violation (breaking) at the status pointer.",
+    ),
+    Fault(
+        "null_not_nullable",
+        "A non-nullable invoice field is sent as null.",
+        Kind.NULLABILITY,
+        "nullability (breaking) at the field's pointer.",
+    ),
+    Fault(
+        "wrong_success_status",
+        "Successful calls answer 202 instead of the documented status.",
+        Kind.UNDOCUMENTED_STATUS,
+        "undocumented_status (breaking) on every successful operation.",
+    ),
+    Fault(
+        "wrong_content_type",
+        "JSON responses are labelled text/plain.",
+        Kind.CONTENT_TYPE,
+        "content_type (breaking) on every operation.",
+    ),
+    Fault(
+        "server_error",
+        "Valid requests to the invoice-creating operation answer 500.",
+        Kind.SERVER_ERROR,
+        "server_error (breaking) on that operation.",
+    ),
+    Fault(
+        "auth_not_enforced",
+        "Requests without credentials, or with wrong ones, are served as if authenticated.",
+        Kind.AUTH_NOT_ENFORCED,
+        "auth_not_enforced (breaking) on the operations probed without credentials.",
+    ),
+    Fault(
+        "rate_limited",
+        "The first 3 requests answer 429 with Retry-After: 1.",
+        None,
+        "nothing: a client that honours Retry-After succeeds; the run is slower, not failing.",
+    ),
+    Fault(
+        "slow_responses",
+        "Every response is delayed by 1.5 seconds.",
+        None,
+        "nothing under a generous request timeout; transport_error under a shorter one.",
+    ),
+    Fault(
+        "pagination_repeats",
+        "Every page after the first starts with the last item of the previous page.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the list operation: an object listed twice.",
+        observed_by="sequence",
+    ),
+    Fault(
+        "pagination_skips",
+        "Every page after the first silently drops its first item.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the list operation: an object never listed.",
+        observed_by="sequence",
+    ),
+    Fault(
+        "has_more_lies",
+        "has_more/hasMore is true on the last page.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the list operation: has_more true on the last page.",
+        observed_by="sequence",
+    ),
+    Fault(
+        "totals_mismatch",
+        "Invoice totals are off by one minor unit from the sum of their lines.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking): totals differ from the sum of the lines.",
+        observed_by="sequence",
+    ),
+    Fault(
+        "illegal_transition_accepted",
+        "Lifecycle actions the documentation forbids (void a paid invoice, pay a void one...) succeed.",
+        Kind.STATE_TRANSITION,
+        "state_transition (breaking) on the action that should have been refused.",
+        observed_by="sequence",
+    ),
+    Fault(
+        "deleted_still_retrievable",
+        "A deleted object is still returned by retrieve.",
+        Kind.USE_AFTER_FREE,
+        "use_after_free (breaking) on the retrieve operation after a delete.",
+        observed_by="sequence",
+    ),
+)
+
+BY_NAME = {fault.name: fault for fault in CATALOGUE}
+
+
+@dataclass(frozen=True)
+class FaultSet:
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, names: tuple[str, ...] | list[str] | None) -> FaultSet:
+        names = list(names or ())
+        unknown = [n for n in names if n not in BY_NAME]
+        if unknown:
+            raise UsageError(
+                f"unknown fault {unknown[0]!r}; `conformance sandbox PROVIDER --list-faults` lists the catalogue."
+            )
+        return cls(frozenset(names))
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str) and name not in BY_NAME:
+            raise KeyError(f"no fault named {name!r} in the catalogue")
+        return name in self.names
+
+    def __bool__(self) -> bool:
+        return bool(self.names)

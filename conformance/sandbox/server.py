@@ -1,0 +1,101 @@
+"""Serving a provider double over real HTTP on 127.0.0.1, in a background thread or the foreground."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from conformance.errors import UsageError
+from conformance.providers import get_provider
+from conformance.providers.base import Provider
+from conformance.sandbox.double import ProviderDouble
+from conformance.sandbox.faults import FaultSet
+
+HOST = "127.0.0.1"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+@dataclass
+class RunningDouble:
+    provider: Provider
+    double: ProviderDouble
+    server: BaseWSGIServer
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.server.server_port}"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return self.double.credentials
+
+
+def build_double(
+    provider_name: str,
+    *,
+    faults: tuple[str, ...] | list[str] = (),
+    credentials: Mapping[str, str] | None = None,
+    seed: int | None = None,
+) -> tuple[Provider, ProviderDouble]:
+    provider = get_provider(provider_name)
+    double_class = provider.double()
+    double = double_class(
+        provider.spec,
+        credentials if credentials is not None else provider.test_credentials(),
+        FaultSet.of(faults),
+        seed=seed,
+    )
+    return provider, double
+
+
+def _make_server(double: ProviderDouble, port: int, quiet: bool) -> BaseWSGIServer:
+    try:
+        return make_server(
+            HOST, port, double, threaded=True, request_handler=_QuietHandler if quiet else WSGIRequestHandler
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {HOST}:{port} ({exc.strerror}); choose another --port.") from None
+
+
+@contextmanager
+def running_double(
+    provider_name: str,
+    *,
+    faults: tuple[str, ...] | list[str] = (),
+    credentials: Mapping[str, str] | None = None,
+    port: int = 0,
+    seed: int | None = None,
+) -> Iterator[RunningDouble]:
+    """A double on a free loopback port (or `port`) in a background thread, stopped cleanly on exit."""
+    provider, double = build_double(provider_name, faults=faults, credentials=credentials, seed=seed)
+    server = _make_server(double, port, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"double-{provider_name}", daemon=True)
+    thread.start()
+    try:
+        yield RunningDouble(provider=provider, double=double, server=server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def serve_forever(running_provider: str, *, faults: tuple[str, ...], port: int, announce: object) -> None:
+    """Serve one double in the foreground until interrupted (`conformance sandbox`)."""
+    provider, double = build_double(running_provider, faults=faults)
+    server = _make_server(double, port, quiet=False)
+    running = RunningDouble(provider=provider, double=double, server=server)
+    announce(running)  # type: ignore[operator]
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

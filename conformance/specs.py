@@ -1,0 +1,352 @@
+"""Loading the hand-written OpenAPI 3.1 specs and the facts the rest of the suite reads from them.
+
+A spec is parsed and validated once per process; validators for its schemas are compiled once per
+schema pointer and cached on the Spec.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_openapi
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from conformance import pointers
+from conformance.errors import UsageError
+from conformance.validation import strict_document
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+PROVENANCE_STATUSES = ("documented", "partial", "inferred")
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """YAML 1.1 would turn `2023-11-01` into a date object; OpenAPI wants JSON values only."""
+
+
+_SpecLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+@dataclass(frozen=True)
+class DocSource:
+    url: str | None
+    title: str | None = None
+    modified: str | None = None
+    seed: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return self.url or self.seed or ""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    status: str
+    sources: tuple[DocSource, ...]
+    reason: str | None
+
+    @property
+    def doc_ref(self) -> str:
+        return self.sources[0].ref if self.sources else ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    provider: str
+    operation_id: str
+    method: str
+    path: str
+    pointer: str
+    provenance: Provenance
+    summary: str = ""
+
+    @property
+    def doc_ref(self) -> str:
+        return self.provenance.doc_ref
+
+
+@dataclass(frozen=True)
+class DocDefect:
+    id: str
+    title: str
+    docs_say: str
+    where: tuple[str, ...]
+    reading: str
+    operations: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExampleUse:
+    """A documented example, and the schema of the media type that references it."""
+
+    name: str
+    operation: Operation
+    location: str  # e.g. "request body" or "response 200"
+    example_pointer: str  # pointer to the example's `value` in the spec
+    schema_pointer: str
+    value: Any
+    source: str | None
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    environment: str
+    description: str = ""
+
+
+@dataclass
+class Spec:
+    provider: str
+    path: Path
+    document: dict[str, Any]
+    _validators: dict[tuple[str, bool], Draft202012Validator] = field(default_factory=dict, repr=False)
+
+    @property
+    def uri(self) -> str:
+        return f"urn:invoice-conformance:spec:{self.provider}"
+
+    @cached_property
+    def registry(self) -> Registry:
+        return self._registry_of(self.document)
+
+    @cached_property
+    def strict_registry(self) -> Registry:
+        return self._registry_of(strict_document(self.document))
+
+    def _registry_of(self, document: dict[str, Any]) -> Registry:
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        return Registry().with_resource(self.uri, resource)
+
+    def resolve(self, pointer: str) -> Any:
+        """The node at `pointer`, following a `$ref` at the end if there is one."""
+        node = self.registry.resolver(self.uri).lookup(f"{self.uri}#{pointer}").contents
+        while isinstance(node, dict) and "$ref" in node and len(node) <= 2:
+            node = self.registry.resolver(self.uri).lookup(f"{self.uri}{node['$ref']}").contents
+        return node
+
+    def validator(self, schema_pointer: str, *, strict: bool = False) -> Draft202012Validator:
+        """A validator compiled once for the schema at `schema_pointer` of this spec.
+
+        `strict` also rejects properties the schema does not document (reported as undocumented fields).
+        """
+        key = (schema_pointer, strict)
+        found = self._validators.get(key)
+        if found is None:
+            schema = {"$ref": f"{self.uri}#{schema_pointer}"}
+            registry = self.strict_registry if strict else self.registry
+            found = Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            self._validators[key] = found
+        return found
+
+    @cached_property
+    def operations(self) -> dict[str, Operation]:
+        found: dict[str, Operation] = {}
+        for path, item in (self.document.get("paths") or {}).items():
+            for method in HTTP_METHODS:
+                op = item.get(method) if isinstance(item, dict) else None
+                if not isinstance(op, dict):
+                    continue
+                pointer = pointers.join("paths", path, method)
+                op_id = op.get("operationId")
+                if not op_id:
+                    raise UsageError(f"{self.path}: {method.upper()} {path} has no operationId; add one.")
+                found[op_id] = Operation(
+                    provider=self.provider,
+                    operation_id=op_id,
+                    method=method.upper(),
+                    path=path,
+                    pointer=pointer,
+                    provenance=_provenance(self.path, op_id, op.get("x-provenance")),
+                    summary=op.get("summary", ""),
+                )
+        return found
+
+    def operation_at(self, method: str, path: str) -> Operation | None:
+        for op in self.operations.values():
+            if op.method == method.upper() and op.path == path:
+                return op
+        return None
+
+    @cached_property
+    def defects(self) -> tuple[DocDefect, ...]:
+        entries = self.document.get("x-doc-defects") or []
+        defects = []
+        for entry in entries:
+            try:
+                defects.append(
+                    DocDefect(
+                        id=str(entry["id"]),
+                        title=str(entry["title"]),
+                        docs_say=str(entry["docs_say"]),
+                        where=tuple(entry.get("where") or ()),
+                        reading=str(entry["reading"]),
+                        operations=tuple(entry.get("operations") or ()),
+                        examples=tuple(entry.get("examples") or ()),
+                    )
+                )
+            except (KeyError, TypeError) as exc:
+                raise UsageError(
+                    f"{self.path}: an x-doc-defects entry lacks {exc}; give every entry id, title, "
+                    "docs_say, where and reading."
+                ) from None
+        return tuple(defects)
+
+    @cached_property
+    def servers(self) -> tuple[Server, ...]:
+        return tuple(
+            Server(url=s["url"], environment=s.get("x-environment", ""), description=s.get("description", ""))
+            for s in self.document.get("servers") or []
+        )
+
+    def server(self, environment: str) -> Server | None:
+        return next((s for s in self.servers if s.environment == environment), None)
+
+    @property
+    def title(self) -> str:
+        return str(self.document.get("info", {}).get("title", self.provider))
+
+    def example_uses(self) -> Iterator[ExampleUse]:
+        """Every documented example referenced from a request or response media type."""
+        for op in self.operations.values():
+            op_node = self.resolve(op.pointer)
+            body = op_node.get("requestBody")
+            if body:
+                body_pointer = _ref_or(op.pointer + "/requestBody", body)
+                yield from self._media_examples(op, "request body", body_pointer)
+            for status, response in (op_node.get("responses") or {}).items():
+                response_pointer = _ref_or(op.pointer + pointers.join("responses", status), response)
+                yield from self._media_examples(op, f"response {status}", response_pointer)
+
+    def _media_examples(self, op: Operation, location: str, owner_pointer: str) -> Iterator[ExampleUse]:
+        owner = self.resolve(owner_pointer)
+        for media_type, media in (owner.get("content") or {}).items():
+            media_pointer = owner_pointer + pointers.join("content", media_type)
+            if "schema" not in media:
+                continue
+            schema_pointer = media_pointer + "/schema"
+            for key, example in (media.get("examples") or {}).items():
+                if isinstance(example, dict) and "$ref" in example:
+                    ref = example["$ref"]
+                    name = ref.rsplit("/", 1)[-1]
+                    example_pointer = ref.removeprefix("#")
+                    example = self.resolve(example_pointer)
+                else:
+                    name = f"{op.operation_id}.{location}.{key}"
+                    example_pointer = media_pointer + pointers.join("examples", key)
+                if isinstance(example, dict) and "value" in example:
+                    yield ExampleUse(
+                        name=name,
+                        operation=op,
+                        location=location,
+                        example_pointer=example_pointer + "/value",
+                        schema_pointer=schema_pointer,
+                        value=example["value"],
+                        source=example.get("x-source"),
+                    )
+
+
+def _ref_or(pointer: str, node: Any) -> str:
+    if isinstance(node, dict) and "$ref" in node:
+        return str(node["$ref"]).removeprefix("#")
+    return pointer
+
+
+def _provenance(path: Path, op_id: str, raw: Any) -> Provenance:
+    if not isinstance(raw, dict):
+        raise UsageError(f"{path}: operation {op_id} has no x-provenance; add status, sources and reason.")
+    status = raw.get("status")
+    if status not in PROVENANCE_STATUSES:
+        raise UsageError(
+            f"{path}: operation {op_id} has x-provenance status {status!r}; use one of "
+            f"{', '.join(PROVENANCE_STATUSES)}."
+        )
+    sources = tuple(
+        DocSource(
+            url=s.get("url"),
+            title=s.get("title"),
+            modified=_str_or_none(s.get("modified")),
+            seed=s.get("seed"),
+        )
+        for s in raw.get("sources") or []
+        if isinstance(s, dict)
+    )
+    if not sources:
+        raise UsageError(f"{path}: operation {op_id} has no x-provenance sources; name the page it comes from.")
+    reason = raw.get("reason")
+    if status != "documented" and not reason:
+        raise UsageError(f"{path}: operation {op_id} is {status} but gives no x-provenance reason; say why.")
+    return Provenance(status=status, sources=sources, reason=reason)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+_PROVIDER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def parse_spec(path: Path) -> Spec:
+    """Read and validate one spec file; every problem becomes a one-sentence UsageError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"spec file {path} does not exist; restore it from git or pass an existing file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"spec file {path} cannot be read ({exc}); check its permissions and encoding.") from None
+    try:
+        document = yaml.load(text, Loader=_SpecLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UsageError(f"spec file {path} is not valid YAML{where}; fix the syntax there.") from None
+    if not isinstance(document, dict):
+        raise UsageError(f"spec file {path} does not hold an OpenAPI document (a YAML mapping); fix or restore it.")
+    if not str(document.get("openapi", "")).startswith("3.1"):
+        raise UsageError(f"spec file {path} is not OpenAPI 3.1 (openapi: {document.get('openapi')!r}); use 3.1.0.")
+    try:
+        validate_openapi(document)
+    except OpenAPIValidationError as exc:
+        where = "/".join(str(p) for p in getattr(exc, "absolute_path", ()) or ())
+        message = str(getattr(exc, "message", exc)).splitlines()[0]
+        raise UsageError(
+            f"spec file {path} is not valid OpenAPI 3.1 ({message}{' at ' + where if where else ''}); fix the spec."
+        ) from None
+    except Unresolvable as exc:
+        raise UsageError(f"spec file {path} has a $ref that does not resolve ({exc}); fix the reference.") from None
+    provider = str(document.get("info", {}).get("x-provider") or path.stem)
+    if not _PROVIDER_RE.match(provider):
+        raise UsageError(f"spec file {path} names provider {provider!r}; use lower-case letters and digits.")
+    spec = Spec(provider=provider, path=path, document=document)
+    spec.operations  # noqa: B018 - validate provenance eagerly so errors surface at load time
+    spec.defects  # noqa: B018
+    return spec
+
+
+@lru_cache(maxsize=32)
+def _cached_spec(path: str, mtime_ns: int) -> Spec:
+    return parse_spec(Path(path))
+
+
+def load_spec(path: Path) -> Spec:
+    """parse_spec, cached per file version so a spec is parsed once per process."""
+    path = Path(path).resolve()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise UsageError(f"spec file {path} does not exist; restore it from git or pass an existing file.") from None
+    return _cached_spec(str(path), mtime)
