@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -13,10 +14,15 @@ from rich.console import Console
 from rich.table import Table
 
 from conformance import __version__, pipeline
-from conformance.errors import ConformanceError
-from conformance.providers import select_providers
+from conformance.engine.settings import Settings
+from conformance.engine.stage import engine_stage
+from conformance.errors import ConformanceError, UsageError
+from conformance.providers import all_providers, select_providers
 from conformance.reports.terminal import print_summary
-from conformance.resources import SPEC_DIR_VARIABLE, use_specs_dir
+from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_dir
+from conformance.sandbox.faults import CATALOGUE
+from conformance.sandbox.server import RunningDouble, serve_forever
+from conformance.targets import TARGETS, TargetOptions, parse_base_urls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,27 +98,105 @@ def audit(providers: tuple[str, ...], report_dir: Path) -> None:
 @_provider_option
 @click.option(
     "--target",
-    type=click.Choice(["replay", "live", "record", "sandbox"]),
+    type=click.Choice(TARGETS),
     default="replay",
     show_default=True,
-    help="replay: committed cassettes, no network; live: real HTTP; record: live and write cassettes; "
+    help="replay: committed cassettes, no network; live: real HTTP; record: live and rewrite the cassettes; "
     "sandbox: the bundled doubles on 127.0.0.1.",
 )
+@click.option(
+    "--base-url",
+    "base_urls",
+    multiple=True,
+    metavar="PROVIDER=URL",
+    help="Point one provider at another server (repeatable); implies a live-type run for it.",
+)
 @_report_dir_option
-@click.option("--seed", type=int, default=0, show_default=True, help="Generation seed.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Generation seed (recorded suites use 0).")
+@click.option(
+    "--max-examples", type=click.IntRange(min=1), default=10, show_default=True, help="Generated cases per operation."
+)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Providers run in parallel.")
+@click.option(
+    "--cassette-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cassettes to replay or record (default: the committed ones).",
+)
+@click.option("--allow-production", is_flag=True, help="Allow production hosts (safe GET operations only).")
+@click.option("--rate-limit", metavar="N/UNIT", help="Throttle requests to a real sandbox, e.g. 10/s or 100/m.")
+@click.option("--request-timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
+@click.option("--no-audit", is_flag=True, help="Skip the documentation audit.")
 @clear_errors
-def run(providers: tuple[str, ...], target: str, report_dir: Path, seed: int) -> None:
+def run(
+    providers: tuple[str, ...],
+    target: str,
+    base_urls: tuple[str, ...],
+    report_dir: Path,
+    baseline: Path | None,
+    seed: int,
+    max_examples: int,
+    workers: int,
+    cassette_dir: Path | None,
+    allow_production: bool,
+    rate_limit: str | None,
+    request_timeout: float,
+    no_audit: bool,
+) -> None:
     """The main job: every provider against the committed cassettes, plus the documentation audit."""
+    options = TargetOptions(
+        target=target,
+        base_urls=parse_base_urls(base_urls, all_providers()),
+        cassette_dir=cassette_dir or cassettes_dir(),
+        allow_production=allow_production,
+    )
+    settings = Settings(seed=seed, max_examples=max_examples, request_timeout=request_timeout, rate_limit=rate_limit)
+    stages = [] if no_audit else [pipeline.audit_stage]
+    stages.append(engine_stage(options, settings, workers=workers))
     document = pipeline.execute(
         provider_names=providers,
         target=target,
-        stages=[pipeline.audit_stage],
+        stages=stages,
         seed=seed,
         report_dir=report_dir,
     )
     print_summary(document, console)
     console.print(f"findings: {report_dir / 'findings.json'}")
     sys.exit(pipeline.exit_code(document))
+
+
+@main.command()
+@click.argument("provider", required=False)
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
+@click.option("--fault", "faults", multiple=True, metavar="NAME", help="Inject a fault (repeatable).")
+@click.option("--list-faults", is_flag=True, help="List the fault catalogue and exit.")
+@clear_errors
+def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_faults: bool) -> None:
+    """Serve one provider double on 127.0.0.1 until interrupted."""
+    if list_faults:
+        table = Table(title="Fault catalogue", title_justify="left")
+        table.add_column("fault", no_wrap=True)
+        table.add_column("what the double does", overflow="fold")
+        table.add_column("what the suite should report", overflow="fold")
+        for fault in CATALOGUE:
+            table.add_row(fault.name, fault.summary, fault.expect)
+        console.print(table)
+        return
+    if provider is None:
+        raise UsageError("name the provider to serve, e.g. `conformance sandbox wooshpay`.")
+
+    def announce(running: RunningDouble) -> None:
+        console.print(f"{running.provider.title} double listening on {running.base_url}", highlight=False)
+        if faults:
+            console.print(f"faults: {', '.join(faults)}")
+        console.print("accepted credentials (export these to run against it):")
+        for name, value in running.credentials.items():
+            console.print(f"  export {name}={shlex.quote(value)}", highlight=False)
+        console.print(f"then: conformance run --base-url {running.provider.name}={running.base_url}", highlight=False)
+        console.print("Ctrl-C stops it.")
+
+    serve_forever(provider, faults=faults, port=port, announce=announce)
 
 
 @main.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -87,12 +87,14 @@ def running_double(
         thread.join(timeout=5)
 
 
-def serve_forever(running_provider: str, *, faults: tuple[str, ...], port: int, announce: object) -> None:
+def serve_forever(
+    provider_name: str, *, faults: tuple[str, ...], port: int, announce: Callable[[RunningDouble], None]
+) -> None:
     """Serve one double in the foreground until interrupted (`conformance sandbox`)."""
-    provider, double = build_double(running_provider, faults=faults)
+    provider, double = build_double(provider_name, faults=faults)
     server = _make_server(double, port, quiet=False)
     running = RunningDouble(provider=provider, double=double, server=server)
-    announce(running)  # type: ignore[operator]
+    announce(running)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,0 +1,1 @@
+"""Cassettes: where they live, how they are scrubbed, written atomically and replayed with VCR.py."""

@@ -1,0 +1,146 @@
+"""Cassette files: layout, VCR configuration, scrubbed atomic writes and clear errors for bad files.
+
+Layout: `<cassette dir>/<provider>/<suite>/<name>.yaml`, plain VCR.py YAML with a `metadata` block
+saying what was recorded against. A recording goes to a staging file next to its target and replaces
+the target only when the whole recording succeeded (`commit`), so a failed or interrupted recording
+leaves the previous cassette untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import vcr
+import yaml
+from vcr.cassette import Cassette
+from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
+from vcr.serialize import deserialize
+
+from conformance.cassettes.scrub import scrub_interaction
+from conformance.errors import UsageError
+from conformance.fsutil import atomic_write_text
+
+ENGINE_SUITE = "engine"
+# Hosts and ports differ between recordings (doubles listen on free ports): match on the rest.
+MATCH_ON = ("method", "path", "query", "body")
+
+
+def cassette_path(cassette_dir: Path, provider: str, suite: str, name: str = "cassette") -> Path:
+    return Path(cassette_dir) / provider / suite / f"{name}.yaml"
+
+
+def record_command(provider: str, suite: str = ENGINE_SUITE) -> str:
+    if suite == ENGINE_SUITE:
+        return f"conformance run --target record --provider {provider}"
+    return f"pytest tests/workflows --record-mode=rewrite -k {provider}"
+
+
+class ScrubbingPersister:
+    """VCR persister: scrubs every interaction before it is serialized, writes atomically, loads strictly."""
+
+    def __init__(self, secrets: Iterable[str] = (), metadata: dict[str, Any] | None = None) -> None:
+        self.secrets = list(secrets)
+        self.metadata = metadata or {}
+
+    def load_cassette(self, cassette_path: str | Path, serializer: Any) -> Any:
+        path = Path(cassette_path)
+        if not path.is_file():
+            raise CassetteNotFoundError()
+        try:
+            data = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CassetteDecodeError(str(exc)) from exc
+        try:
+            return deserialize(data, serializer)
+        except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise CassetteDecodeError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+
+    def save_cassette(self, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        interactions = [
+            scrub_interaction({"request": request._to_dict(), "response": response}, self.secrets)
+            for request, response in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
+        ]
+        data: dict[str, Any] = {"version": 1, "interactions": interactions}
+        metadata = {**(cassette_dict.get("metadata") or {}), **self.metadata}
+        if metadata:
+            data["metadata"] = metadata
+        atomic_write_text(Path(cassette_path), serializer.serialize(_to_unicode(data)))
+
+
+def _to_unicode(data: Any) -> Any:
+    from vcr.serializers.compat import convert_to_unicode
+
+    data["interactions"] = [
+        {"request": convert_to_unicode(i["request"]), "response": convert_to_unicode(i["response"])}
+        for i in data["interactions"]
+    ]
+    return data
+
+
+def make_vcr(*, record: bool, secrets: Iterable[str] = (), metadata: dict[str, Any] | None = None) -> vcr.VCR:
+    """A VCR that records everything (record) or replays only, never touching the network (replay)."""
+    recorder = vcr.VCR(
+        record_mode="all" if record else "none",
+        match_on=MATCH_ON,
+        decode_compressed_response=True,
+    )
+    recorder.register_persister(ScrubbingPersister(secrets, metadata))
+    return recorder
+
+
+def staging_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.recording")
+
+
+@contextmanager
+def recording(path: Path, *, secrets: Iterable[str], metadata: dict[str, Any]) -> Iterator[Cassette]:
+    """Record into a staging file that replaces `path` only if the block finishes without an exception."""
+    staged = staging_path(path)
+    with contextlib.suppress(FileNotFoundError):
+        staged.unlink()
+    try:
+        with make_vcr(record=True, secrets=secrets, metadata=metadata).use_cassette(str(staged)) as cassette:
+            yield cassette
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            staged.unlink()
+        raise
+    if staged.exists():
+        os.replace(staged, path)
+
+
+@dataclass(frozen=True)
+class LoadedCassette:
+    path: Path
+    interactions: list[dict[str, Any]]
+    metadata: dict[str, Any]
+
+
+def read_cassette(path: Path, provider: str, suite: str = ENGINE_SUITE) -> LoadedCassette:
+    """The cassette as plain data, or a UsageError that says what is wrong and how to fix it."""
+    fix = f"restore it from git or re-record it with `{record_command(provider, suite)}`"
+    if not path.is_file():
+        raise UsageError(f"no cassette at {path}; record one with `{record_command(provider, suite)}`.")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UsageError(f"cassette {path} is corrupt ({type(exc).__name__}); {fix}.") from None
+    interactions = data.get("interactions") if isinstance(data, dict) else None
+    if not isinstance(interactions, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("request"), dict) and isinstance(i.get("response"), dict)
+        for i in interactions
+    ):
+        raise UsageError(f"cassette {path} is corrupt (no VCR interactions list); {fix}.")
+    return LoadedCassette(path=path, interactions=interactions, metadata=dict(data.get("metadata") or {}))
+
+
+def use_replay(path: Path, provider: str, suite: str = ENGINE_SUITE) -> Any:
+    """A VCR context replaying `path` with the network blocked; the file is checked first."""
+    read_cassette(path, provider, suite)
+    return make_vcr(record=False).use_cassette(str(path))

@@ -1,0 +1,1 @@
+"""The conformance engine: schemathesis-driven generation and checks, turned into findings."""

@@ -1,0 +1,308 @@
+"""One provider through the schemathesis engine: examples, coverage, fuzzing and stateful phases.
+
+Every request/response the engine records is judged twice: by schemathesis's built-in checks
+(server errors, status codes, content types, auth, negative/positive data, use after free...) and
+by our strict response validation, which names each schema violation precisely and reports
+undocumented fields. Both become findings; de-duplication happens in the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from schemathesis.engine import StopReason, events
+from schemathesis.engine.recorder import ScenarioRecorder
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from conformance.cassettes.store import ENGINE_SUITE, record_command
+from conformance.checks.response_schema import response_violations
+from conformance.engine.check_failures import kind_of, severity_of
+from conformance.engine.evidence import CassetteIndex, curl_command, request_key
+from conformance.engine.settings import Settings, schemathesis_config
+from conformance.errors import TargetUnreachable, UsageError
+from conformance.findings import Evidence, Finding, Kind, Source, make_finding
+from conformance.providers.base import Provider, ProviderAuth
+from conformance.specs import Operation, Spec
+
+
+@dataclass
+class EngineResult:
+    findings: list[Finding] = field(default_factory=list)
+    requests: int = 0
+    responses: int = 0
+    transport_errors: int = 0
+    operations: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Pending:
+    """A finding waiting for its evidence's cassette position, known only once the cassette is final."""
+
+    finding: Finding
+    key: tuple[str, str, str] | None
+
+
+@dataclass
+class EngineRun:
+    provider: Provider
+    spec: Spec
+    base_url: str
+    auth: ProviderAuth | None
+    settings: Settings
+    source: Source
+    secrets: list[str]
+    cassette: Path | None = None
+    safe_methods_only: bool = False
+    _pending: list[_Pending] = field(default_factory=list)
+    _result: EngineResult = field(default_factory=EngineResult)
+
+    def execute(self) -> EngineResult:
+        schema = self._load_schema()
+        stop_reason: StopReason | None = None
+        for event in schemathesis.engine.from_schema(schema).execute():
+            if isinstance(event, events.ScenarioFinished):
+                self._on_scenario(event.recorder)
+            elif isinstance(event, events.NonFatalError):
+                self._on_error(event.value, event.label)
+            elif isinstance(event, events.FatalError):
+                raise TargetUnreachable(
+                    f"{self.provider.title} run stopped: {_first_line(event.exception)}; "
+                    f"check that {self.base_url} is reachable."
+                )
+            elif isinstance(event, events.EngineFinished):
+                stop_reason = getattr(event, "stop_reason", None)
+        if stop_reason is StopReason.SERVER_UNAVAILABLE or (
+            self._result.requests and not self._result.responses and self._result.transport_errors
+        ):
+            raise TargetUnreachable(
+                f"{self.provider.title} at {self.base_url} could not be reached or kept failing at transport level; "
+                "check the URL and the network, then run again."
+            )
+        return self._result
+
+    def finish(self, index: CassetteIndex | None) -> list[Finding]:
+        """The findings, with cassette and interaction filled in once the cassette is on disk."""
+        from dataclasses import replace
+
+        done = []
+        for pending in self._pending:
+            finding = pending.finding
+            if index is not None and pending.key is not None:
+                evidence = replace(finding.evidence, cassette=index.label, interaction=index.position(pending.key))
+                finding = replace(finding, evidence=evidence)
+            done.append(finding)
+        return done
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def _load_schema(self) -> Any:
+        config = schemathesis_config(self.settings, self.base_url)
+        try:
+            schema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
+        except Exception as exc:  # schemathesis raises several loader errors; all mean the same to a user
+            raise UsageError(f"schemathesis cannot load {self.spec.path} ({_first_line(exc)}); fix the spec.") from None
+        if self.safe_methods_only:
+            schema = schema.include(method="GET")
+        if self.auth is not None:
+            auth = self.auth
+            schema.auth.set_from_requests(auth)
+
+            def after_call(context: Any, case: Any, response: Any) -> None:
+                auth.observe(response.request.headers, response.status_code)
+
+            schema.hook(after_call)
+        return schema
+
+    # -- events -----------------------------------------------------------------------------------
+
+    def _on_scenario(self, recorder: ScenarioRecorder) -> None:
+        for case_id, node in recorder.cases.items():
+            case = node.value
+            operation = self.spec.operation_at(case.operation.method, case.operation.path)
+            if operation is None:
+                continue
+            self._result.operations.add(operation.operation_id)
+            interaction = recorder.interactions.get(case_id)
+            if interaction is not None:
+                self._result.requests += 1
+                if interaction.response is not None:
+                    self._result.responses += 1
+                    self._judge_response(operation, interaction)
+            for check in recorder.checks.get(case_id, []):
+                if check.failure_info is not None and check.name not in ("response_schema_conformance",):
+                    self._on_check_failure(operation, check.name, check.failure_info.failure, interaction)
+
+    def _judge_response(self, operation: Operation, interaction: Any) -> None:
+        response = interaction.response
+        content_type = (response.headers.get("content-type") or response.headers.get("Content-Type") or [""])[0]
+        if "json" not in content_type.lower() or not response.content:
+            return
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return
+        for violation in response_violations(self.spec, operation, response.status_code, body) or []:
+            self._add(
+                operation,
+                kind=violation.kind,
+                pointer=violation.pointer,
+                expected=violation.expected,
+                observed=violation.observed,
+                message=_violation_message(operation, response.status_code, violation.kind, violation.pointer),
+                interaction=interaction,
+            )
+
+    def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
+        status = interaction.response.status_code if interaction is not None and interaction.response else None
+        title = str(getattr(failure, "title", check))
+        detail = _first_line(getattr(failure, "message", "")) or title
+        self._add(
+            operation,
+            kind=kind_of(check),
+            pointer="",
+            expected=_expected_for(check, failure),
+            observed=f"HTTP {status}: {detail}" if status else detail,
+            message=f"{operation.operation_id}: {title} ({check}).",
+            interaction=interaction,
+            severity_check=check,
+        )
+
+    def _on_error(self, error: BaseException, label: str) -> None:
+        cause = _root_cause(error)
+        if isinstance(cause, CannotOverwriteExistingCassetteException):
+            request = getattr(cause, "failed_request", None)
+            method, path = (request.method, request.path) if request is not None else ("", label)
+            operation = self.spec.operation_at(method, path) if request is not None else None
+            where = f"{method} {getattr(request, 'uri', path)}"
+            self._result.findings.append(
+                make_finding(
+                    provider=self.provider.name,
+                    operation=operation.operation_id if operation else label,
+                    method=method,
+                    path=operation.path if operation else path,
+                    kind=Kind.STALE_CASSETTE,
+                    pointer="",
+                    expected="a recorded answer for every request the suite makes",
+                    observed=f"no recorded answer for {where}",
+                    message=(
+                        f"The cassette has no answer for {where}: the spec or the suite changed since it was "
+                        f"recorded; re-record with `{record_command(self.provider.name, ENGINE_SUITE)}`."
+                    ),
+                    source=self.source,
+                    doc_ref=operation.doc_ref if operation else "",
+                    evidence=Evidence(cassette=str(self.cassette) if self.cassette else None),
+                )
+            )
+            return
+        self._result.transport_errors += 1
+        operation = _operation_for_label(self.spec, label)
+        self._result.findings.append(
+            make_finding(
+                provider=self.provider.name,
+                operation=operation.operation_id if operation else label,
+                method=operation.method if operation else "",
+                path=operation.path if operation else "",
+                kind=Kind.TRANSPORT_ERROR,
+                pointer="",
+                expected="an HTTP response",
+                observed=f"{type(cause).__name__}: {_first_line(cause)}",
+                message=f"Requests to {label} failed at transport level ({type(cause).__name__}).",
+                source=self.source,
+                doc_ref=operation.doc_ref if operation else "",
+            )
+        )
+
+    # -- findings ---------------------------------------------------------------------------------
+
+    def _add(
+        self,
+        operation: Operation,
+        *,
+        kind: Kind,
+        pointer: str,
+        expected: str,
+        observed: str,
+        message: str,
+        interaction: Any,
+        severity_check: str | None = None,
+    ) -> None:
+        key = None
+        curl = None
+        status = None
+        if interaction is not None:
+            request = interaction.request
+            key = request_key(request.method, request.uri, request.body)
+            curl = curl_command(request.method, request.uri, request.headers, request.body, self.secrets)
+            status = interaction.response.status_code if interaction.response is not None else None
+        finding = make_finding(
+            provider=self.provider.name,
+            operation=operation.operation_id,
+            method=operation.method,
+            path=operation.path,
+            kind=kind,
+            pointer=pointer,
+            expected=expected,
+            observed=observed,
+            message=message,
+            source=self.source,
+            doc_ref=operation.doc_ref,
+            evidence=Evidence(status=status, curl=curl),
+            severity=severity_of(severity_check) if severity_check else None,
+        )
+        self._pending.append(_Pending(finding=finding, key=key))
+
+
+def _violation_message(operation: Operation, status: int, kind: Kind, pointer: str) -> str:
+    what = {
+        Kind.MISSING_FIELD: "lacks the documented field",
+        Kind.UNDOCUMENTED_FIELD: "carries an undocumented field",
+        Kind.TYPE_MISMATCH: "has the wrong type at",
+        Kind.NULLABILITY: "has null where the documentation allows none, at",
+        Kind.ENUM_VIOLATION: "has a value the documentation does not list, at",
+        Kind.FORMAT_VIOLATION: "has a badly formatted value at",
+    }.get(kind, "does not match the documented schema at")
+    return f"The {status} response of {operation.operation_id} {what} {pointer or '/'}."
+
+
+def _expected_for(check: str, failure: Any) -> str:
+    if check == "status_code_conformance":
+        allowed = getattr(failure, "allowed_status_codes", None) or getattr(failure, "defined_status_codes", None)
+        if allowed:
+            return "a documented status: " + ", ".join(str(s) for s in allowed)
+        return "a documented status code"
+    if check == "content_type_conformance":
+        documented = getattr(failure, "defined_content_types", None)
+        return "a documented content type: " + ", ".join(documented) if documented else "a documented content type"
+    return {
+        "not_a_server_error": "no 5xx for any request",
+        "ignored_auth": "401 or 403 without valid credentials",
+        "negative_data_rejection": "a 4xx for invalid input",
+        "positive_data_acceptance": "a 2xx for valid input",
+        "use_after_free": "404 for a deleted resource",
+        "ensure_resource_availability": "the created resource to be retrievable",
+    }.get(check, f"the {check} check to pass")
+
+
+def _first_line(value: object) -> str:
+    text = str(value or "").strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    seen = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        nxt = error.__cause__ or error.__context__
+        if isinstance(error, CannotOverwriteExistingCassetteException) or nxt is None:
+            return error
+        error = nxt
+    return error
+
+
+def _operation_for_label(spec: Spec, label: str) -> Operation | None:
+    method, _, path = label.partition(" ")
+    return spec.operation_at(method, path) if path else None
