@@ -14,11 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from conformance import __version__, pipeline
+from conformance.baseline import load_baseline
 from conformance.engine.settings import Settings
 from conformance.engine.stage import engine_stage
 from conformance.errors import ConformanceError, UsageError
 from conformance.providers import all_providers, select_providers
-from conformance.reports.terminal import print_summary
+from conformance.reports.terminal import print_baseline, print_summary
 from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_dir
 from conformance.sandbox.faults import CATALOGUE
 from conformance.sandbox.server import RunningDouble, serve_forever
@@ -154,16 +155,21 @@ def run(
     settings = Settings(seed=seed, max_examples=max_examples, request_timeout=request_timeout, rate_limit=rate_limit)
     stages = [] if no_audit else [pipeline.audit_stage]
     stages.append(engine_stage(options, settings, workers=workers))
+    accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
     document = pipeline.execute(
         provider_names=providers,
         target=target,
         stages=stages,
         seed=seed,
         report_dir=report_dir,
+        baseline=accepted,
     )
-    print_summary(document, console)
-    console.print(f"findings: {report_dir / 'findings.json'}")
-    sys.exit(pipeline.exit_code(document))
+    outcome = accepted.outcome(document) if accepted else None
+    print_summary(document, console, expired=len(outcome.expired) if outcome else 0)
+    if outcome is not None:
+        print_baseline(outcome, console)
+    console.print(f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it")
+    sys.exit(pipeline.exit_code(document, accepted))
 
 
 @main.command()
@@ -216,6 +222,15 @@ def providers(providers: tuple[str, ...]) -> None:
             table.add_row(op.operation_id, op.method, op.path, op.provenance.status, op.doc_ref)
         console.print(table)
 
+
+# Commands implemented in their own modules; imported last because they use clear_errors above.
+from conformance.baseline_command import baseline_group  # noqa: E402
+from conformance.drift.command import drift  # noqa: E402
+from conformance.reports.commands import report_command  # noqa: E402
+
+main.add_command(report_command)
+main.add_command(baseline_group)
+main.add_command(drift)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.audit import audit_spec
+from conformance.baseline import Baseline
 from conformance.errors import EXIT_BREAKING, EXIT_OK
 from conformance.findings import Finding, FindingsDocument, RunInfo, Summary, deduplicate
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
 from conformance.reports import findings_json
+from conformance.reports.writer import write_all
 
 
 @dataclass
@@ -47,6 +49,7 @@ def execute(
     stages: list[Stage],
     seed: int,
     report_dir: Path,
+    baseline: Baseline | None = None,
 ) -> FindingsDocument:
     providers = select_providers(provider_names)
     for provider in providers:
@@ -60,6 +63,8 @@ def execute(
         total.operations |= result.operations
         total.base_urls.update(result.base_urls)
     findings = deduplicate(total.findings)
+    if baseline is not None:
+        findings = baseline.apply(findings)
     document = FindingsDocument(
         tool_version=__version__,
         run=RunInfo(
@@ -74,8 +79,11 @@ def execute(
         findings=tuple(findings),
     )
     findings_json.write(document, report_dir)
+    write_all(document, report_dir)
     return document
 
 
-def exit_code(document: FindingsDocument) -> int:
-    return EXIT_BREAKING if document.summary.breaking else EXIT_OK
+def exit_code(document: FindingsDocument, baseline: Baseline | None = None) -> int:
+    """1 for a breaking finding outside the baseline, or for an expired entry whose finding still occurs."""
+    expired = baseline is not None and baseline.outcome(document).fails
+    return EXIT_BREAKING if document.summary.breaking or expired else EXIT_OK

@@ -176,10 +176,20 @@ class Spec:
         return found
 
     def operation_at(self, method: str, path: str) -> Operation | None:
+        """The operation for a method and a path template ("/v1/invoices/{id}") or a concrete path."""
         for op in self.operations.values():
             if op.method == method.upper() and op.path == path:
                 return op
+        for op, pattern in self._path_patterns:
+            if op.method == method.upper() and pattern.fullmatch(path):
+                return op
         return None
+
+    @cached_property
+    def _path_patterns(self) -> list[tuple[Operation, re.Pattern[str]]]:
+        # Literal paths first, so /invoices/create is not taken for /invoices/{id}.
+        ordered = sorted(self.operations.values(), key=lambda op: op.path.count("{"))
+        return [(op, re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.path)))) for op in ordered]
 
     @cached_property
     def defects(self) -> tuple[DocDefect, ...]:

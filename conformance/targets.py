@@ -8,6 +8,7 @@ sandbox — the bundled doubles on 127.0.0.1, then live against them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class Connection:
     secrets: list[str]
     cassette: Path | None
     safe_methods_only: bool = False
+    # Generation settings a cassette was recorded with: a replay must generate the same requests.
+    recorded_generation: Mapping[str, Any] | None = None
 
 
 def mode_for(provider: Provider, options: TargetOptions) -> str:
@@ -58,13 +61,15 @@ def mode_for(provider: Provider, options: TargetOptions) -> str:
 
 
 @contextmanager
-def connect(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
+def connect(
+    provider: Provider, options: TargetOptions, generation: Mapping[str, Any] | None = None
+) -> Iterator[Connection]:
     mode = mode_for(provider, options)
     if mode == "replay":
         with _replay(provider, options) as connection:
             yield connection
     elif mode == "sandbox":
-        with running_double(provider.name) as double:
+        with running_double(provider.name, demo_data=True) as double:
             credentials = double.credentials
             yield Connection(
                 provider=provider,
@@ -76,7 +81,7 @@ def connect(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
                 cassette=None,
             )
     else:
-        with _live(provider, options, record=mode == "record") as connection:
+        with _live(provider, options, record=mode == "record", generation=generation) as connection:
             yield connection
 
 
@@ -95,11 +100,14 @@ def _replay(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
             source=Source.REPLAY,
             secrets=[],
             cassette=path,
+            recorded_generation=cassette.metadata.get("generation"),
         )
 
 
 @contextmanager
-def _live(provider: Provider, options: TargetOptions, *, record: bool) -> Iterator[Connection]:
+def _live(
+    provider: Provider, options: TargetOptions, *, record: bool, generation: Mapping[str, Any] | None
+) -> Iterator[Connection]:
     base_url = (options.base_urls or {}).get(provider.name) or _default_base_url(provider)
     production = base_url.rstrip("/") in {
         s.url.rstrip("/") for s in provider.spec.servers if s.environment == "production"
@@ -128,10 +136,12 @@ def _live(provider: Provider, options: TargetOptions, *, record: bool) -> Iterat
     path = store.cassette_path(options.cassette_dir, provider.name, store.ENGINE_SUITE)
     metadata = {
         "provider": provider.name,
-        "recorded_against": base_url,
+        # Set by scripts/record_cassettes.py, which records the shipped cassettes from the doubles.
+        "recorded_against": (options.env or os.environ).get("CONFORMANCE_RECORDED_AGAINST", base_url),
         "base_url": base_url,
         "recorded_by": f"invoice-conformance {__version__}",
         "spec_version": str(provider.spec.document.get("info", {}).get("version", "")),
+        "generation": dict(generation or {}),
     }
     with store.recording(path, secrets=secrets, metadata=metadata):
         connection.cassette = path

@@ -27,8 +27,25 @@ from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
 
 ENGINE_SUITE = "engine"
-# Hosts and ports differ between recordings (doubles listen on free ports): match on the rest.
-MATCH_ON = ("method", "path", "query", "body")
+# Hosts and ports differ between recordings (doubles listen on free ports): match on method, path,
+# query and body. Bodies compare as sent, byte for byte: generation is deterministic, so a replay sends
+# exactly the recorded bytes. The key is computed once per request and cached on it, because VCR
+# compares every request with every recorded one (thousands per cassette).
+MATCH_ON = ("request_key",)
+_KEY_ATTRIBUTE = "_conformance_match_key"
+
+
+def _key(request: Any) -> tuple[Any, ...]:
+    key = getattr(request, _KEY_ATTRIBUTE, None)
+    if key is None:
+        key = (request.method, request.path, tuple(sorted(request.query)), request.body)
+        setattr(request, _KEY_ATTRIBUTE, key)
+    return key
+
+
+def _request_key(r1: Any, r2: Any) -> None:
+    if _key(r1) != _key(r2):
+        raise AssertionError("method, path, query or body differ")
 
 
 def cassette_path(cassette_dir: Path, provider: str, suite: str, name: str = "cassette") -> Path:
@@ -90,6 +107,7 @@ def make_vcr(*, record: bool, secrets: Iterable[str] = (), metadata: dict[str, A
         match_on=MATCH_ON,
         decode_compressed_response=True,
     )
+    recorder.register_matcher("request_key", _request_key)
     recorder.register_persister(ScrubbingPersister(secrets, metadata))
     return recorder
 

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 import schemathesis
 from schemathesis.engine import StopReason, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from conformance.cassettes.scrub import SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.response_schema import response_violations
 from conformance.engine.check_failures import kind_of, severity_of
+from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import TargetUnreachable, UsageError
@@ -36,6 +39,8 @@ class EngineResult:
     responses: int = 0
     transport_errors: int = 0
     operations: set[str] = field(default_factory=set)
+    # (operationId, response body) of every successful call, for cleaning up a live sandbox.
+    created: list[tuple[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +64,7 @@ class EngineRun:
     safe_methods_only: bool = False
     _pending: list[_Pending] = field(default_factory=list)
     _result: EngineResult = field(default_factory=EngineResult)
+    _first_success: dict[str, Any] = field(default_factory=dict)
 
     def execute(self) -> EngineResult:
         schema = self._load_schema()
@@ -75,6 +81,7 @@ class EngineRun:
                 )
             elif isinstance(event, events.EngineFinished):
                 stop_reason = getattr(event, "stop_reason", None)
+        self._probe_auth()
         if stop_reason is StopReason.SERVER_UNAVAILABLE or (
             self._result.requests and not self._result.responses and self._result.transport_errors
         ):
@@ -100,7 +107,8 @@ class EngineRun:
     # -- schema ---------------------------------------------------------------------------------
 
     def _load_schema(self) -> Any:
-        config = schemathesis_config(self.settings, self.base_url)
+        seed_only_generation()
+        config = schemathesis_config(self.settings, self.base_url, self.provider.semantic_rejection_statuses)
         try:
             schema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
         except Exception as exc:  # schemathesis raises several loader errors; all mean the same to a user
@@ -138,6 +146,10 @@ class EngineRun:
 
     def _judge_response(self, operation: Operation, interaction: Any) -> None:
         response = interaction.response
+        if 200 <= response.status_code < 300:
+            self._first_success.setdefault(operation.operation_id, interaction)
+        if 200 <= response.status_code < 300 and operation.method == "POST":
+            self._result.created.append((operation.operation_id, _json_or_none(response.content)))
         content_type = (response.headers.get("content-type") or response.headers.get("Content-Type") or [""])[0]
         if "json" not in content_type.lower() or not response.content:
             return
@@ -175,15 +187,18 @@ class EngineRun:
         cause = _root_cause(error)
         if isinstance(cause, CannotOverwriteExistingCassetteException):
             request = getattr(cause, "failed_request", None)
-            method, path = (request.method, request.path) if request is not None else ("", label)
-            operation = self.spec.operation_at(method, path) if request is not None else None
-            where = f"{method} {getattr(request, 'uri', path)}"
+            method = request.method if request is not None else ""
+            where = f"{request.method} {request.path}" if request is not None else label
+            # Probes with undocumented methods (TRACE...) belong to the operation the scenario tested.
+            operation = (request and self.spec.operation_at(request.method, request.path)) or _operation_for_label(
+                self.spec, label
+            )
             self._result.findings.append(
                 make_finding(
                     provider=self.provider.name,
                     operation=operation.operation_id if operation else label,
-                    method=method,
-                    path=operation.path if operation else path,
+                    method=operation.method if operation else method,
+                    path=operation.path if operation else "",
                     kind=Kind.STALE_CASSETTE,
                     pointer="",
                     expected="a recorded answer for every request the suite makes",
@@ -215,6 +230,41 @@ class EngineRun:
                 doc_ref=operation.doc_ref if operation else "",
             )
         )
+
+    def _probe_auth(self) -> None:
+        """Resend one successful request per operation without credentials: it must be refused.
+
+        schemathesis's ignored_auth check covers HTTP and API-key schemes; an OAuth2 bearer token is
+        invisible to it, so this probe covers every scheme alike (duplicates merge by fingerprint).
+        """
+        for operation_id, interaction in sorted(self._first_success.items()):
+            request = interaction.request
+            headers = {
+                name: values[0] if isinstance(values, list) else values
+                for name, values in request.headers.items()
+                if name.lower() not in SENSITIVE_HEADERS
+            }
+            try:
+                response = requests.request(
+                    request.method,
+                    request.uri,
+                    headers=headers,
+                    data=request.body,
+                    timeout=self.settings.request_timeout,
+                )
+            except (requests.RequestException, CannotOverwriteExistingCassetteException):
+                continue
+            if 200 <= response.status_code < 300:
+                operation = self.spec.operations[operation_id]
+                self._add(
+                    operation,
+                    kind=Kind.AUTH_NOT_ENFORCED,
+                    pointer="",
+                    expected="401 or 403 without credentials",
+                    observed=f"HTTP {response.status_code} without credentials",
+                    message=f"{operation_id} answered {response.status_code} to a request without credentials.",
+                    interaction=interaction,
+                )
 
     # -- findings ---------------------------------------------------------------------------------
 
@@ -285,6 +335,13 @@ def _expected_for(check: str, failure: Any) -> str:
         "use_after_free": "404 for a deleted resource",
         "ensure_resource_availability": "the created resource to be retrievable",
     }.get(check, f"the {check} check to pass")
+
+
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
 
 
 def _first_line(value: object) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import schemathesis
@@ -24,8 +25,29 @@ class Settings:
     stateful: bool = True
     max_steps: int = 6
 
+    def generation(self) -> dict[str, Any]:
+        """What a cassette must remember so that its replay generates the same requests."""
+        return {"seed": self.seed, "max_examples": self.max_examples, "stateful": self.stateful}
 
-def schemathesis_config(settings: Settings, base_url: str) -> schemathesis.Config:
+    def replaying(self, recorded: Mapping[str, Any] | None) -> Settings:
+        """These settings with the generation a cassette was recorded with."""
+        if not recorded:
+            return self
+        return replace(
+            self,
+            seed=int(recorded.get("seed", self.seed)),
+            max_examples=int(recorded.get("max_examples", self.max_examples)),
+            stateful=bool(recorded.get("stateful", self.stateful)),
+        )
+
+
+# schemathesis's default for positive_data_acceptance, to which a provider adds its semantic rejections.
+_POSITIVE_DEFAULT = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+
+
+def schemathesis_config(
+    settings: Settings, base_url: str, semantic_rejections: tuple[int, ...] = ()
+) -> schemathesis.Config:
     generation: dict[str, Any] = {
         "mode": "all",
         "max-examples": settings.max_examples,
@@ -39,11 +61,19 @@ def schemathesis_config(settings: Settings, base_url: str) -> schemathesis.Confi
         "request-timeout": settings.request_timeout,
         "request-retries": settings.request_retries,
         "generation": generation,
-        "checks": {name: {"enabled": False} for name in DISABLED_CHECKS},
+        "checks": {
+            **{name: {"enabled": False} for name in DISABLED_CHECKS},
+            "positive_data_acceptance": {
+                "expected-statuses": sorted({*_POSITIVE_DEFAULT, *(str(s) for s in semantic_rejections)})
+            },
+        },
         "phases": {
             "stateful": {"enabled": settings.stateful, "max-steps": settings.max_steps},
         },
         "suppress-health-check": ["all"],
+        # schemathesis's cross-run cache would make this run depend on the previous one: a replay must
+        # generate exactly what its recording generated.
+        "cache": {"enabled": False},
     }
     if settings.rate_limit:
         data["rate-limit"] = settings.rate_limit

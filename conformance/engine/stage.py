@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cassettes.store import read_cassette
+from conformance.engine.cleanup import clean_up
 from conformance.engine.evidence import CassetteIndex
 from conformance.engine.runner import EngineRun
 from conformance.engine.settings import Settings
@@ -34,7 +35,9 @@ class _ProviderOutcome:
 
 def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
     provider = get_provider(provider_name)
-    with connect(provider, options) as connection:
+    with connect(provider, options, settings.generation()) as connection:
+        if connection.mode == "replay":
+            settings = settings.replaying(connection.recorded_generation)
         run = EngineRun(
             provider=provider,
             spec=provider.spec,
@@ -47,6 +50,8 @@ def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _
             safe_methods_only=connection.safe_methods_only,
         )
         result = run.execute()
+        if connection.mode in ("live", "record"):
+            clean_up(provider, connection.base_url, connection.auth, result.created)
     index = None
     if connection.cassette is not None and connection.cassette.exists():
         cassette = read_cassette(connection.cassette, provider.name)

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
 import requests
@@ -43,6 +43,9 @@ class Provider(ABC):
     credential_vars: tuple[CredentialVar, ...]
     # "module:Class" of the provider's double under conformance.sandboxes, imported on demand.
     double_class: str
+    # Statuses the provider answers a well-formed request with when it breaks a rule a schema cannot
+    # express (unknown referenced id, illegal state): not "valid data rejected".
+    semantic_rejection_statuses: tuple[int, ...] = (404, 409)
 
     @property
     def spec_path(self) -> Path:
@@ -70,6 +73,11 @@ class Provider(ABC):
     @abstractmethod
     def auth(self, credentials: Credentials, base_url: str) -> ProviderAuth:
         """The requests auth that signs every call to this provider."""
+
+    def cleanup_steps(self, operation_id: str, body: Any) -> list[tuple[str, str]]:
+        """Requests that undo what a successful `operation_id` created in a live sandbox, tried in order
+        until one succeeds; empty where the API offers no way to delete or cancel it."""
+        return []
 
     def secrets(self, credentials: Credentials) -> list[str]:
         """Every value that must never reach disk, as sent and as it might be encoded."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 
 from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
@@ -24,6 +26,15 @@ class WooshPay(Provider):
         CredentialVar("WOOSHPAY_API_SECRET", "", required=False),
     )
     double_class = "conformance.sandboxes.wooshpay:WooshPayDouble"
+    # Stripe's convention: 400 for unknown references and illegal transitions, 402 for declined payments.
+    semantic_rejection_statuses = (400, 402, 404, 409)
+
+    def cleanup_steps(self, operation_id: str, body: Any) -> list[tuple[str, str]]:
+        # Drafts can be deleted; anything finalized can only be voided (Stripe semantics).
+        if operation_id == "createInvoice" and isinstance(body, dict) and body.get("id"):
+            invoice = f"/v1/invoices/{body['id']}"
+            return [("DELETE", invoice), ("POST", f"{invoice}/void")]
+        return []
 
     def auth(self, credentials: Credentials, base_url: str) -> ProviderAuth:
         return BasicAuth(credentials["WOOSHPAY_API_KEY"], credentials.get("WOOSHPAY_API_SECRET", ""))

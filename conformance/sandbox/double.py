@@ -138,6 +138,12 @@ class ProviderDouble(ABC):
     def invoices_in(self, body: Any) -> Iterator[JSON]:
         """The invoice objects inside a response body (single object, envelope or list page)."""
 
+    @abstractmethod
+    def seed_demo_data(self) -> None:
+        """Objects a sandbox account already holds (invoices in several states), so that list and
+        retrieve operations have something to return when a run starts. Called for `--target sandbox`
+        and `conformance sandbox`; tests start from empty state."""
+
     def extra_routes(self) -> Sequence[tuple[str, str, str]]:
         """(path, method, handler name) served besides the spec's operations, e.g. a token endpoint."""
         return ()
@@ -145,6 +151,11 @@ class ProviderDouble(ABC):
     def unauthenticated_routes(self) -> frozenset[str]:
         """Handler names reachable without credentials."""
         return frozenset()
+
+    @property
+    def requests_seen(self) -> int:
+        """Requests served so far (benchmarks count with it)."""
+        return self._requests_seen
 
     # -- helpers for handlers -----------------------------------------------------------------
 

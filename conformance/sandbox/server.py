@@ -44,6 +44,7 @@ def build_double(
     faults: tuple[str, ...] | list[str] = (),
     credentials: Mapping[str, str] | None = None,
     seed: int | None = None,
+    demo_data: bool = False,
 ) -> tuple[Provider, ProviderDouble]:
     provider = get_provider(provider_name)
     double_class = provider.double()
@@ -53,6 +54,8 @@ def build_double(
         FaultSet.of(faults),
         seed=seed,
     )
+    if demo_data:
+        double.seed_demo_data()
     return provider, double
 
 
@@ -73,11 +76,17 @@ def running_double(
     credentials: Mapping[str, str] | None = None,
     port: int = 0,
     seed: int | None = None,
+    demo_data: bool = False,
 ) -> Iterator[RunningDouble]:
     """A double on a free loopback port (or `port`) in a background thread, stopped cleanly on exit."""
-    provider, double = build_double(provider_name, faults=faults, credentials=credentials, seed=seed)
+    provider, double = build_double(
+        provider_name, faults=faults, credentials=credentials, seed=seed, demo_data=demo_data
+    )
     server = _make_server(double, port, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"double-{provider_name}", daemon=True)
+    # A short poll interval: shutdown() waits for it, and tests start and stop many doubles.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"double-{provider_name}", daemon=True
+    )
     thread.start()
     try:
         yield RunningDouble(provider=provider, double=double, server=server)
@@ -91,7 +100,7 @@ def serve_forever(
     provider_name: str, *, faults: tuple[str, ...], port: int, announce: Callable[[RunningDouble], None]
 ) -> None:
     """Serve one double in the foreground until interrupted (`conformance sandbox`)."""
-    provider, double = build_double(provider_name, faults=faults)
+    provider, double = build_double(provider_name, faults=faults, demo_data=True)
     server = _make_server(double, port, quiet=False)
     running = RunningDouble(provider=provider, double=double, server=server)
     announce(running)

@@ -1,0 +1,193 @@
+"""A cassette set read for comparison: every interaction mapped to its operation via the spec.
+
+A set is a directory laid out as `<dir>/<provider>/<suite>/<name>.yaml` (conformance.cassettes.store).
+Interactions that match no operation of the provider's spec (probes of unknown paths, methods the
+API does not have, the OAuth token endpoint) are counted and left out: drift is about operations.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from conformance.cassettes.store import read_cassette
+from conformance.drift.changes import Location
+from conformance.errors import UsageError
+from conformance.providers import get_provider
+from conformance.specs import Operation, Spec
+
+
+class Opaque(str):
+    """A response body that is not JSON: its shape is just this marker ("text" or "empty")."""
+
+
+TEXT = Opaque("text")
+EMPTY = Opaque("empty")
+
+
+@dataclass(frozen=True)
+class Observation:
+    provider: str
+    operation: Operation
+    status: int
+    content_type: str | None  # media type without parameters, lower case
+    headers: frozenset[str]  # header names, lower case
+    body: Any  # parsed JSON, or TEXT / EMPTY
+    location: Location
+
+
+@dataclass
+class CassetteSet:
+    root: Path
+    providers: list[str] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    # Every string a client sent, per provider: a response value that echoes one is input, not vocabulary.
+    client_values: dict[str, set[str]] = field(default_factory=dict)
+    # The recorded request behind each observation, for a curl reproduction in the evidence.
+    requests: dict[Location, dict[str, Any]] = field(default_factory=dict)
+    interactions: int = 0
+    unmapped: int = 0
+
+
+class OperationMatcher:
+    """Method + concrete path → operation, by the spec's path templates (literal paths win, as in OpenAPI)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self._prefixes = sorted(
+            {urlsplit(server.url).path.rstrip("/") for server in spec.servers} - {""}, key=len, reverse=True
+        )
+        compiled = [(op, _template_regex(op.path), op.path.count("{")) for op in spec.operations.values()]
+        self._patterns = sorted(compiled, key=lambda entry: entry[2])
+
+    def match(self, method: str, path: str) -> Operation | None:
+        candidates = [path] + [path[len(p) :] for p in self._prefixes if path.startswith(p + "/")]
+        for candidate in candidates:
+            for op, regex, _ in self._patterns:
+                if op.method == method.upper() and regex.fullmatch(candidate.rstrip("/") or "/"):
+                    return op
+        return None
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template.rstrip("/") or "/")
+    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts))
+
+
+def load_set(root: Path) -> CassetteSet:
+    """Read every cassette under `root`; a missing directory or corrupt cassette is a UsageError."""
+    root = Path(root)
+    if root.is_file():
+        raise UsageError(f"{root} is a file, not a cassette directory; to compare two spec files pass --spec.")
+    if not root.is_dir():
+        raise UsageError(f"cassette directory {root} does not exist; pass a directory of recorded cassettes.")
+    files = sorted(p for p in root.glob("*/*/*.yaml") if not p.name.startswith("."))
+    if not files:
+        raise UsageError(
+            f"no cassettes under {root}; expected {root}/<provider>/<suite>/<name>.yaml "
+            "as `conformance run --target record --cassette-dir DIR` writes them."
+        )
+    found = CassetteSet(root=root)
+    matchers: dict[str, OperationMatcher] = {}
+    for path in files:
+        provider_name, suite = path.parent.parent.name, path.parent.name
+        if provider_name not in matchers:
+            matchers[provider_name] = OperationMatcher(get_provider(provider_name).spec)
+            found.providers.append(provider_name)
+        cassette = read_cassette(path, provider_name, suite)
+        values = found.client_values.setdefault(provider_name, set())
+        for index, interaction in enumerate(cassette.interactions):
+            found.interactions += 1
+            observation = _observe(provider_name, matchers[provider_name], path, index, interaction, values)
+            if observation is None:
+                found.unmapped += 1
+            else:
+                found.observations.append(observation)
+                found.requests[observation.location] = interaction["request"]
+    return found
+
+
+def _observe(
+    provider: str, matcher: OperationMatcher, path: Path, index: int, interaction: dict[str, Any], values: set[str]
+) -> Observation | None:
+    request, response = interaction["request"], interaction["response"]
+    try:
+        method, uri = str(request["method"]), str(request["uri"])
+        status = int(response["status"]["code"])
+    except (KeyError, TypeError, ValueError):
+        raise UsageError(
+            f"cassette {path} is corrupt (interaction {index} lacks a request method/uri or a response status); "
+            "restore it from git or re-record it."
+        ) from None
+    url = urlsplit(uri)
+    values.update(_request_strings(url.path, url.query, request.get("body")))
+    operation = matcher.match(method, url.path)
+    if operation is None:
+        return None
+    headers = {str(name).lower(): value for name, value in (response.get("headers") or {}).items()}
+    return Observation(
+        provider=provider,
+        operation=operation,
+        status=status,
+        content_type=_media_type(headers.get("content-type")),
+        headers=frozenset(headers),
+        body=_body(response.get("body")),
+        location=Location(cassette=_label(path), interaction=index, status=status),
+    )
+
+
+def _media_type(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not value:
+        return None
+    return str(value).split(";", 1)[0].strip().lower() or None
+
+
+def _text(body: Any) -> str:
+    raw = body.get("string") if isinstance(body, dict) else body
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    return "" if raw is None else str(raw)
+
+
+def _body(body: Any) -> Any:
+    text = _text(body)
+    if not text.strip():
+        return EMPTY
+    try:
+        return json.loads(text)
+    except ValueError:
+        return TEXT
+
+
+def _request_strings(path: str, query: str, body: Any) -> Iterator[str]:
+    yield from (unquote(segment) for segment in path.split("/") if segment)
+    yield from (value for _, value in parse_qsl(query, keep_blank_values=True))
+    text = _text(body)
+    try:
+        yield from _strings_in(json.loads(text))
+    except ValueError:
+        yield from (value for _, value in parse_qsl(text, keep_blank_values=True))
+
+
+def _strings_in(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _label(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

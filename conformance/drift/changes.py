@@ -1,0 +1,40 @@
+"""A change between an old and a new version of a provider's API, before it becomes a finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.drift.rules import severity_of
+from conformance.findings import Severity
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a change can be seen: a cassette file, the index of the interaction in it, its status."""
+
+    cassette: str
+    interaction: int
+    status: int
+
+
+@dataclass(frozen=True)
+class Change:
+    rule: str  # an id of conformance.drift.rules
+    provider: str
+    operation: str
+    method: str
+    path: str
+    # Cassette drift: a JSON pointer into the response body ('' for the whole response).
+    # Spec drift: the same for response fields, else where in the operation the change is.
+    pointer: str
+    old: str
+    new: str
+    # What happened, as a clause: "no longer returns status 200".
+    clause: str
+    status: int | None = None
+    location: Location | None = None
+    doc_ref: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return severity_of(self.rule)

@@ -1,0 +1,34 @@
+"""Undo what a live run created in a provider's sandbox, where the provider's API allows it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import requests
+
+from conformance.providers.base import Provider, ProviderAuth
+
+
+def clean_up(
+    provider: Provider, base_url: str, auth: ProviderAuth, created: Iterable[tuple[str, Any]], timeout: float = 10
+) -> tuple[int, int]:
+    """(cleaned, left behind) for the objects `created` ((operationId, response body) pairs)."""
+    cleaned = left = 0
+    with requests.Session() as session:
+        session.auth = auth
+        for operation_id, body in created:
+            steps = provider.cleanup_steps(operation_id, body)
+            if not steps:
+                continue
+            for method, path in steps:
+                try:
+                    response = session.request(method, base_url.rstrip("/") + path, timeout=timeout)
+                except requests.RequestException:
+                    continue
+                if response.ok:
+                    cleaned += 1
+                    break
+            else:
+                left += 1
+    return cleaned, left

@@ -1,0 +1,49 @@
+"""reports/report.html: one self-contained page (inline CSS and JS, no fetches) over every finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.findings import Finding, FindingsDocument
+from conformance.providers import all_providers
+from conformance.reports.doc_context import DocNote, doc_note
+from conformance.reports.model import SEVERITIES, SEVERITY_RANK, Counts, findings_of, kinds_in, providers_of
+from conformance.reports.templating import html_environment
+
+FILE_NAME = "report.html"
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    name: str
+    title: str
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class Row:
+    finding: Finding
+    note: DocNote
+    rank: int
+
+
+def render(document: FindingsDocument) -> str:
+    known = all_providers()
+    providers = [
+        ProviderRow(name=p, title=known[p].title if p in known else p, counts=Counts.of(findings_of(document, p)))
+        for p in providers_of(document)
+    ]
+    template = html_environment().get_template("report.html.j2")
+    return template.render(
+        document=document,
+        run=document.run,
+        providers=providers,
+        totals=Counts.of(document.findings),
+        severities=SEVERITIES,
+        kinds=kinds_in(document.findings),
+        rows=[Row(finding=f, note=doc_note(f), rank=SEVERITY_RANK[f.severity]) for f in document.findings],
+    )
+
+
+def reports(document: FindingsDocument) -> dict[str, str]:
+    return {FILE_NAME: render(document)}

@@ -1,0 +1,65 @@
+"""A last line of defence: no credential in this process's environment reaches a report file.
+
+Findings are redacted when they are made; this catches anything that slipped through (e.g. a vendor
+echoing a key back in an error message that became a finding's `observed`). The findings are scrubbed
+before rendering, since escaping (HTML, Markdown) would change how a secret is spelled in the output,
+and the rendered text once more, for the spellings a template adds itself.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import Any
+
+from conformance.cassettes.scrub import scrub_text
+from conformance.findings import Evidence, Finding, FindingsDocument
+from conformance.providers import all_providers
+
+
+def environment_secrets(env: Mapping[str, str] | None = None) -> list[str]:
+    env = os.environ if env is None else env
+    found: set[str] = set()
+    for provider in all_providers().values():
+        credentials = {v.name: env[v.name] for v in provider.credential_vars if env.get(v.name)}
+        for secret in provider.secrets(credentials):
+            found.update({secret, html.escape(secret), html.escape(secret, quote=False)})
+    return sorted(found, key=len, reverse=True)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    return scrub_text(text, secrets) if secrets else text
+
+
+def redact_document(document: FindingsDocument, secrets: list[str]) -> FindingsDocument:
+    if not secrets:
+        return document
+    run = replace(document.run, base_urls={k: redact(v, secrets) for k, v in document.run.base_urls.items()})
+    return replace(document, run=run, findings=tuple(_finding(f, secrets) for f in document.findings))
+
+
+def _finding(finding: Finding, secrets: list[str]) -> Finding:
+    text = {f.name: redact(v, secrets) for f in fields(finding) if isinstance(v := getattr(finding, f.name), str)}
+    e = finding.evidence
+    evidence = Evidence(
+        cassette=e.cassette,
+        interaction=e.interaction,
+        status=e.status,
+        curl=redact(e.curl, secrets) if e.curl else e.curl,
+        steps=tuple(_value(step, secrets) for step in e.steps),
+    )
+    # Finding.kind and friends are str enums: keep them as they are.
+    text = {k: v for k, v in text.items() if k not in ("kind", "severity", "source")}
+    return replace(finding, evidence=evidence, **text)
+
+
+def _value(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: _value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_value(v, secrets) for v in value]
+    return value

@@ -1,0 +1,1 @@
+"""Provider doubles: one ProviderDouble subclass per provider, named in conformance.providers."""

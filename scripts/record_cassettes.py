@@ -1,0 +1,48 @@
+"""Re-record the shipped cassettes from the bundled provider doubles.
+
+    python scripts/record_cassettes.py [PROVIDER ...]
+
+For each provider: start its double on a free loopback port (with the demo data a sandbox account
+holds, and a fixed id seed), then run `conformance run --target record --base-url PROVIDER=URL`
+against it with the double's test credentials. This is `conformance run --target sandbox`, recorded.
+The cassettes' metadata says they were recorded against the double.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+
+from conformance.providers import select_providers
+from conformance.sandbox.server import running_double
+
+ID_SEED = 20261121
+
+
+def record(provider_name: str) -> int:
+    with (
+        running_double(provider_name, seed=ID_SEED, demo_data=True) as double,
+        tempfile.TemporaryDirectory() as reports,
+    ):
+        env = {**os.environ, **double.credentials, "CONFORMANCE_RECORDED_AGAINST": f"{provider_name} double"}
+        command = [
+            sys.executable, "-m", "conformance", "run", "--target", "record", "--provider", provider_name,
+            "--base-url", f"{provider_name}={double.base_url}", "--no-audit", "--report-dir", reports,
+        ]  # fmt: skip
+        print("$", " ".join(command), flush=True)
+        return subprocess.run(command, env=env, check=False).returncode
+
+
+def main(argv: list[str]) -> int:
+    worst = 0
+    for provider in select_providers(argv):
+        code = record(provider.name)
+        print(f"{provider.name}: exit {code}", flush=True)
+        worst = max(worst, code)
+    return worst
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

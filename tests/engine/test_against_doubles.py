@@ -1,0 +1,80 @@
+"""The engine against each double over real HTTP: clean doubles pass, single-request faults are found."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.sandbox.server import running_double
+from tests.conftest import PROVIDERS
+from tests.engine.conftest import FAST, run_cli
+
+# Faults a single request/response shows, with the finding kind each must produce.
+SINGLE_REQUEST_FAULTS = {
+    "field_removed": "missing_field",
+    "field_retyped": "type_mismatch",
+    "field_renamed": "missing_field",
+    "field_added": "undocumented_field",
+    "enum_value_added": "enum_violation",
+    "null_not_nullable": "nullability",
+    "wrong_success_status": "undocumented_status",
+    "wrong_content_type": "content_type",
+    "server_error": "server_error",
+    "auth_not_enforced": "auth_not_enforced",
+}
+
+
+def _run_against(provider: str, tmp_path, faults: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    with running_double(provider, faults=faults, seed=7, demo_data=True) as double:
+        args = ["run", "--provider", provider, "--base-url", f"{provider}={double.base_url}", *FAST]
+        args += ["--report-dir", str(tmp_path / "reports")]
+        result, document = run_cli(args, env=dict(double.credentials))
+        return double, result, document
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_clean_double_has_no_breaking_finding(provider: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, result, document = _run_against(provider, tmp_path)
+    assert document is not None, result.output
+    breaking = [f for f in document["findings"] if f["severity"] == "breaking"]
+    assert breaking == [], [(f["operation"], f["kind"], f["pointer"], f["observed"]) for f in breaking]
+    assert result.exit_code == 0, result.output
+    assert document["summary"]["requests"] > 50
+    assert document["run"]["target"] == "replay" or document["run"]["base_urls"][provider].startswith(
+        "http://127.0.0.1:"
+    )
+
+
+@pytest.mark.parametrize("fault", sorted(SINGLE_REQUEST_FAULTS))
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_single_request_fault_is_reported(provider: str, fault: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    double, result, document = _run_against(provider, tmp_path, (fault,))
+    assert document is not None, result.output
+    kind = SINGLE_REQUEST_FAULTS[fault]
+    found = [f for f in document["findings"] if f["kind"] == kind]
+    assert found, f"{fault} should produce {kind}; got {sorted({f['kind'] for f in document['findings']})}"
+    targets = double.double.fault_targets
+    field = {
+        "field_removed": targets.removed_field,
+        "field_retyped": targets.retyped_field,
+        "field_renamed": targets.renamed_field[0],
+        "field_added": targets.added_field[0],
+        "enum_value_added": targets.enum_field[0],
+        "null_not_nullable": targets.nullable_field,
+    }.get(fault)
+    if field is not None:
+        assert any(f["pointer"].endswith("/" + field) for f in found), [f["pointer"] for f in found]
+    if fault == "server_error":
+        assert {f["operation"] for f in found} == {targets.server_error_operation}
+    for finding in found:
+        assert finding["evidence"]["curl"].startswith("curl -X ")
+        assert finding["doc_ref"]
+    expected_exit = 0 if fault == "field_added" else 1
+    assert result.exit_code == expected_exit, result.output
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_rate_limiting_is_honoured_not_reported(provider: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, result, document = _run_against(provider, tmp_path, ("rate_limited",))
+    assert document is not None, result.output
+    assert result.exit_code == 0, [(f["operation"], f["kind"], f["observed"]) for f in document["findings"]]
+    assert not [f for f in document["findings"] if "429" in f["observed"]]

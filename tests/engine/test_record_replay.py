@@ -1,0 +1,232 @@
+"""Recording and replaying: secrets never reach disk, replays are deterministic, bad cassettes are clear."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from conformance.engine.runner import EngineRun
+from conformance.providers import get_provider
+from conformance.sandbox.server import running_double
+from tests.conftest import PROVIDERS
+from tests.engine.conftest import FAST, run_cli
+
+# Known fake credentials, distinctive enough that any trace of them on disk is unmistakable.
+FAKE_CREDENTIALS = {
+    "wooshpay": {"WOOSHPAY_API_KEY": "sk_test_FAKEkey4Conformance91", "WOOSHPAY_API_SECRET": "FAKEsecret/With+Chars="},
+    "useepay": {
+        "USEEPAY_MERCHANT_NO": "500000000098761",
+        "USEEPAY_API_KEY": "FAKEuseepayKey/+=x42",
+        "USEEPAY_APP_ID": "fake.app.conformance",
+    },
+    "lynkwell": {"LYNKWELL_CLIENT_ID": "fake-client-7731", "LYNKWELL_CLIENT_SECRET": "FAKE/secret+lynk=99"},
+}
+
+
+def _forms(secret: str) -> set[str]:
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        base64.b64encode(secret.encode()).decode(),
+        base64.b64encode(f"{secret}:".encode()).decode(),
+    }
+
+
+def _record(provider: str, cassettes: Path, reports: Path, credentials: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    with running_double(provider, seed=3, demo_data=True, credentials=credentials) as double:
+        args = ["run", "--target", "record", "--provider", provider, "--base-url", f"{provider}={double.base_url}"]
+        args += [*FAST, "--cassette-dir", str(cassettes), "--report-dir", str(reports)]
+        return run_cli(args, env=dict(double.credentials))
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_recording_writes_no_secret_anywhere(provider: str, tmp_path: Path) -> None:
+    credentials = FAKE_CREDENTIALS[provider]
+    result, document = _record(provider, tmp_path / "cassettes", tmp_path / "reports", credentials)
+    assert document is not None, result.output
+    written = [p for root in ("cassettes", "reports") for p in (tmp_path / root).rglob("*") if p.is_file()]
+    assert any(p.suffix == ".yaml" for p in written)
+    forbidden = {form for secret in credentials.values() for form in _forms(secret)}
+    for path in written:
+        data = path.read_bytes()
+        for form in forbidden:
+            assert form.encode() not in data, f"{form!r} found in {path}"
+
+
+def _replay(provider: str, cassettes: Path, reports: Path):  # type: ignore[no-untyped-def]
+    args = ["run", "--provider", provider, *FAST, "--cassette-dir", str(cassettes), "--report-dir", str(reports)]
+    return run_cli(args, env={})
+
+
+def _stable(document: dict) -> dict:
+    return {k: v for k, v in document.items() if k != "run"} | {
+        "run": {k: v for k, v in document["run"].items() if not k.endswith("_at")}
+    }
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_replay_is_deterministic_with_network_blocked(
+    provider: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    recorded, recorded_doc = _record(provider, tmp_path / "cassettes", tmp_path / "record")
+    assert recorded_doc is not None, recorded.output
+    request.getfixturevalue("no_network")
+    first, first_doc = _replay(provider, tmp_path / "cassettes", tmp_path / "replay1")
+    second, second_doc = _replay(provider, tmp_path / "cassettes", tmp_path / "replay2")
+    assert first_doc is not None, first.output
+    assert second_doc is not None, second.output
+    assert _stable(first_doc) == _stable(second_doc)
+    assert first.exit_code == second.exit_code == recorded.exit_code
+    assert not [f for f in first_doc["findings"] if f["kind"] == "stale_cassette"]
+    # The replay sees what the recording saw.
+    strip = lambda doc: sorted((f["fingerprint"], f["count"]) for f in doc["findings"])  # noqa: E731
+    assert strip(first_doc) == strip(recorded_doc)
+    assert first_doc["summary"]["requests"] == recorded_doc["summary"]["requests"]
+
+
+def test_corrupt_cassette_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "cassettes" / "lynkwell" / "engine" / "cassette.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("interactions: [ {request: \n  - broken")
+    result, document = _replay("lynkwell", tmp_path / "cassettes", tmp_path / "reports")
+    assert result.exit_code == 2
+    assert "cassette" in result.output
+    assert "corrupt" in result.output
+    assert "Traceback" not in result.output
+    assert document is None
+
+
+def test_missing_cassette_names_the_record_command(tmp_path: Path) -> None:
+    result, _ = _replay("useepay", tmp_path / "nothing-here", tmp_path / "reports")
+    assert result.exit_code == 2
+    assert "conformance run --target record --provider useepay" in result.output
+
+
+def test_unanswered_request_is_a_stale_cassette_finding(tmp_path: Path) -> None:
+    _record("lynkwell", tmp_path / "cassettes", tmp_path / "record")
+    path = tmp_path / "cassettes" / "lynkwell" / "engine" / "cassette.yaml"
+    text = path.read_text()
+    # Forget the answers to one operation, as if the suite had learned a new request since recording.
+    import yaml
+
+    data = yaml.safe_load(text)
+    data["interactions"] = [i for i in data["interactions"] if "/subscriptions" not in i["request"]["uri"]]
+    path.write_text(yaml.safe_dump(data))
+    result, document = _replay("lynkwell", tmp_path / "cassettes", tmp_path / "replay")
+    assert document is not None, result.output
+    stale = [f for f in document["findings"] if f["kind"] == "stale_cassette"]
+    assert stale
+    assert all("conformance run --target record --provider lynkwell" in f["message"] for f in stale)
+    operations = {f["operation"] for f in stale}
+    assert "listSubscriptions" in operations
+    assert operations <= set(get_provider("lynkwell").spec.operations)
+    assert all(f["severity"] == "non_breaking" for f in stale)
+
+
+def test_interrupted_recording_keeps_the_previous_cassette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cassettes = tmp_path / "cassettes"
+    _record("lynkwell", cassettes, tmp_path / "first")
+    path = cassettes / "lynkwell" / "engine" / "cassette.yaml"
+    before = path.read_bytes()
+    calls = {"n": 0}
+    original = EngineRun._on_scenario
+
+    def interrupt_midway(self, recorder):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return original(self, recorder)
+
+    monkeypatch.setattr(EngineRun, "_on_scenario", interrupt_midway)
+    with running_double("lynkwell", seed=4, demo_data=True) as double:
+        from click.testing import CliRunner
+
+        from conformance.cli import main
+
+        args = ["run", "--target", "record", "--provider", "lynkwell", "--base-url", f"lynkwell={double.base_url}"]
+        args += [*FAST, "--cassette-dir", str(cassettes), "--report-dir", str(tmp_path / "second")]
+        result = CliRunner().invoke(main, args, env=dict(double.credentials))
+    assert result.exit_code == 130
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["cassette.yaml"], "no staging file left behind"
+    assert not (tmp_path / "second" / "findings.json").exists()
+
+
+def test_missing_credentials_exit_2_naming_the_variables(tmp_path: Path) -> None:
+    result, _ = run_cli(
+        [
+            "run",
+            "--target",
+            "live",
+            "--provider",
+            "useepay",
+            "--base-url",
+            "useepay=http://127.0.0.1:9",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        env={"USEEPAY_MERCHANT_NO": "", "USEEPAY_API_KEY": "", "USEEPAY_APP_ID": ""},
+    )
+    assert result.exit_code == 2
+    assert "USEEPAY_MERCHANT_NO" in result.output
+    assert "USEEPAY_API_KEY" in result.output
+
+
+def test_unreachable_target_exits_3(tmp_path: Path) -> None:
+    env = {"WOOSHPAY_API_KEY": "sk_test_x"}
+    result, document = run_cli(
+        [
+            "run",
+            "--target",
+            "live",
+            "--provider",
+            "wooshpay",
+            "--base-url",
+            "wooshpay=http://127.0.0.1:9",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 3
+    assert "could not be reached" in result.output
+    assert document is None
+
+
+def test_production_host_is_refused_without_allow_production(tmp_path: Path) -> None:
+    env = {"WOOSHPAY_API_KEY": "sk_test_x"}
+    result, _ = run_cli(
+        [
+            "run",
+            "--target",
+            "live",
+            "--provider",
+            "wooshpay",
+            "--base-url",
+            "wooshpay=https://api.wooshpay.com",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 2
+    assert "--allow-production" in result.output
+
+
+def test_parallel_workers_find_what_serial_finds(tmp_path: Path) -> None:
+    cassettes = Path(__file__).resolve().parents[2] / "cassettes"
+    serial, serial_doc = run_cli(
+        ["run", "--cassette-dir", str(cassettes), "--report-dir", str(tmp_path / "s"), "--no-audit"]
+    )
+    parallel, parallel_doc = run_cli(
+        ["run", "--cassette-dir", str(cassettes), "--report-dir", str(tmp_path / "p"), "--no-audit", "--workers", "3"]
+    )
+    assert serial_doc is not None, serial.output
+    assert parallel_doc is not None, parallel.output
+    assert _stable(serial_doc) == _stable(parallel_doc)
+    assert json.dumps(serial_doc["summary"]) == json.dumps(parallel_doc["summary"])
