@@ -49,8 +49,10 @@ def replay_figures(providers: list[Provider]) -> None:
         interactions += len(yaml.safe_load(path.read_text())["interactions"])
     with tempfile.TemporaryDirectory() as reports:
         names = [a for p in providers for a in ("--provider", p.name)]
-        elapsed = _conformance("run", *names, "--no-audit", "--report-dir", reports)
-    print(f"replay: {interactions} recorded interactions, {elapsed:.2f} s wall, {interactions / elapsed:.0f} interactions/s")
+        elapsed = _conformance("run", *names, "--no-audit", "--no-workflows", "--report-dir", reports)
+    print(
+        f"replay: {interactions} recorded interactions, {elapsed:.2f} s wall, {interactions / elapsed:.0f} interactions/s"
+    )
 
 
 def _st_auth_args(provider: Provider, double: RunningDouble) -> list[str]:
@@ -62,7 +64,7 @@ def live_figures(provider: Provider, max_examples: int) -> None:
     with running_double(provider.name, seed=1, demo_data=True) as double, tempfile.TemporaryDirectory() as reports:
         ours = _conformance(
             "run", "--provider", provider.name, "--base-url", f"{provider.name}={double.base_url}",
-            "--max-examples", str(max_examples), "--no-audit", "--report-dir", reports,
+            "--max-examples", str(max_examples), "--no-audit", "--no-workflows", "--report-dir", reports,
             env=dict(double.credentials),
         )  # fmt: skip
         ours_requests = double.double.requests_seen
@@ -73,7 +75,9 @@ def live_figures(provider: Provider, max_examples: int) -> None:
             "--exclude-checks", ",".join(DISABLED_CHECKS), "--mode", "all", *_st_auth_args(provider, double),
         ]  # fmt: skip
         started = time.perf_counter()
-        subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tempfile.gettempdir())
+        subprocess.run(
+            command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tempfile.gettempdir()
+        )
         theirs = time.perf_counter() - started
         theirs_requests = double.double.requests_seen
     ours_rate, theirs_rate = ours_requests / ours, theirs_requests / theirs

@@ -24,6 +24,7 @@ from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_di
 from conformance.sandbox.faults import CATALOGUE
 from conformance.sandbox.server import RunningDouble, serve_forever
 from conformance.targets import TARGETS, TargetOptions, parse_base_urls
+from conformance.workflows.stage import workflow_stage
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,6 +130,7 @@ def audit(providers: tuple[str, ...], report_dir: Path) -> None:
 @click.option("--rate-limit", metavar="N/UNIT", help="Throttle requests to a real sandbox, e.g. 10/s or 100/m.")
 @click.option("--request-timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
 @click.option("--no-audit", is_flag=True, help="Skip the documentation audit.")
+@click.option("--no-workflows", is_flag=True, help="Skip the workflow scenarios (lifecycles and invariants).")
 @clear_errors
 def run(
     providers: tuple[str, ...],
@@ -144,6 +146,7 @@ def run(
     rate_limit: str | None,
     request_timeout: float,
     no_audit: bool,
+    no_workflows: bool,
 ) -> None:
     """The main job: every provider against the committed cassettes, plus the documentation audit."""
     options = TargetOptions(
@@ -155,6 +158,8 @@ def run(
     settings = Settings(seed=seed, max_examples=max_examples, request_timeout=request_timeout, rate_limit=rate_limit)
     stages = [] if no_audit else [pipeline.audit_stage]
     stages.append(engine_stage(options, settings, workers=workers))
+    if not no_workflows:
+        stages.append(workflow_stage(options, timeout=request_timeout))
     accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
     document = pipeline.execute(
         provider_names=providers,

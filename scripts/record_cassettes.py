@@ -5,7 +5,9 @@
 For each provider: start its double on a free loopback port (with the demo data a sandbox account
 holds, and a fixed id seed), then run `conformance run --target record --base-url PROVIDER=URL`
 against it with the double's test credentials. This is `conformance run --target sandbox`, recorded.
-The cassettes' metadata says they were recorded against the double.
+Then each workflow scenario is recorded against a fresh double of its own, as
+`pytest tests/workflows --record-mode=rewrite` does, so that its cassette does not depend on what the
+engine left behind. The cassettes' metadata says they were recorded against the double.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import sys
 import tempfile
 
 from conformance.providers import select_providers
+from conformance.resources import cassettes_dir
 from conformance.sandbox.server import running_double
+from conformance.workflows import RECORDING_SEED, workflows_for
+from conformance.workflows.doubles import record_on_doubles
 
-ID_SEED = 20261121
+ID_SEED = RECORDING_SEED
 
 
 def record(provider_name: str) -> int:
@@ -29,10 +34,19 @@ def record(provider_name: str) -> int:
         env = {**os.environ, **double.credentials, "CONFORMANCE_RECORDED_AGAINST": f"{provider_name} double"}
         command = [
             sys.executable, "-m", "conformance", "run", "--target", "record", "--provider", provider_name,
-            "--base-url", f"{provider_name}={double.base_url}", "--no-audit", "--report-dir", reports,
+            "--base-url", f"{provider_name}={double.base_url}", "--no-audit", "--no-workflows", "--report-dir", reports,
         ]  # fmt: skip
         print("$", " ".join(command), flush=True)
-        return subprocess.run(command, env=env, check=False).returncode
+        code = subprocess.run(command, env=env, check=False).returncode
+    workflows = workflows_for(provider_name)
+    if workflows is not None:
+        for outcome in record_on_doubles(workflows, cassettes_dir()):
+            print(
+                f"  workflow {outcome.scenario}: {outcome.requests} requests, {len(outcome.findings)} findings",
+                flush=True,
+            )
+            code = max(code, 1 if outcome.findings or not outcome.completed else 0)
+    return code
 
 
 def main(argv: list[str]) -> int:

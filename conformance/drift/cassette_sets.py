@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,9 +45,11 @@ class CassetteSet:
     root: Path
     providers: list[str] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
-    # Every string a client sent, per provider: a response value that echoes one is input, not vocabulary.
+    # Every string and object key a client sent, per provider: a response value or member name
+    # that echoes one is input, not the provider's vocabulary or fields.
     client_values: dict[str, set[str]] = field(default_factory=dict)
-    # The recorded request behind each observation, for a curl reproduction in the evidence.
+    client_keys: dict[str, set[str]] = field(default_factory=dict)
+    # The recorded request behind each observation: pairing matches on it, evidence shows it as curl.
     requests: dict[Location, dict[str, Any]] = field(default_factory=dict)
     interactions: int = 0
     unmapped: int = 0
@@ -100,9 +101,10 @@ def load_set(root: Path) -> CassetteSet:
             found.providers.append(provider_name)
         cassette = read_cassette(path, provider_name, suite)
         values = found.client_values.setdefault(provider_name, set())
+        keys = found.client_keys.setdefault(provider_name, set())
         for index, interaction in enumerate(cassette.interactions):
             found.interactions += 1
-            observation = _observe(provider_name, matchers[provider_name], path, index, interaction, values)
+            observation = _observe(provider_name, matchers[provider_name], path, index, interaction, values, keys)
             if observation is None:
                 found.unmapped += 1
             else:
@@ -112,7 +114,13 @@ def load_set(root: Path) -> CassetteSet:
 
 
 def _observe(
-    provider: str, matcher: OperationMatcher, path: Path, index: int, interaction: dict[str, Any], values: set[str]
+    provider: str,
+    matcher: OperationMatcher,
+    path: Path,
+    index: int,
+    interaction: dict[str, Any],
+    values: set[str],
+    keys: set[str],
 ) -> Observation | None:
     request, response = interaction["request"], interaction["response"]
     try:
@@ -124,7 +132,9 @@ def _observe(
             "restore it from git or re-record it."
         ) from None
     url = urlsplit(uri)
-    values.update(_request_strings(url.path, url.query, request.get("body")))
+    sent_values, sent_keys = _client_input(url.path, url.query, request.get("body"))
+    values.update(sent_values)
+    keys.update(sent_keys)
     operation = matcher.match(method, url.path)
     if operation is None:
         return None
@@ -165,25 +175,31 @@ def _body(body: Any) -> Any:
         return TEXT
 
 
-def _request_strings(path: str, query: str, body: Any) -> Iterator[str]:
-    yield from (unquote(segment) for segment in path.split("/") if segment)
-    yield from (value for _, value in parse_qsl(query, keep_blank_values=True))
+def _client_input(path: str, query: str, body: Any) -> tuple[set[str], set[str]]:
+    """The string values and the object keys a request sent (path segments and query values count)."""
+    values = {unquote(segment) for segment in path.split("/") if segment}
+    values.update(value for _, value in parse_qsl(query, keep_blank_values=True))
+    keys: set[str] = set()
     text = _text(body)
     try:
-        yield from _strings_in(json.loads(text))
-    except ValueError:
-        yield from (value for _, value in parse_qsl(text, keep_blank_values=True))
+        _walk(json.loads(text), values, keys)
+    except ValueError:  # a form: a[b][c]=v sends the keys a, b and c
+        for name, value in parse_qsl(text, keep_blank_values=True):
+            values.add(value)
+            keys.update(re.findall(r"[^\[\]]+", name))
+    return values, keys
 
 
-def _strings_in(value: Any) -> Iterable[str]:
+def _walk(value: Any, values: set[str], keys: set[str]) -> None:
     if isinstance(value, str):
-        yield value
+        values.add(value)
     elif isinstance(value, dict):
+        keys.update(str(k) for k in value)
         for item in value.values():
-            yield from _strings_in(item)
+            _walk(item, values, keys)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings_in(item)
+            _walk(item, values, keys)
 
 
 def _label(path: Path) -> str:

@@ -38,3 +38,39 @@ class Change:
     @property
     def severity(self) -> Severity:
         return severity_of(self.rule)
+
+
+@dataclass(frozen=True)
+class ChangeMaker:
+    """Changes of one operation: everything but what changed and where is the same."""
+
+    provider: str
+    operation: str
+    method: str
+    path: str
+    doc_ref: str = ""
+
+    def __call__(
+        self,
+        rule: str,
+        pointer: str,
+        old: str,
+        new: str,
+        clause: str,
+        status: int | None = None,
+        location: Location | None = None,
+    ) -> Change:
+        return Change(
+            rule=rule,
+            provider=self.provider,
+            operation=self.operation,
+            method=self.method,
+            path=self.path,
+            pointer=pointer,
+            old=old,
+            new=new,
+            clause=clause,
+            status=status,
+            location=location,
+            doc_ref=self.doc_ref,
+        )

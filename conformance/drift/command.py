@@ -1,21 +1,25 @@
 """`conformance drift OLD NEW`: what changed between two cassette sets, or (`--spec`) two spec files.
 
 The findings document is built and written by the pipeline like any run's (target `drift`), so
-every report format shows drift findings. Registered on the CLI by conformance.cli, whose
-`clear_errors` it uses: import it through conformance.cli.
+every report format shows drift findings. conformance.cli registers the command; its
+`clear_errors` and console are looked up when the command runs, so either module can be imported
+first.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from conformance import pipeline
 from conformance.baseline import Baseline, load_baseline
-from conformance.cli import clear_errors, console
 from conformance.drift.cassette_diff import compare_sets
 from conformance.drift.cassette_sets import CassetteSet, load_set
 from conformance.drift.report import to_findings
@@ -27,6 +31,24 @@ from conformance.providers.base import Provider
 from conformance.specs import parse_spec
 
 TARGET = "drift"
+
+
+def _clear_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """conformance.cli.clear_errors, resolved at call time: cli imports this module to register it."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from conformance.cli import clear_errors
+
+        return clear_errors(func)(*args, **kwargs)
+
+    return wrapper
+
+
+def _console() -> Console:
+    from conformance.cli import console
+
+    return console
 
 
 @click.command()
@@ -48,7 +70,7 @@ TARGET = "drift"
     help="Where the reports are written.",
 )
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted changes.")
-@clear_errors
+@_clear_errors
 def drift(
     old: Path, new: Path, specs: bool, providers: tuple[str, ...], report_dir: Path, baseline: Path | None
 ) -> None:
@@ -62,7 +84,7 @@ def drift(
     else:
         document = _cassette_drift(old, new, providers, report_dir, accepted)
     _print(document)
-    console.print(f"findings: {report_dir / 'findings.json'}")
+    _console().print(f"findings: {report_dir / 'findings.json'}")
     sys.exit(pipeline.exit_code(document, accepted))
 
 
@@ -73,16 +95,16 @@ def _cassette_drift(
     comparison = compare_sets(old, new)
     findings = to_findings(comparison.changes, source=Source.REPLAY, requests=new.requests)
     for provider, operation in comparison.only_old:
-        console.print(f"not compared: {provider} {operation} is recorded in {old_dir} only", highlight=False)
+        _console().print(f"not compared: {provider} {operation} is recorded in {old_dir} only", highlight=False)
     for provider, operation in comparison.only_new:
-        console.print(f"not compared: {provider} {operation} is recorded in {new_dir} only", highlight=False)
+        _console().print(f"not compared: {provider} {operation} is recorded in {new_dir} only", highlight=False)
 
     def stage(_: list[Provider]) -> pipeline.StageResult:
         return pipeline.StageResult(
             findings=findings, requests=old.interactions + new.interactions, operations=set(comparison.compared)
         )
 
-    names = tuple(dict.fromkeys([*old.providers, *new.providers]))
+    names = tuple(dict.fromkeys([*old.providers, *new.providers])) or providers  # () would mean all
     return pipeline.execute(
         provider_names=names, target=TARGET, stages=[stage], seed=0, report_dir=report_dir, baseline=accepted
     )
@@ -122,22 +144,14 @@ def _print(document: FindingsDocument) -> None:
         table = Table(title="Drift", title_justify="left", show_lines=False)
         table.add_column("severity", no_wrap=True)
         table.add_column("provider", no_wrap=True)
-        table.add_column("operation", no_wrap=True)
-        table.add_column("pointer", overflow="fold")
         table.add_column("what changed", overflow="fold")
         for finding in document.findings:
             style = "bold red" if finding.breaking else "yellow"
-            table.add_row(
-                f"[{style}]{finding.severity.value}[/]",
-                finding.provider,
-                finding.operation,
-                finding.pointer or "(response)",
-                finding.message,
-            )
-        console.print(table)
+            table.add_row(f"[{style}]{finding.severity.value}[/]", finding.provider, finding.message)
+        _console().print(table)
     s = document.summary
     verdict = "[bold red]BREAKING DRIFT[/]" if s.breaking else "[bold green]NO BREAKING DRIFT[/]"
-    console.print(
+    _console().print(
         f"{verdict}  providers: {', '.join(document.run.providers)}  operations compared: {s.operations}  "
         f"breaking: {s.breaking}  non-breaking: {s.non_breaking}  baselined: {s.baselined}"
     )

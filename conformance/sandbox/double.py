@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from jsonschema import Draft202012Validator
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -104,6 +105,7 @@ class ProviderDouble(ABC):
         self._random = random.Random(seed)
         self._lock = threading.RLock()
         self._requests_seen = 0
+        self._parameter_validators: dict[int, Draft202012Validator] = {}
         self._routes = Map(
             [
                 Rule(_werkzeug_path(op.path), endpoint=op.operation_id, methods=[op.method])
@@ -353,11 +355,12 @@ class ProviderDouble(ABC):
         return node
 
     def _check(self, schema: JSON, value: Any, name: str) -> None:
-        from jsonschema import Draft202012Validator
-
         if not schema:
             return
-        validator = Draft202012Validator(schema)
+        # Parameter schemas are nodes of the spec, alive as long as the double: compile each once.
+        validator = self._parameter_validators.get(id(schema))
+        if validator is None:
+            validator = self._parameter_validators[id(schema)] = Draft202012Validator(schema)
         error = next(iter(validator.iter_errors(value)), None)
         if error is not None:
             raise ApiError(400, "parameter_invalid", f"Invalid value for {name}: {error.message}.", name)

@@ -1,0 +1,46 @@
+"""Scenarios against the bundled doubles: each on a fresh double, as the committed cassettes are recorded.
+
+A fresh double per scenario keeps every cassette independent of which scenarios ran before it, so
+one scenario can be re-recorded alone (`pytest tests/workflows --record-mode=rewrite -k NAME`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.cassettes import store
+from conformance.findings import Source
+from conformance.providers import get_provider
+from conformance.sandbox.server import running_double
+from conformance.workflows import RECORDING_SEED, WORKFLOW_SUITE
+from conformance.workflows.runner import ScenarioOutcome, Target, run_live
+from conformance.workflows.scenario import ProviderWorkflows, Scenario
+
+
+def run_on_double(
+    workflows: ProviderWorkflows,
+    scenario: Scenario,
+    *,
+    faults: tuple[str, ...] = (),
+    credentials: dict[str, str] | None = None,
+    cassette: Path | None = None,
+) -> ScenarioOutcome:
+    """`scenario` against a fresh double of its provider (demo data, fixed id seed); recorded to `cassette`."""
+    provider = get_provider(workflows.provider)
+    with running_double(
+        provider.name, faults=faults, credentials=credentials, seed=RECORDING_SEED, demo_data=True
+    ) as double:
+        target = Target(provider=provider, base_url=double.base_url, credentials=double.credentials, source=Source.LIVE)
+        return run_live(workflows, scenario, target, cassette=cassette, recorded_against=f"{provider.name} double")
+
+
+def record_on_doubles(workflows: ProviderWorkflows, cassette_dir: Path) -> list[ScenarioOutcome]:
+    """Re-record every scenario's cassette of one provider from its double."""
+    return [
+        run_on_double(
+            workflows,
+            scenario,
+            cassette=store.cassette_path(cassette_dir, workflows.provider, WORKFLOW_SUITE, scenario.name),
+        )
+        for scenario in workflows.scenarios
+    ]

@@ -1,0 +1,227 @@
+"""One scenario against a target: live (optionally recorded into its cassette) or replayed from it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.cassettes import store
+from conformance.findings import Evidence, Finding, Kind, Source, make_finding
+from conformance.providers import get_provider
+from conformance.providers.base import Provider, ProviderAuth
+from conformance.targets import REPLAY_CREDENTIAL
+from conformance.workflows import WORKFLOW_SUITE
+from conformance.workflows.client import StaleCassette, TransportFailure, WorkflowClient
+from conformance.workflows.evidence import CassettePositions
+from conformance.workflows.scenario import ProviderWorkflows, Reported, Scenario, ScenarioAborted, ScenarioRun
+
+
+@dataclass(frozen=True)
+class Target:
+    provider: Provider
+    base_url: str
+    credentials: Mapping[str, str]
+    source: Source
+    timeout: float = 10.0
+
+    def auth(self) -> ProviderAuth:
+        """A new auth per scenario, so that each cassette holds its own token fetch and replays alone."""
+        return self.provider.auth(self.credentials, self.base_url)
+
+    @property
+    def secrets(self) -> list[str]:
+        return [] if self.source is Source.REPLAY else self.provider.secrets(self.credentials)
+
+
+@dataclass
+class ScenarioOutcome:
+    provider: str
+    scenario: str
+    findings: list[Finding]
+    requests: int
+    operations: set[str]
+    completed: bool  # every step ran (no step failed, no stale cassette)
+    unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
+
+
+def run_live(
+    workflows: ProviderWorkflows,
+    scenario: Scenario,
+    target: Target,
+    *,
+    cassette: Path | None = None,
+    recorded_against: str | None = None,
+) -> ScenarioOutcome:
+    """Run against a live target; with `cassette`, record it there (scrubbed, replaced only on success)."""
+    if cassette is None:
+        return _outcome(*_execute(workflows, scenario, target))
+    provider = target.provider
+    metadata = {
+        "provider": provider.name,
+        "suite": WORKFLOW_SUITE,
+        "scenario": scenario.name,
+        "recorded_against": recorded_against or os.environ.get("CONFORMANCE_RECORDED_AGAINST", target.base_url),
+        "base_url": target.base_url,
+        "recorded_by": f"invoice-conformance {__version__}",
+        "spec_version": str(provider.spec.document.get("info", {}).get("version", "")),
+    }
+    with store.recording(cassette, secrets=target.secrets, metadata=metadata):
+        executed = _execute(workflows, scenario, target)
+    return _outcome(*executed, cassette=cassette)
+
+
+def replay(
+    workflows: ProviderWorkflows, scenario: Scenario, cassette: Path, *, timeout: float = 10.0
+) -> ScenarioOutcome:
+    """Replay from `cassette` with the network blocked. Without a cassette every request is stale."""
+    provider = get_provider(workflows.provider)
+    context: AbstractContextManager[Any]
+    if cassette.is_file():
+        loaded = store.read_cassette(cassette, provider.name, WORKFLOW_SUITE)
+        base_url = str(loaded.metadata.get("base_url") or _default_base_url(provider))
+        context = store.use_replay(cassette, provider.name, WORKFLOW_SUITE)
+    else:
+        base_url = _default_base_url(provider)
+        context = store.make_vcr(record=False).use_cassette(str(cassette))
+    target = Target(
+        provider=provider,
+        base_url=base_url,
+        credentials={var.name: REPLAY_CREDENTIAL for var in provider.credential_vars},
+        source=Source.REPLAY,
+        timeout=timeout,
+    )
+    with context as played:
+        executed = _execute(workflows, scenario, target, cassette=cassette)
+        unplayed = len(played.data) - played.play_count
+    outcome = _outcome(*executed, cassette=cassette if cassette.is_file() else None)
+    outcome.unplayed = unplayed
+    return outcome
+
+
+def _execute(
+    workflows: ProviderWorkflows,
+    scenario: Scenario,
+    target: Target,
+    *,
+    cassette: Path | None = None,
+) -> tuple[ScenarioRun, bool]:
+    spec = target.provider.spec
+    client = WorkflowClient(
+        spec,
+        target.base_url,
+        target.auth(),
+        timeout=target.timeout,
+        # Replays answer at once: waiting out a recorded Retry-After would only slow them down.
+        honour_retry_after=target.source is not Source.REPLAY,
+    )
+    run = ScenarioRun(
+        workflows=workflows,
+        scenario=scenario,
+        spec=spec,
+        client=client,
+        source=target.source,
+        secrets=target.secrets,
+    )
+    completed = False
+    try:
+        scenario.run(run)
+        completed = True
+    except ScenarioAborted:
+        pass
+    except StaleCassette as stale:
+        run.reported.append(_stale(run, stale, cassette))
+    except TransportFailure as failure:
+        run.reported.append(_transport(run, failure))
+    finally:
+        client.close()
+    return run, completed
+
+
+def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None) -> ScenarioOutcome:
+    exchanges = run.client.exchanges
+    findings = [reported.finding for reported in run.reported]
+    if cassette is not None and cassette.is_file():
+        # Positions are known only once the cassette is on disk (a recording is written at the end).
+        index = CassettePositions(
+            cassette, store.read_cassette(cassette, run.workflows.provider, WORKFLOW_SUITE).interactions, Path.cwd()
+        )
+        positions = index.positions(exchanges)
+        findings = [
+            replace(
+                reported.finding,
+                evidence=replace(
+                    reported.finding.evidence,
+                    cassette=index.label,
+                    interaction=positions[reported.step] if 0 <= reported.step < len(positions) else None,
+                ),
+            )
+            for reported in run.reported
+        ]
+    return ScenarioOutcome(
+        provider=run.workflows.provider,
+        scenario=run.scenario.name,
+        findings=findings,
+        requests=len(exchanges),
+        operations={e.operation.operation_id for e in exchanges},
+        completed=completed,
+    )
+
+
+def _stale(run: ScenarioRun, stale: StaleCassette, cassette: Path | None) -> Reported:
+    command = store.record_command(run.workflows.provider, WORKFLOW_SUITE)
+    if cassette is not None and not cassette.is_file():
+        message = f"Workflow {run.scenario.name} has no cassette at {cassette}; record it with `{command}`."
+    else:
+        message = (
+            f"The cassette of workflow {run.scenario.name} has no answer for {stale.where}: the scenario or the spec "
+            f"changed since it was recorded; re-record with `{command}`."
+        )
+    operation = stale.operation
+    finding = make_finding(
+        provider=run.workflows.provider,
+        operation=operation.operation_id,
+        method=operation.method,
+        path=operation.path,
+        kind=Kind.STALE_CASSETTE,
+        pointer="",
+        expected="a recorded answer for every request the workflow makes",
+        observed=f"no recorded answer for {stale.where}",
+        message=message,
+        source=run.source,
+        doc_ref=operation.doc_ref,
+        evidence=Evidence(cassette=str(cassette) if cassette else None),
+    )
+    return Reported(finding, -1)
+
+
+def _transport(run: ScenarioRun, failure: TransportFailure) -> Reported:
+    operation = failure.operation
+    finding = make_finding(
+        provider=run.workflows.provider,
+        operation=operation.operation_id,
+        method=operation.method,
+        path=operation.path,
+        kind=Kind.TRANSPORT_ERROR,
+        pointer="",
+        expected="an HTTP response",
+        observed=f"{type(failure.cause).__name__}: {_first_line(failure.cause)}",
+        message=f"{operation.operation_id} got no HTTP response in workflow {run.scenario.name}.",
+        source=run.source,
+        doc_ref=operation.doc_ref,
+    )
+    return Reported(finding, -1)
+
+
+def _first_line(value: object) -> str:
+    text = str(value or "").strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def _default_base_url(provider: Provider) -> str:
+    server = provider.spec.server("sandbox")
+    return server.url if server is not None else "http://127.0.0.1"

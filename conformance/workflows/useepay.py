@@ -1,0 +1,139 @@
+"""UseePay workflows: customer -> invoice -> retrieve -> update -> list -> pay, as specs/useepay.yaml reads the docs.
+
+UseePay invoices carry one `total_amount` (no lines), so its arithmetic is that the amount read back
+is the amount written. Statuses come from the examples and webhook events: open -> paid or
+payment_failed (or cancelled); paid and cancelled are final, so paying or updating them is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks.invariants import Format, InvoiceFacts, Lifecycle, Timeline
+from conformance.checks.pagination import ListShape
+from conformance.workflows.listing import Listing, walk
+from conformance.workflows.scenario import ProviderWorkflows, Scenario, ScenarioRun
+
+CREATE = "https://docs-v2.useepay.com/225901782e0"
+RETRIEVE = "https://docs-v2.useepay.com/225901783e0"
+UPDATE = "https://docs-v2.useepay.com/225901784e0"
+LIST = "https://docs-v2.useepay.com/225901785e0"
+PAY = "https://docs-v2.useepay.com/225901786e0"
+EVENTS = "https://docs-v2.useepay.com/6516730m0"  # webhook events: invoice.paid, .payment_failed, .cancelled
+CUSTOMER = "https://docs-v2.useepay.com/225901779e0"
+
+FACTS = InvoiceFacts(
+    lifecycle=Lifecycle(
+        status="/status",
+        transitions={
+            "open": frozenset({"paid", "payment_failed", "cancelled"}),
+            "payment_failed": frozenset({"paid", "cancelled"}),
+            "paid": frozenset(),
+            "cancelled": frozenset(),
+        },
+        doc_ref=EVENTS,
+    ),
+    # Every example prints modify_at at or after create_at.
+    timeline=Timeline(
+        created="/create_at",
+        not_before_created=("/modify_at",),
+        ordered=(("/period_start", "/period_end"),),
+        doc_ref=RETRIEVE,
+    ),
+    formats=(
+        Format("/id", RETRIEVE, prefix="inv_"),
+        Format("/customer_id", RETRIEVE, prefix="cus_"),
+        Format("/currency", CREATE, pattern=r"^[A-Z]{3}$", what="upper-case ISO 4217 code"),
+        Format("/total_amount", CREATE, integer_amount=True),
+    ),
+)
+
+INVOICES = Listing(
+    operation="listInvoices",
+    shape=ListShape(items="/items", has_more="/has_more", doc_ref=LIST),
+    limit="page_size",
+    page="page_num",
+)
+
+CUSTOMER_FIELDS = {"merchant_customer_id": "conformance-workflows", "name": "Conformance Workflow"}
+
+
+def _mandate(run: ScenarioRun) -> dict[str, Any]:
+    """The body the Pay page documents (its mandate acceptance lies in the past, as a real one does)."""
+    examples = run.spec.document["components"]["examples"]
+    return dict(examples["PayInvoiceRequestFromPayPage"]["value"])
+
+
+def _customer(run: ScenarioRun) -> str:
+    created = run.call("createCustomer", json=CUSTOMER_FIELDS)
+    run.expect_echo(created, CUSTOMER_FIELDS, doc_ref=CUSTOMER)
+    customer = run.need(created, "/id")
+    run.expect_echo(run.call("retrieveCustomer", path={"id": customer}), CUSTOMER_FIELDS, doc_ref=CUSTOMER)
+    return customer
+
+
+def _invoice(run: ScenarioRun, customer: str, **fields: Any) -> str:
+    written = {"customer_id": customer, "currency": "USD", "total_amount": 112, **fields}
+    created = run.call("createInvoice", json=written)
+    run.expect_status(created, "open")
+    run.expect_echo(created, written, doc_ref=CREATE)
+    invoice = run.need(created, "/id")
+    run.expect_echo(run.call("retrieveInvoice", path={"id": invoice}), written, doc_ref=RETRIEVE)
+    return invoice
+
+
+def invoice_lifecycle(run: ScenarioRun) -> None:
+    customer = _customer(run)
+    invoice = _invoice(
+        run,
+        customer,
+        collection_method="send_invoice",
+        description="Workflow: invoice lifecycle",
+        metadata={"workflow": "lifecycle"},
+        footer="Conformance workflow",
+    )
+    update = {"description": "Workflow: invoice lifecycle (updated)", "metadata": {"workflow": "updated"}}
+    updated = run.call("updateInvoice", path={"id": invoice}, json=update)
+    run.expect_status(updated, "open")
+    run.expect_echo(updated, update, doc_ref=UPDATE)
+    run.expect_echo(
+        run.call("retrieveInvoice", path={"id": invoice}), update, doc_ref=UPDATE, what="The retrieved invoice"
+    )
+    walk(run, INVOICES, limit=2, query={"customer_id": customer}, expected=[invoice])
+    paid = run.call("payInvoice", path={"id": invoice}, json=_mandate(run))
+    run.expect_status(paid, "paid")
+    run.expect_status(run.call("retrieveInvoice", path={"id": invoice}), "paid")
+    run.refused("payInvoice", path={"id": invoice}, json=_mandate(run), why="the invoice is already paid", doc_ref=PAY)
+    run.refused(
+        "updateInvoice",
+        path={"id": invoice},
+        json={"description": "Workflow: too late"},
+        why="a paid invoice can no longer be changed",
+        doc_ref=UPDATE,
+    )
+    final = run.call("retrieveInvoice", path={"id": invoice})
+    run.expect_status(final, "paid")
+    run.expect_echo(final, update, doc_ref=UPDATE, what="The paid invoice")
+
+
+def list_pagination(run: ScenarioRun) -> None:
+    customer = _customer(run)
+    created = [
+        _invoice(run, customer, total_amount=100 * n, description=f"Workflow: page item {n}") for n in range(1, 6)
+    ]
+    walk(run, INVOICES, limit=2, query={"customer_id": customer}, expected=created)
+
+
+WORKFLOWS = ProviderWorkflows(
+    provider="useepay",
+    invoices=FACTS,
+    invoice_at={operation: "" for operation in ("createInvoice", "retrieveInvoice", "updateInvoice", "payInvoice")},
+    scenarios=(
+        Scenario(
+            "invoice_lifecycle",
+            "customer, invoice, retrieve, update, list, pay with the documented mandate; paid is final",
+            invoice_lifecycle,
+        ),
+        Scenario("list_pagination", "five invoices walked with page_num/page_size", list_pagination),
+    ),
+)

@@ -1,0 +1,341 @@
+"""WooshPay workflows: the Stripe-style invoice lifecycle as specs/wooshpay.yaml documents it.
+
+draft -> (invoice items, add_lines) -> finalize -> open -> pay -> paid | void; only drafts can be
+deleted, finalized or given lines. Paying needs a payment method or `paid_out_of_band` (used here,
+so that no card is charged in a live sandbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from conformance.checks.invariants import (
+    Balance,
+    Breach,
+    Format,
+    InvoiceFacts,
+    Lifecycle,
+    LineArithmetic,
+    LinesTotal,
+    Timeline,
+)
+from conformance.checks.pagination import ListShape
+from conformance.findings import Kind
+from conformance.workflows.client import Exchange
+from conformance.workflows.listing import Listing, expect_newest_first, walk
+from conformance.workflows.scenario import ProviderWorkflows, Scenario, ScenarioRun
+
+# Documentation pages the facts come from.
+INVOICE = "https://docs.wooshpay.com/api-121421332"  # the Invoice object (example of "Delete a draft invoice")
+CREATE_INVOICE = "https://docs.guanglian.co/114672803e0.md"
+DELETE = "https://docs.wooshpay.com/api-121421332"
+LIST = "https://docs.wooshpay.com/api-190580551"
+ADD_LINES = "https://docs.wooshpay.com/api-220502273"  # "amount ... should always be equal to unit_amount * quantity"
+INVOICE_ITEM = "https://docs.wooshpay.com/api-114919063"  # "Three-letter ISO currency code"; price id "price_xxxx"
+PRICE = "https://docs.wooshpay.com/api-55501373"
+CUSTOMER = "https://docs.wooshpay.com/api-55532389"
+
+STATUS_TIMES = ("finalized_at", "paid_at", "voided_at", "marked_uncollectible_at")
+
+
+def _times(*names: str) -> tuple[str, ...]:
+    return tuple(f"/status_transitions/{name}" for name in names)
+
+
+FACTS = InvoiceFacts(
+    arithmetic=LineArithmetic(lines="/lines/data", doc_ref=ADD_LINES),
+    # No taxes or discounts are documented on WooshPay's Invoice: the total is the sum of the lines.
+    totals=(
+        LinesTotal(
+            total="/total", lines="/lines/data", line_amount="amount", truncated="/lines/has_more", doc_ref=INVOICE
+        ),
+    ),
+    balance=Balance(
+        due="/amount_due",
+        paid="/amount_paid",
+        remaining="/amount_remaining",
+        status="/status",
+        paid_statuses=frozenset({"paid"}),
+        doc_ref=INVOICE,
+    ),
+    lifecycle=Lifecycle(
+        status="/status",
+        # The Invoice's status description: draft -> open (finalize; paid at once when nothing is due)
+        # -> paid | uncollectible | void.
+        transitions={
+            "draft": frozenset({"open", "paid"}),
+            "open": frozenset({"paid", "uncollectible", "void"}),
+            "uncollectible": frozenset({"paid", "void"}),
+            "paid": frozenset(),
+            "void": frozenset(),
+        },
+        doc_ref=INVOICE,
+    ),
+    timeline=Timeline(
+        created="/created",
+        # period_start is the start of the usage period and may precede creation; transitions may not.
+        not_before_created=("/period_end", *_times(*STATUS_TIMES)),
+        ordered=(
+            ("/period_start", "/period_end"),
+            *(
+                (_times("finalized_at")[0], later)
+                for later in _times("paid_at", "voided_at", "marked_uncollectible_at")
+            ),
+        ),
+        status="/status",
+        set_in_status={
+            "open": _times("finalized_at"),
+            "paid": _times("finalized_at", "paid_at"),
+            "void": _times("finalized_at", "voided_at"),
+            "uncollectible": _times("finalized_at", "marked_uncollectible_at"),
+        },
+        unset_in_status={"draft": _times(*STATUS_TIMES), "open": _times("paid_at", "voided_at")},
+        doc_ref=INVOICE,
+    ),
+    formats=(
+        Format("/currency", INVOICE_ITEM, pattern=r"^[A-Za-z]{3}$", what="three-letter currency code"),
+        Format("/lines/data/*/currency", INVOICE_ITEM, pattern=r"^[A-Za-z]{3}$", what="three-letter currency code"),
+        Format("/lines/data/*/price/currency", INVOICE_ITEM, pattern=r"^[A-Z]{3}$", what="upper-case currency code"),
+        Format("/lines/data/*/price/id", INVOICE_ITEM, prefix="price_"),
+        *(
+            Format(pointer, INVOICE, integer_amount=True)
+            for pointer in ("/total", "/amount_due", "/amount_paid", "/amount_remaining", "/lines/data/*/amount")
+        ),
+    ),
+)
+
+INVOICES = Listing(
+    operation="listInvoices",
+    shape=ListShape(items="/data", has_more="/has_more", doc_ref=LIST),
+    limit="limit",
+    after="starting_after",
+    before="ending_before",
+)
+
+CURRENCY = "USD"  # the Price page documents currency codes in upper case
+CUSTOMER_FIELDS = {"name": "Conformance Workflow", "email": "workflows@example.com"}
+LINES = (
+    {"amount": 250, "description": "Travel"},
+    {"unit_amount": 700, "quantity": 3, "description": "Support hours"},
+)
+PAID_OUT_OF_BAND = {"paid_out_of_band": True}
+
+
+# -- building blocks --------------------------------------------------------------------------------
+
+
+def _customer(run: ScenarioRun) -> str:
+    created = run.call("createCustomer", json=CUSTOMER_FIELDS)
+    run.expect_echo(created, CUSTOMER_FIELDS, doc_ref=CUSTOMER)
+    return run.need(created, "/id")
+
+
+def _draft(run: ScenarioRun, customer: str, **fields: Any) -> str:
+    written = {"customer": customer, "currency": CURRENCY, **fields}
+    draft = run.call("createInvoice", json=written)
+    run.expect_status(draft, "draft")
+    run.expect_echo(draft, written, doc_ref=CREATE_INVOICE)
+    return run.need(draft, "/id")
+
+
+def _by_id(object_id: str) -> dict[str, str]:
+    return {"id": object_id}
+
+
+def _fields(run: ScenarioRun, exchange: Exchange, *names: str) -> dict[str, Any]:
+    """The named fields of a response that are present: what a later read must still show."""
+    return {name: run.value(exchange, f"/{name}") for name in names if run.value(exchange, f"/{name}") is not None}
+
+
+def _expect_lines(run: ScenarioRun, invoice: Exchange, written: list[Mapping[str, Any]]) -> None:
+    """The invoice's lines are the ones written, in order."""
+    lines = run.value(invoice, "/lines/data")
+    count = len(lines) if isinstance(lines, list) else 0
+    run.expect(
+        invoice,
+        count == len(written),
+        Breach(
+            Kind.INVARIANT_VIOLATION,
+            "/lines/data",
+            f"{len(written)} lines, as added",
+            f"{count} lines",
+            f"The invoice has {count} lines after {len(written)} were added.",
+            ADD_LINES,
+        ),
+    )
+    for index, fields in enumerate(written[:count]):
+        run.expect_echo(invoice, fields, base=f"/lines/data/{index}", doc_ref=ADD_LINES, what=f"Line {index + 1}")
+
+
+# -- scenarios --------------------------------------------------------------------------------------
+
+
+def invoice_lifecycle(run: ScenarioRun) -> None:
+    customer = _customer(run)
+    invoice = _draft(run, customer, description="Workflow: invoice lifecycle", metadata={"workflow": "lifecycle"})
+    product = run.need(run.call("createProduct", json={"name": "Consulting hour"}), "/id")
+    price_fields = {"product": product, "currency": CURRENCY, "unit_amount": 1500}
+    price = run.call("createPrice", json=price_fields)
+    run.expect_echo(price, price_fields, doc_ref=PRICE)
+    price_id = run.need(price, "/id")
+    item_fields = {"customer": customer, "invoice": invoice, "quantity": 2}
+    item = run.call("createInvoiceItem", json={**item_fields, "price": price_id})
+    # An item's amount is its price's unit amount times its quantity.
+    expected_item = {**item_fields, "unit_amount": price_fields["unit_amount"]}
+    expected_item["amount"] = expected_item["unit_amount"] * item_fields["quantity"]
+    run.expect_echo(item, expected_item, doc_ref=INVOICE_ITEM)
+    item_id = run.need(item, "/id")
+    run.expect_echo(run.call("retrieveInvoiceItem", path=_by_id(item_id)), expected_item, doc_ref=INVOICE_ITEM)
+    run.call("addInvoiceLines", path=_by_id(invoice), json={"lines": list(LINES)})
+    draft = run.call("retrieveInvoice", path=_by_id(invoice))
+    run.expect_status(draft, "draft")
+    item_line = {
+        "invoice_item": item_id,
+        "quantity": item_fields["quantity"],
+        "unit_amount": price_fields["unit_amount"],
+    }
+    _expect_lines(run, draft, [item_line, *LINES])
+    opened = run.call("finalizeInvoice", path=_by_id(invoice))
+    run.expect_status(opened, "open")
+    run.expect_echo(
+        opened, _fields(run, draft, "total", "currency", "customer"), doc_ref=INVOICE, what="The finalized invoice"
+    )
+    paid = run.call("payInvoice", path=_by_id(invoice), json=PAID_OUT_OF_BAND)
+    run.expect_status(paid, "paid")
+    run.expect_echo(paid, _fields(run, opened, "total", "number"), doc_ref=INVOICE, what="The paid invoice")
+    final = run.call("retrieveInvoice", path=_by_id(invoice))
+    run.expect_status(final, "paid")
+    run.expect_echo(
+        final,
+        _fields(run, paid, "status", "total", "amount_paid", "amount_remaining", "paid_out_of_band"),
+        doc_ref=INVOICE,
+        what="The retrieved invoice",
+    )
+
+
+def void_lifecycle(run: ScenarioRun) -> None:
+    invoice = _draft(run, _customer(run), description="Workflow: void")
+    run.call("addInvoiceLines", path=_by_id(invoice), json={"lines": [LINES[0]]})
+    run.refused(
+        "voidInvoice",
+        path=_by_id(invoice),
+        why="a draft cannot be voided (only open or uncollectible invoices)",
+        doc_ref=INVOICE,
+    )
+    run.expect_status(run.call("finalizeInvoice", path=_by_id(invoice)), "open")
+    voided = run.call("voidInvoice", path=_by_id(invoice))
+    run.expect_status(voided, "void")
+    run.refused(
+        "payInvoice",
+        path=_by_id(invoice),
+        json=PAID_OUT_OF_BAND,
+        why="a void invoice cannot be paid",
+        doc_ref=INVOICE,
+    )
+    final = run.call("retrieveInvoice", path=_by_id(invoice))
+    run.expect_status(final, "void")
+    run.expect_echo(
+        final, _fields(run, voided, "status", "amount_paid", "total"), doc_ref=INVOICE, what="The retrieved invoice"
+    )
+
+
+def delete_draft(run: ScenarioRun) -> None:
+    invoice = _draft(run, _customer(run), description="Workflow: delete")
+    deleted = run.call("deleteInvoice", path=_by_id(invoice))
+    run.expect_echo(deleted, {"id": invoice, "deleted": True}, doc_ref=DELETE)
+    run.gone("retrieveInvoice", path=_by_id(invoice), doc_ref=DELETE)
+
+
+def illegal_transitions(run: ScenarioRun) -> None:
+    invoice = _draft(run, _customer(run), description="Workflow: illegal transitions")
+    run.call("addInvoiceLines", path=_by_id(invoice), json={"lines": list(LINES)})
+    opened = run.call("finalizeInvoice", path=_by_id(invoice))
+    run.expect_status(opened, "open")
+    run.refused(
+        "finalizeInvoice",
+        path=_by_id(invoice),
+        why="the invoice is already open (only drafts are finalized)",
+        doc_ref=INVOICE,
+    )
+    run.refused(
+        "addInvoiceLines",
+        path=_by_id(invoice),
+        json={"lines": [LINES[0]]},
+        why="lines can only be added to a draft",
+        doc_ref=ADD_LINES,
+    )
+    if run.refused("deleteInvoice", path=_by_id(invoice), why="only a draft can be deleted", doc_ref=DELETE).ok:
+        return  # the invoice is gone: nothing left to compare
+    final = run.call("retrieveInvoice", path=_by_id(invoice))
+    run.expect_status(final, "open")
+    run.expect_echo(
+        final, _fields(run, opened, "status", "total", "number"), doc_ref=INVOICE, what="The retrieved invoice"
+    )
+    # Void it, so that no open invoice is left behind in a live account.
+    run.expect_status(run.call("voidInvoice", path=_by_id(invoice)), "void")
+
+
+def list_pagination(run: ScenarioRun) -> None:
+    customer = _customer(run)
+    created = [_draft(run, customer, description=f"Workflow: page item {n}") for n in range(1, 6)]
+    mine = {"customer": customer}
+    forward = walk(run, INVOICES, limit=2, query=mine, expected=created)
+    expect_newest_first(run, forward, INVOICES, "created", LIST)
+    if forward.ids:
+        oldest = forward.ids[-1]
+        walk(run, INVOICES, limit=2, query=mine, expected=set(created) - {oldest}, backwards_from=oldest)
+    for invoice in created:
+        run.call("deleteInvoice", path=_by_id(invoice))
+    after = walk(run, INVOICES, limit=10, query=mine)
+    listed = [invoice for invoice in after.ids if invoice in created]
+    if listed:
+        run.report(
+            after.page_of(listed[0]),
+            Breach(
+                Kind.USE_AFTER_FREE,
+                INVOICES.shape.items,
+                "deleted invoices no longer listed",
+                ", ".join(listed),
+                f"listInvoices still lists {len(listed)} deleted invoice(s).",
+                DELETE,
+            ),
+        )
+
+
+WORKFLOWS = ProviderWorkflows(
+    provider="wooshpay",
+    invoices=FACTS,
+    invoice_at={
+        operation: ""
+        for operation in (
+            "createInvoice",
+            "retrieveInvoice",
+            "finalizeInvoice",
+            "payInvoice",
+            "voidInvoice",
+            "sendInvoice",
+        )
+    },
+    scenarios=(
+        Scenario(
+            "invoice_lifecycle",
+            "customer, draft, invoice item and add_lines, retrieve, finalize, pay, retrieve paid",
+            invoice_lifecycle,
+        ),
+        Scenario(
+            "void_lifecycle", "void refused on a draft; finalize, void; paying a void invoice refused", void_lifecycle
+        ),
+        Scenario("delete_draft", "delete a draft; retrieving it answers 404", delete_draft),
+        Scenario(
+            "illegal_transitions",
+            "finalize twice, add lines to and delete an open invoice: all refused, nothing changes; then void",
+            illegal_transitions,
+        ),
+        Scenario(
+            "list_pagination",
+            "five drafts walked with limit/starting_after and ending_before, newest first; deleted ones unlisted",
+            list_pagination,
+        ),
+    ),
+)

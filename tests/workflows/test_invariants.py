@@ -1,0 +1,205 @@
+"""The invariant and pagination checks on hand-made objects: what breaks them and what does not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.checks.invariants import (
+    Balance,
+    Format,
+    InvoiceFacts,
+    Lifecycle,
+    LineArithmetic,
+    LinesTotal,
+    Timeline,
+    echo,
+    formats,
+    invoice_breaches,
+    timeline_changes,
+    transition,
+)
+from conformance.checks.json_values import instant
+from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
+from conformance.findings import Kind
+from conformance.workflows.wooshpay import FACTS as WOOSHPAY
+
+DOC = "https://docs.example/invoices"
+
+
+def invoice(**changes: Any) -> dict[str, Any]:
+    """A consistent paid WooshPay-shaped invoice, changed as given."""
+    body: dict[str, Any] = {
+        "id": "in_1",
+        "status": "paid",
+        "currency": "USD",
+        "created": 100,
+        "period_start": 100,
+        "period_end": 100,
+        "total": 3250,
+        "amount_due": 3250,
+        "amount_paid": 3250,
+        "amount_remaining": 0,
+        "lines": {
+            "has_more": False,
+            "data": [
+                {"amount": 3000, "unit_amount": 1500, "quantity": 2, "currency": "USD", "price": None},
+                {"amount": 250, "unit_amount": 250, "quantity": 1, "currency": "USD", "price": None},
+            ],
+        },
+        "status_transitions": {"finalized_at": 110, "paid_at": 120, "voided_at": None, "marked_uncollectible_at": None},
+    }
+    body.update(changes)
+    return body
+
+
+def kinds_at(found: list[Any]) -> set[tuple[Kind, str]]:
+    return {(b.kind, b.pointer) for b in found}
+
+
+def test_a_consistent_invoice_breaks_nothing() -> None:
+    assert invoice_breaches(invoice(), WOOSHPAY) == []
+
+
+def test_line_amount_must_be_unit_amount_times_quantity() -> None:
+    broken = invoice()
+    broken["lines"]["data"][0]["amount"] = 2999
+    found = invoice_breaches(broken, InvoiceFacts(arithmetic=LineArithmetic("/lines/data", DOC)))
+    assert kinds_at(found) == {(Kind.INVARIANT_VIOLATION, "/lines/data/0/amount")}
+    assert "1500 x 2 = 3000" in found[0].expected
+
+
+def test_total_must_be_the_sum_of_the_lines_unless_lines_are_truncated() -> None:
+    facts = LinesTotal("/total", "/lines/data", "amount", DOC, truncated="/lines/has_more")
+    assert kinds_at(invoice_breaches(invoice(total=3251), WOOSHPAY)) >= {(Kind.INVARIANT_VIOLATION, "/total")}
+    truncated = invoice(total=3251)
+    truncated["lines"]["has_more"] = True
+    assert invoice_breaches(truncated, InvoiceFacts(totals=(facts,))) == []
+
+
+def test_float_totals_compare_without_rounding_noise() -> None:
+    facts = LinesTotal("/subTotal", "/subscriptionItems", "total", DOC)
+    body = {"subTotal": 0.3, "subscriptionItems": [{"total": 0.1}, {"total": 0.2}]}
+    assert invoice_breaches(body, InvoiceFacts(totals=(facts,))) == []
+
+
+def test_balance_remaining_and_paid_in_full() -> None:
+    facts = InvoiceFacts(
+        balance=Balance("/amount_due", "/amount_paid", "/amount_remaining", "/status", frozenset({"paid"}), DOC)
+    )
+    assert kinds_at(invoice_breaches(invoice(amount_remaining=10), facts)) == {
+        (Kind.INVARIANT_VIOLATION, "/amount_remaining")
+    }
+    partly = invoice(amount_paid=3000, amount_remaining=250)
+    assert kinds_at(invoice_breaches(partly, facts)) == {(Kind.INVARIANT_VIOLATION, "/amount_paid")}
+    assert invoice_breaches(invoice(status="open", amount_paid=0, amount_remaining=3250), facts) == []
+
+
+def test_a_field_of_the_wrong_type_is_left_to_the_schema_check() -> None:
+    assert invoice_breaches(invoice(total="3251", amount_due=None), WOOSHPAY) == []
+
+
+def test_timeline_order_and_transition_times() -> None:
+    times = invoice()["status_transitions"]
+    assert kinds_at(invoice_breaches(invoice(created=115, period_start=115, period_end=115), WOOSHPAY)) == {
+        (Kind.INVARIANT_VIOLATION, "/status_transitions/finalized_at")
+    }
+    late = invoice(status_transitions={**times, "paid_at": 105})
+    assert (Kind.INVARIANT_VIOLATION, "/status_transitions/paid_at") in kinds_at(invoice_breaches(late, WOOSHPAY))
+    unset = invoice(status_transitions={**times, "paid_at": None})
+    assert kinds_at(invoice_breaches(unset, WOOSHPAY)) == {(Kind.STATE_TRANSITION, "/status_transitions/paid_at")}
+    early = invoice(status="draft", amount_paid=0, amount_remaining=3250)
+    assert (Kind.STATE_TRANSITION, "/status_transitions/finalized_at") in kinds_at(invoice_breaches(early, WOOSHPAY))
+
+
+def test_rfc3339_and_unix_instants() -> None:
+    assert instant("2023-06-07T17:32:28Z") == instant(1686159148)
+    assert instant("2023-06-07T17:32:28") is None  # no offset: not an instant
+    assert instant(True) is None
+    facts = Timeline("/createdAt", DOC, not_before_created=("/lastPaymentAttemptDate",))
+    body = {"createdAt": "2023-06-07T17:32:28Z", "lastPaymentAttemptDate": "2023-06-07T17:32:27Z"}
+    assert kinds_at(invoice_breaches(body, InvoiceFacts(timeline=facts))) == {
+        (Kind.INVARIANT_VIOLATION, "/lastPaymentAttemptDate")
+    }
+
+
+def test_transitions_follow_the_lifecycle() -> None:
+    lifecycle = Lifecycle(
+        "/status", {"draft": frozenset({"open"}), "open": frozenset({"paid"}), "paid": frozenset()}, DOC
+    )
+    assert transition("draft", "open", lifecycle) is None
+    assert transition("open", "open", lifecycle) is None
+    illegal = transition("paid", "open", lifecycle)
+    assert illegal is not None
+    assert illegal.kind is Kind.STATE_TRANSITION
+    assert illegal.pointer == "/status"
+    assert transition("open", "processing", lifecycle) is None  # an unknown status is an enum_violation
+
+
+def test_a_transition_time_never_changes_once_set() -> None:
+    assert WOOSHPAY.timeline is not None
+    before = invoice()
+    after = invoice(status_transitions={**before["status_transitions"], "finalized_at": 130})
+    assert kinds_at(timeline_changes(before, after, WOOSHPAY.timeline)) == {
+        (Kind.STATE_TRANSITION, "/status_transitions/finalized_at")
+    }
+    assert timeline_changes(before, invoice(), WOOSHPAY.timeline) == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "value", "breaks"),
+    [
+        (Format("/id", DOC, prefix="inv_"), "inv_1JBQUCEC40000", False),
+        (Format("/id", DOC, prefix="inv_"), "in_1JBQUCEC40000", True),
+        (Format("/id", DOC, pattern=r"^[A-Z]{3}$"), "usd", True),
+        (Format("/id", DOC, integer_amount=True), 1500, False),
+        (Format("/id", DOC, integer_amount=True), 15.0, True),
+    ],
+)
+def test_formats(entry: Format, value: Any, breaks: bool) -> None:
+    assert bool(formats({"id": value}, entry)) is breaks
+
+
+def test_formats_reach_into_arrays() -> None:
+    entry = Format("/lines/*/price/id", DOC, prefix="price_")
+    body = {"lines": [{"price": {"id": "price_1"}}, {"price": None}, {"price": {"id": "plan_2"}}]}
+    assert kinds_at(formats(body, entry)) == {(Kind.INVARIANT_VIOLATION, "/lines/2/price/id")}
+
+
+def test_echo_compares_value_and_type() -> None:
+    written = {"total_amount": 112, "metadata": {"a": "b"}, "footer": "x"}
+    assert echo(written, {"total_amount": 112, "metadata": {"a": "b"}, "footer": "x"}, doc_ref=DOC) == []
+    found = echo(written, {"total_amount": 112.0, "metadata": {"a": "c"}}, doc_ref=DOC)
+    assert kinds_at(found) == {
+        (Kind.INVARIANT_VIOLATION, "/total_amount"),
+        (Kind.INVARIANT_VIOLATION, "/metadata"),
+        (Kind.INVARIANT_VIOLATION, "/footer"),
+    }
+
+
+SHAPE = ListShape("/data", "/has_more", DOC)
+
+
+def test_a_clean_walk_breaks_nothing() -> None:
+    pages = [PageSeen(("a", "b"), True), PageSeen(("c",), False)]
+    assert walk_breaches(pages, SHAPE, complete=True, expected={"a", "b", "c"}) == []
+
+
+def test_walk_repeats_skips_and_lies() -> None:
+    repeated = [PageSeen(("a", "b"), True), PageSeen(("b", "c"), False)]
+    assert [(b.page, b.breach.pointer) for b in walk_breaches(repeated, SHAPE, complete=True)] == [(1, "/data/0/id")]
+    skipped = [PageSeen(("a", "b"), True), PageSeen(("d",), False)]
+    found = walk_breaches(skipped, SHAPE, complete=True, expected={"a", "b", "c", "d"})
+    assert [(b.page, b.breach.pointer) for b in found] == [(1, "/data")]
+    assert "c" in found[0].breach.observed
+    lying = [PageSeen(("a", "b"), True), PageSeen((), True)]
+    assert [(b.page, b.breach.pointer) for b in walk_breaches(lying, SHAPE, complete=True)] == [
+        (0, "/has_more"),
+        (1, "/has_more"),
+    ]
+
+
+def test_an_unfinished_walk_claims_nothing_about_unlisted_objects() -> None:
+    pages = [PageSeen(("a", "b"), True)]
+    assert walk_breaches(pages, SHAPE, complete=False, expected={"z"}) == []
