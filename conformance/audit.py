@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance import pointers
-from conformance.findings import Finding, Kind, Source, make_finding
+from conformance.findings import Finding, Kind, Source, finding_on, make_finding
 from conformance.specs import DocDefect, ExampleUse, Spec
 from conformance.validation import violations
 
@@ -19,18 +19,15 @@ def _example_findings(spec: Spec) -> Iterator[Finding]:
     for use in spec.example_uses():
         defect = defect_of.get(use.name)
         for violation in violations(spec.validator(use.schema_pointer), use.value):
-            yield make_finding(
-                provider=spec.provider,
-                operation=use.operation.operation_id,
-                method=use.operation.method,
-                path=use.operation.path,
+            yield finding_on(
+                use.operation,
                 kind=Kind.DOC_EXAMPLE_MISMATCH,
                 pointer=use.example_pointer + violation.pointer,
                 expected=violation.expected,
                 observed=violation.observed,
                 message=_example_message(use, violation.pointer, violation.kind, defect),
                 source=Source.DOCUMENTATION,
-                doc_ref=use.source or use.operation.doc_ref,
+                doc_ref=use.source,
             )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from conformance.errors import UsageError
 
@@ -202,6 +202,49 @@ def make_finding(
         source=source,
         doc_ref=doc_ref,
         evidence=evidence or Evidence(),
+    )
+
+
+class OperationLike(Protocol):
+    """What a finding needs to know of the operation it is about (conformance.specs.Operation)."""
+
+    provider: str
+    operation_id: str
+    method: str
+    path: str
+
+    @property
+    def doc_ref(self) -> str: ...
+
+
+def finding_on(
+    operation: OperationLike,
+    *,
+    kind: Kind,
+    pointer: str,
+    expected: str,
+    observed: str,
+    message: str,
+    source: Source,
+    doc_ref: str | None = None,
+    evidence: Evidence | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding about `operation`, citing the operation's documentation unless `doc_ref` says otherwise."""
+    return make_finding(
+        provider=operation.provider,
+        operation=operation.operation_id,
+        method=operation.method,
+        path=operation.path,
+        kind=kind,
+        pointer=pointer,
+        expected=expected,
+        observed=observed,
+        message=message,
+        source=source,
+        doc_ref=doc_ref or operation.doc_ref,
+        evidence=evidence,
+        severity=severity,
     )
 
 

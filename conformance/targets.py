@@ -51,6 +51,8 @@ class Connection:
     safe_methods_only: bool = False
     # Generation settings a cassette was recorded with: a replay must generate the same requests.
     recorded_generation: Mapping[str, Any] | None = None
+    # The cassette a replay reads, already parsed (its interactions index the findings' evidence).
+    replayed: store.LoadedCassette | None = None
 
 
 def mode_for(provider: Provider, options: TargetOptions) -> str:
@@ -91,7 +93,7 @@ def _replay(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
     cassette = store.read_cassette(path, provider.name)
     base_url = str(cassette.metadata.get("base_url") or _default_base_url(provider))
     credentials = {var.name: REPLAY_CREDENTIAL for var in provider.credential_vars}
-    with store.use_replay(path, provider.name):
+    with store.use_replay(path, provider.name, checked=True):
         yield Connection(
             provider=provider,
             mode="replay",
@@ -101,6 +103,7 @@ def _replay(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
             secrets=[],
             cassette=path,
             recorded_generation=cassette.metadata.get("generation"),
+            replayed=cassette,
         )
 
 

@@ -158,7 +158,9 @@ def read_cassette(path: Path, provider: str, suite: str = ENGINE_SUITE) -> Loade
     return LoadedCassette(path=path, interactions=interactions, metadata=dict(data.get("metadata") or {}))
 
 
-def use_replay(path: Path, provider: str, suite: str = ENGINE_SUITE) -> Any:
-    """A VCR context replaying `path` with the network blocked; the file is checked first."""
-    read_cassette(path, provider, suite)
+def use_replay(path: Path, provider: str, suite: str = ENGINE_SUITE, *, checked: bool = False) -> Any:
+    """A VCR context replaying `path` with the network blocked; the file is checked first unless the
+    caller already read it with `read_cassette`."""
+    if not checked:
+        read_cassette(path, provider, suite)
     return make_vcr(record=False).use_cassette(str(path))

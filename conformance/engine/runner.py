@@ -27,7 +27,7 @@ from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import TargetUnreachable, UsageError
-from conformance.findings import Evidence, Finding, Kind, Source, make_finding
+from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.specs import Operation, Spec
 
@@ -288,18 +288,14 @@ class EngineRun:
             key = request_key(request.method, request.uri, request.body)
             curl = curl_command(request.method, request.uri, request.headers, request.body, self.secrets)
             status = interaction.response.status_code if interaction.response is not None else None
-        finding = make_finding(
-            provider=self.provider.name,
-            operation=operation.operation_id,
-            method=operation.method,
-            path=operation.path,
+        finding = finding_on(
+            operation,
             kind=kind,
             pointer=pointer,
             expected=expected,
             observed=observed,
             message=message,
             source=self.source,
-            doc_ref=operation.doc_ref,
             evidence=Evidence(status=status, curl=curl),
             severity=severity_of(severity_check) if severity_check else None,
         )

@@ -54,9 +54,10 @@ def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _
             clean_up(provider, connection.base_url, connection.auth, result.created)
     index = None
     if connection.cassette is not None and connection.cassette.exists():
-        cassette = read_cassette(connection.cassette, provider.name)
+        # A recording is final only now; a replay's cassette was parsed when the run began.
+        cassette = connection.replayed or read_cassette(connection.cassette, provider.name)
         index = CassetteIndex(cassette.path, cassette.interactions, root=Path.cwd())
-    findings = run.finish(index) + [f for f in result.findings]
+    findings = run.finish(index) + result.findings
     return _ProviderOutcome(
         provider=provider.name,
         base_url=connection.base_url,

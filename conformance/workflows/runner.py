@@ -11,7 +11,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.cassettes import store
-from conformance.findings import Evidence, Finding, Kind, Source, make_finding
+from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers import get_provider
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.targets import REPLAY_CREDENTIAL
@@ -182,18 +182,14 @@ def _stale(run: ScenarioRun, stale: StaleCassette, cassette: Path | None) -> Rep
             f"changed since it was recorded; re-record with `{command}`."
         )
     operation = stale.operation
-    finding = make_finding(
-        provider=run.workflows.provider,
-        operation=operation.operation_id,
-        method=operation.method,
-        path=operation.path,
+    finding = finding_on(
+        operation,
         kind=Kind.STALE_CASSETTE,
         pointer="",
         expected="a recorded answer for every request the workflow makes",
         observed=f"no recorded answer for {stale.where}",
         message=message,
         source=run.source,
-        doc_ref=operation.doc_ref,
         evidence=Evidence(cassette=str(cassette) if cassette else None),
     )
     return Reported(finding, -1)
@@ -201,18 +197,14 @@ def _stale(run: ScenarioRun, stale: StaleCassette, cassette: Path | None) -> Rep
 
 def _transport(run: ScenarioRun, failure: TransportFailure) -> Reported:
     operation = failure.operation
-    finding = make_finding(
-        provider=run.workflows.provider,
-        operation=operation.operation_id,
-        method=operation.method,
-        path=operation.path,
+    finding = finding_on(
+        operation,
         kind=Kind.TRANSPORT_ERROR,
         pointer="",
         expected="an HTTP response",
         observed=f"{type(failure.cause).__name__}: {_first_line(failure.cause)}",
         message=f"{operation.operation_id} got no HTTP response in workflow {run.scenario.name}.",
         source=run.source,
-        doc_ref=operation.doc_ref,
     )
     return Reported(finding, -1)
 

@@ -17,7 +17,7 @@ from typing import Any
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
 from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer, response_violations
-from conformance.findings import Evidence, Finding, Kind, Source, make_finding
+from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.specs import Spec
 from conformance.validation import show
 from conformance.workflows.client import Exchange, WorkflowClient
@@ -308,18 +308,15 @@ class ScenarioRun:
             return
         taken.add(pointer)
         operation = exchange.operation
-        finding = make_finding(
-            provider=self.workflows.provider,
-            operation=operation.operation_id,
-            method=operation.method,
-            path=operation.path,
+        finding = finding_on(
+            operation,
             kind=kind,
             pointer=pointer,
             expected=expected,
             observed=observed,
             message=f"{message} (workflow {self.scenario.name}, step {exchange.index + 1})",
             source=self.source,
-            doc_ref=doc_ref or operation.doc_ref,
+            doc_ref=doc_ref,
             evidence=Evidence(
                 status=exchange.status,
                 curl=curl(exchange, self.secrets),
