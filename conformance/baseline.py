@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from conformance.errors import UsageError
+from conformance.errors import UsageError, first_line
 from conformance.findings import Finding, FindingsDocument, Severity, Summary
 from conformance.fsutil import atomic_write_text
 
@@ -148,7 +148,7 @@ def load_baseline(path: Path) -> Baseline:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise UsageError(
-            f"baseline file {path} is not valid {_format(path)} ({_first_line(exc)}); fix the syntax."
+            f"baseline file {path} is not valid {_format(path)} ({first_line(exc, type(exc).__name__)}); fix the syntax."
         ) from None
     return Baseline(entries=_entries(path, data), path=path)
 
@@ -204,10 +204,6 @@ def _malformed(path: Path, problem: str) -> UsageError:
 
 def _format(path: Path) -> str:
     return "JSON" if path.suffix.lower() == ".json" else "YAML"
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 # -- writing -------------------------------------------------------------------------------------

@@ -8,6 +8,12 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 
 
+def first_line(value: object, default: str = "") -> str:
+    """The first line of a message (an exception's, a check's), for a one-sentence error or finding."""
+    text = str(value or "").strip()
+    return text.splitlines()[0][:300] if text else default
+
+
 class ConformanceError(Exception):
     """An error the user can fix; its message is one sentence saying what is wrong and how to fix it."""
 

@@ -8,7 +8,6 @@ sandbox — the bundled doubles on 127.0.0.1, then live against them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from typing import Any
 
 import requests
 
-from conformance import __version__
 from conformance.cassettes import store
 from conformance.errors import TargetUnreachable, UsageError
 from conformance.findings import Source
@@ -91,7 +89,7 @@ def connect(
 def _replay(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
     path = store.cassette_path(options.cassette_dir, provider.name, store.ENGINE_SUITE)
     cassette = store.read_cassette(path, provider.name)
-    base_url = str(cassette.metadata.get("base_url") or _default_base_url(provider))
+    base_url = str(cassette.metadata.get("base_url") or default_base_url(provider))
     credentials = {var.name: REPLAY_CREDENTIAL for var in provider.credential_vars}
     with store.use_replay(path, provider.name, checked=True):
         yield Connection(
@@ -111,7 +109,7 @@ def _replay(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
 def _live(
     provider: Provider, options: TargetOptions, *, record: bool, generation: Mapping[str, Any] | None
 ) -> Iterator[Connection]:
-    base_url = (options.base_urls or {}).get(provider.name) or _default_base_url(provider)
+    base_url = (options.base_urls or {}).get(provider.name) or default_base_url(provider)
     production = base_url.rstrip("/") in {
         s.url.rstrip("/") for s in provider.spec.servers if s.environment == "production"
     }
@@ -137,21 +135,13 @@ def _live(
         yield connection
         return
     path = store.cassette_path(options.cassette_dir, provider.name, store.ENGINE_SUITE)
-    metadata = {
-        "provider": provider.name,
-        # Set by scripts/record_cassettes.py, which records the shipped cassettes from the doubles.
-        "recorded_against": (options.env or os.environ).get("CONFORMANCE_RECORDED_AGAINST", base_url),
-        "base_url": base_url,
-        "recorded_by": f"invoice-conformance {__version__}",
-        "spec_version": str(provider.spec.document.get("info", {}).get("version", "")),
-        "generation": dict(generation or {}),
-    }
+    metadata = store.recording_metadata(provider, base_url, options.env, generation=dict(generation or {}))
     with store.recording(path, secrets=secrets, metadata=metadata):
         connection.cassette = path
         yield connection
 
 
-def _default_base_url(provider: Provider) -> str:
+def default_base_url(provider: Provider) -> str:
     server = provider.spec.server("sandbox")
     if server is None:
         raise UsageError(

@@ -1,8 +1,10 @@
-"""Shared fixtures: the repository layout and a CLI runner that captures output and exit codes."""
+"""Shared test helpers: the repository layout, the providers, fake credentials and a CLI runner."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +14,23 @@ from conformance.resources import SPEC_DIR_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = sorted(all_providers())
+
+# Known fake credentials, distinctive enough that any trace of them on disk is unmistakable.
+FAKE_CREDENTIALS = {
+    "wooshpay": {"WOOSHPAY_API_KEY": "sk_test_FAKEkey4Conformance91", "WOOSHPAY_API_SECRET": "FAKEsecret/With+Chars="},
+    "useepay": {
+        "USEEPAY_MERCHANT_NO": "500000000098761",
+        "USEEPAY_API_KEY": "FAKEuseepayKey/+=x42",
+        "USEEPAY_APP_ID": "fake.app.conformance",
+    },
+    "lynkwell": {"LYNKWELL_CLIENT_ID": "fake-client-7731", "LYNKWELL_CLIENT_SECRET": "FAKE/secret+lynk=99"},
+}
+
+
+def secret_forms(secret: str) -> set[str]:
+    """A secret as it could reach a file: raw, URL-encoded, and base64 (alone or as a Basic user)."""
+    encoded = {base64.b64encode(s.encode()).decode() for s in (secret, f"{secret}:")}
+    return {secret, quote(secret, safe=""), quote_plus(secret), *encoded}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,9 @@ import yaml
 from vcr.cassette import Cassette
 from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
 from vcr.serialize import deserialize
+from vcr.serializers.compat import convert_to_unicode
 
+from conformance import __version__
 from conformance.cassettes.scrub import scrub_interaction
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
@@ -52,6 +54,31 @@ def cassette_path(cassette_dir: Path, provider: str, suite: str, name: str = "ca
     return Path(cassette_dir) / provider / suite / f"{name}.yaml"
 
 
+def display_path(path: Path, root: Path) -> str:
+    """`path` relative to `root` when it lies below it (how evidence names a cassette), else as given."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def recording_metadata(
+    provider: Any, base_url: str, env: Mapping[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """What a cassette says about itself: provider, what it was recorded against, tool and spec versions.
+
+    `CONFORMANCE_RECORDED_AGAINST` is set by scripts/record_cassettes.py, which records from the doubles.
+    """
+    return {
+        "provider": provider.name,
+        "recorded_against": (os.environ if env is None else env).get("CONFORMANCE_RECORDED_AGAINST", base_url),
+        "base_url": base_url,
+        "recorded_by": f"invoice-conformance {__version__}",
+        "spec_version": str(provider.spec.document.get("info", {}).get("version", "")),
+        **extra,
+    }
+
+
 def record_command(provider: str, suite: str = ENGINE_SUITE) -> str:
     if suite == ENGINE_SUITE:
         return f"conformance run --target record --provider {provider}"
@@ -79,25 +106,16 @@ class ScrubbingPersister:
             raise CassetteDecodeError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
     def save_cassette(self, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
-        interactions = [
-            scrub_interaction({"request": request._to_dict(), "response": response}, self.secrets)
-            for request, response in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
-        ]
+        # As vcr.serialize does, with every interaction scrubbed between recording and writing.
+        interactions = []
+        for request, response in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True):
+            clean = scrub_interaction({"request": request._to_dict(), "response": response}, self.secrets)
+            interactions.append({part: convert_to_unicode(value) for part, value in clean.items()})
         data: dict[str, Any] = {"version": 1, "interactions": interactions}
         metadata = {**(cassette_dict.get("metadata") or {}), **self.metadata}
         if metadata:
             data["metadata"] = metadata
-        atomic_write_text(Path(cassette_path), serializer.serialize(_to_unicode(data)))
-
-
-def _to_unicode(data: Any) -> Any:
-    from vcr.serializers.compat import convert_to_unicode
-
-    data["interactions"] = [
-        {"request": convert_to_unicode(i["request"]), "response": convert_to_unicode(i["response"])}
-        for i in data["interactions"]
-    ]
-    return data
+        atomic_write_text(Path(cassette_path), serializer.serialize(data))
 
 
 def make_vcr(*, record: bool, secrets: Iterable[str] = (), metadata: dict[str, Any] | None = None) -> vcr.VCR:

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.cassettes.scrub import scrub_body, scrub_headers, scrub_text
+from conformance.cassettes.store import display_path
 
 # Headers every client sends that say nothing about the failure.
 _NOISE_HEADERS = frozenset(
@@ -51,7 +52,7 @@ class CassetteIndex:
     """Position of each recorded request in a cassette file (first occurrence)."""
 
     def __init__(self, path: Path, interactions: list[dict[str, Any]], root: Path) -> None:
-        self.label = _relative(path, root)
+        self.label = display_path(path, root)
         self._positions: dict[tuple[str, str, str], int] = {}
         for index, interaction in enumerate(interactions):
             request = interaction["request"]
@@ -60,10 +61,3 @@ class CassetteIndex:
 
     def position(self, key: tuple[str, str, str]) -> int | None:
         return self._positions.get(key)
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)

@@ -9,7 +9,7 @@ undocumented fields. Both become findings; de-duplication happens in the pipelin
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from conformance.engine.check_failures import kind_of, severity_of
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
 from conformance.engine.settings import Settings, schemathesis_config
-from conformance.errors import TargetUnreachable, UsageError
+from conformance.errors import TargetUnreachable, UsageError, first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.specs import Operation, Spec
@@ -76,7 +76,7 @@ class EngineRun:
                 self._on_error(event.value, event.label)
             elif isinstance(event, events.FatalError):
                 raise TargetUnreachable(
-                    f"{self.provider.title} run stopped: {_first_line(event.exception)}; "
+                    f"{self.provider.title} run stopped: {first_line(event.exception)}; "
                     f"check that {self.base_url} is reachable."
                 )
             elif isinstance(event, events.EngineFinished):
@@ -93,8 +93,6 @@ class EngineRun:
 
     def finish(self, index: CassetteIndex | None) -> list[Finding]:
         """The findings, with cassette and interaction filled in once the cassette is on disk."""
-        from dataclasses import replace
-
         done = []
         for pending in self._pending:
             finding = pending.finding
@@ -112,7 +110,7 @@ class EngineRun:
         try:
             schema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
         except Exception as exc:  # schemathesis raises several loader errors; all mean the same to a user
-            raise UsageError(f"schemathesis cannot load {self.spec.path} ({_first_line(exc)}); fix the spec.") from None
+            raise UsageError(f"schemathesis cannot load {self.spec.path} ({first_line(exc)}); fix the spec.") from None
         if self.safe_methods_only:
             schema = schema.include(method="GET")
         if self.auth is not None:
@@ -171,7 +169,7 @@ class EngineRun:
     def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
         status = interaction.response.status_code if interaction is not None and interaction.response else None
         title = str(getattr(failure, "title", check))
-        detail = _first_line(getattr(failure, "message", "")) or title
+        detail = first_line(getattr(failure, "message", "")) or title
         self._add(
             operation,
             kind=kind_of(check),
@@ -224,7 +222,7 @@ class EngineRun:
                 kind=Kind.TRANSPORT_ERROR,
                 pointer="",
                 expected="an HTTP response",
-                observed=f"{type(cause).__name__}: {_first_line(cause)}",
+                observed=f"{type(cause).__name__}: {first_line(cause)}",
                 message=f"Requests to {label} failed at transport level ({type(cause).__name__}).",
                 source=self.source,
                 doc_ref=operation.doc_ref if operation else "",
@@ -338,11 +336,6 @@ def _json_or_none(content: bytes) -> Any:
         return json.loads(content)
     except ValueError:
         return None
-
-
-def _first_line(value: object) -> str:
-    text = str(value or "").strip()
-    return text.splitlines()[0][:300] if text else ""
 
 
 def _root_cause(error: BaseException) -> BaseException:

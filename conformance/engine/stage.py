@@ -18,7 +18,7 @@ from conformance.engine.evidence import CassetteIndex
 from conformance.engine.runner import EngineRun
 from conformance.engine.settings import Settings
 from conformance.findings import Finding
-from conformance.pipeline import StageResult
+from conformance.pipeline import Stage, StageResult
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
 from conformance.targets import TargetOptions, connect
@@ -67,7 +67,7 @@ def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _
     )
 
 
-def engine_stage(options: TargetOptions, settings: Settings, workers: int = 1):  # type: ignore[no-untyped-def]
+def engine_stage(options: TargetOptions, settings: Settings, workers: int = 1) -> Stage:
     def stage(providers: list[Provider]) -> StageResult:
         names = [p.name for p in providers]
         if workers > 1 and len(names) > 1:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cassettes.scrub import scrub_body, scrub_text
+from conformance.cassettes.store import display_path
 from conformance.engine.evidence import curl_command, request_key
 from conformance.workflows.client import Exchange
 
@@ -57,7 +58,7 @@ class CassettePositions:
     """
 
     def __init__(self, path: Path, interactions: list[dict[str, Any]], root: Path) -> None:
-        self.label = _relative(path, root)
+        self.label = display_path(path, root)
         self._by_key: dict[tuple[str, str, str], list[int]] = {}
         for position, interaction in enumerate(interactions):
             request = interaction["request"]
@@ -74,10 +75,3 @@ class CassettePositions:
             candidates = self._by_key.get(key, [])
             found.append(candidates[occurrence] if occurrence < len(candidates) else None)
         return found
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)

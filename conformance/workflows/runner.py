@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from conformance import __version__
 from conformance.cassettes import store
+from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers import get_provider
 from conformance.providers.base import Provider, ProviderAuth
-from conformance.targets import REPLAY_CREDENTIAL
+from conformance.targets import REPLAY_CREDENTIAL, default_base_url
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.client import StaleCassette, TransportFailure, WorkflowClient
 from conformance.workflows.evidence import CassettePositions
@@ -61,15 +60,9 @@ def run_live(
     if cassette is None:
         return _outcome(*_execute(workflows, scenario, target))
     provider = target.provider
-    metadata = {
-        "provider": provider.name,
-        "suite": WORKFLOW_SUITE,
-        "scenario": scenario.name,
-        "recorded_against": recorded_against or os.environ.get("CONFORMANCE_RECORDED_AGAINST", target.base_url),
-        "base_url": target.base_url,
-        "recorded_by": f"invoice-conformance {__version__}",
-        "spec_version": str(provider.spec.document.get("info", {}).get("version", "")),
-    }
+    metadata = store.recording_metadata(provider, target.base_url, suite=WORKFLOW_SUITE, scenario=scenario.name)
+    if recorded_against:
+        metadata["recorded_against"] = recorded_against
     with store.recording(cassette, secrets=target.secrets, metadata=metadata):
         executed = _execute(workflows, scenario, target)
     return _outcome(*executed, cassette=cassette)
@@ -83,10 +76,10 @@ def replay(
     context: AbstractContextManager[Any]
     if cassette.is_file():
         loaded = store.read_cassette(cassette, provider.name, WORKFLOW_SUITE)
-        base_url = str(loaded.metadata.get("base_url") or _default_base_url(provider))
+        base_url = str(loaded.metadata.get("base_url") or default_base_url(provider))
         context = store.use_replay(cassette, provider.name, WORKFLOW_SUITE)
     else:
-        base_url = _default_base_url(provider)
+        base_url = default_base_url(provider)
         context = store.make_vcr(record=False).use_cassette(str(cassette))
     target = Target(
         provider=provider,
@@ -202,18 +195,8 @@ def _transport(run: ScenarioRun, failure: TransportFailure) -> Reported:
         kind=Kind.TRANSPORT_ERROR,
         pointer="",
         expected="an HTTP response",
-        observed=f"{type(failure.cause).__name__}: {_first_line(failure.cause)}",
+        observed=f"{type(failure.cause).__name__}: {first_line(failure.cause)}",
         message=f"{operation.operation_id} got no HTTP response in workflow {run.scenario.name}.",
         source=run.source,
     )
     return Reported(finding, -1)
-
-
-def _first_line(value: object) -> str:
-    text = str(value or "").strip()
-    return text.splitlines()[0][:300] if text else ""
-
-
-def _default_base_url(provider: Provider) -> str:
-    server = provider.spec.server("sandbox")
-    return server.url if server is not None else "http://127.0.0.1"

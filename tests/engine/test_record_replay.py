@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
-from urllib.parse import quote, quote_plus
 
 import pytest
 
 from conformance.engine.runner import EngineRun
 from conformance.providers import get_provider
 from conformance.sandbox.server import running_double
-from tests.conftest import PROVIDERS
+from tests.conftest import FAKE_CREDENTIALS, PROVIDERS, secret_forms
 from tests.engine.conftest import FAST, run_cli
-
-# Known fake credentials, distinctive enough that any trace of them on disk is unmistakable.
-FAKE_CREDENTIALS = {
-    "wooshpay": {"WOOSHPAY_API_KEY": "sk_test_FAKEkey4Conformance91", "WOOSHPAY_API_SECRET": "FAKEsecret/With+Chars="},
-    "useepay": {
-        "USEEPAY_MERCHANT_NO": "500000000098761",
-        "USEEPAY_API_KEY": "FAKEuseepayKey/+=x42",
-        "USEEPAY_APP_ID": "fake.app.conformance",
-    },
-    "lynkwell": {"LYNKWELL_CLIENT_ID": "fake-client-7731", "LYNKWELL_CLIENT_SECRET": "FAKE/secret+lynk=99"},
-}
-
-
-def _forms(secret: str) -> set[str]:
-    return {
-        secret,
-        quote(secret, safe=""),
-        quote_plus(secret),
-        base64.b64encode(secret.encode()).decode(),
-        base64.b64encode(f"{secret}:".encode()).decode(),
-    }
 
 
 def _record(provider: str, cassettes: Path, reports: Path, credentials: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -50,7 +27,7 @@ def test_recording_writes_no_secret_anywhere(provider: str, tmp_path: Path) -> N
     assert document is not None, result.output
     written = [p for root in ("cassettes", "reports") for p in (tmp_path / root).rglob("*") if p.is_file()]
     assert any(p.suffix == ".yaml" for p in written)
-    forbidden = {form for secret in credentials.values() for form in _forms(secret)}
+    forbidden = {form for secret in credentials.values() for form in secret_forms(secret)}
     for path in written:
         data = path.read_bytes()
         for form in forbidden:

@@ -3,11 +3,9 @@ tests of its own and takes minutes)."""
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner, Result
@@ -17,17 +15,8 @@ from conformance.cassettes.store import record_command
 from conformance.pipeline import StageResult
 from conformance.sandbox.server import running_double
 from conformance.workflows import WORKFLOW_SUITE
+from tests.conftest import FAKE_CREDENTIALS, secret_forms
 from tests.workflows.conftest import COMMITTED, WORKFLOWS, network_blocked
-
-FAKE_CREDENTIALS = {
-    "wooshpay": {"WOOSHPAY_API_KEY": "sk_test_WorkflowFAKE42", "WOOSHPAY_API_SECRET": "wf/secret+FAKE="},
-    "useepay": {
-        "USEEPAY_MERCHANT_NO": "500000000077731",
-        "USEEPAY_API_KEY": "wfUseepayFAKE/+=9",
-        "USEEPAY_APP_ID": "workflow.fake.app",
-    },
-    "lynkwell": {"LYNKWELL_CLIENT_ID": "workflow-fake-client", "LYNKWELL_CLIENT_SECRET": "WF/lynk+secret=7"},
-}
 
 
 @pytest.fixture(autouse=True)
@@ -72,11 +61,6 @@ def test_a_missing_workflow_cassette_is_a_stale_cassette_finding(tmp_path: Path)
     assert all(record_command("useepay", WORKFLOW_SUITE) in f["message"] for f in stale)
 
 
-def _forms(secret: str) -> set[str]:
-    encoded = {base64.b64encode(s.encode()).decode() for s in (secret, f"{secret}:")}
-    return {secret, quote(secret, safe=""), quote_plus(secret), *encoded}
-
-
 @pytest.mark.parametrize("provider", sorted(WORKFLOWS))
 def test_record_target_writes_scrubbed_cassettes_that_replay_alike(provider: str, tmp_path: Path) -> None:
     credentials = FAKE_CREDENTIALS[provider]
@@ -89,7 +73,7 @@ def test_record_target_writes_scrubbed_cassettes_that_replay_alike(provider: str
     assert recorded_doc is not None, recorded.output
     names = {p.stem for p in (cassettes / provider / WORKFLOW_SUITE).glob("*.yaml")}
     assert names == {s.name for s in WORKFLOWS[provider].scenarios}
-    forbidden = {form for secret in credentials.values() for form in _forms(secret)}
+    forbidden = {form for secret in credentials.values() for form in secret_forms(secret)}
     for path in [p for p in tmp_path.rglob("*") if p.is_file()]:
         data = path.read_bytes()
         assert not [form for form in forbidden if form.encode() in data], path
