@@ -89,6 +89,7 @@ def connect(
 def _replay(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
     path = store.cassette_path(options.cassette_dir, provider.name, store.ENGINE_SUITE)
     cassette = store.read_cassette(path, provider.name)
+    store.check_generator(cassette, provider.name)
     base_url = str(cassette.metadata.get("base_url") or default_base_url(provider))
     credentials = {var.name: REPLAY_CREDENTIAL for var in provider.credential_vars}
     with store.use_replay(path, provider.name, checked=True):

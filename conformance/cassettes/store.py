@@ -9,6 +9,7 @@ leaves the previous cassette untouched.
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,15 +25,17 @@ from vcr.serialize import deserialize
 from vcr.serializers.compat import convert_to_unicode
 
 from conformance import __version__
-from conformance.cassettes.scrub import scrub_interaction
+from conformance.cassettes.scrub import SENSITIVE_HEADERS, scrub_interaction
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
 
 ENGINE_SUITE = "engine"
 # Hosts and ports differ between recordings (doubles listen on free ports): match on method, path,
-# query and body. Bodies compare as sent, byte for byte: generation is deterministic, so a replay sends
-# exactly the recorded bytes. The key is computed once per request and cached on it, because VCR
-# compares every request with every recorded one (thousands per cassette).
+# query, body, and whether the request carried credentials (their values read REDACTED, but an auth
+# probe resending a request without them must not be answered with the authenticated reply). Bodies
+# compare as sent, byte for byte: generation is deterministic, so a replay sends exactly the recorded
+# bytes. The key is computed once per request and cached on it, because VCR compares every request
+# with every recorded one (thousands per cassette).
 MATCH_ON = ("request_key",)
 _KEY_ATTRIBUTE = "_conformance_match_key"
 
@@ -40,14 +43,15 @@ _KEY_ATTRIBUTE = "_conformance_match_key"
 def _key(request: Any) -> tuple[Any, ...]:
     key = getattr(request, _KEY_ATTRIBUTE, None)
     if key is None:
-        key = (request.method, request.path, tuple(sorted(request.query)), request.body)
+        credentialed = any(name.lower() in SENSITIVE_HEADERS for name in request.headers)
+        key = (request.method, request.path, tuple(sorted(request.query)), request.body, credentialed)
         setattr(request, _KEY_ATTRIBUTE, key)
     return key
 
 
 def _request_key(r1: Any, r2: Any) -> None:
     if _key(r1) != _key(r2):
-        raise AssertionError("method, path, query or body differ")
+        raise AssertionError("method, path, query, body or credentials differ")
 
 
 def cassette_path(cassette_dir: Path, provider: str, suite: str, name: str = "cassette") -> Path:
@@ -75,8 +79,27 @@ def recording_metadata(
         "base_url": base_url,
         "recorded_by": f"invoice-conformance {__version__}",
         "spec_version": str(provider.spec.document.get("info", {}).get("version", "")),
+        "generated_by": generator_versions(),
         **extra,
     }
+
+
+def generator_versions() -> dict[str, str]:
+    """The libraries whose release decides which requests a seed generates."""
+    return {name: importlib.metadata.version(name) for name in ("schemathesis", "hypothesis")}
+
+
+def check_generator(cassette: LoadedCassette, provider: str) -> None:
+    """A replay under other generator releases would send other requests: stop and say why."""
+    recorded = cassette.metadata.get("generated_by")
+    installed = generator_versions()
+    if recorded and recorded != installed:
+        was = ", ".join(f"{k} {v}" for k, v in sorted(recorded.items()))
+        now = ", ".join(f"{k} {v}" for k, v in sorted(installed.items()))
+        raise UsageError(
+            f"cassette {cassette.path} was generated with {was} but {now} is installed; install the pinned "
+            f"versions (pip install -e .) or re-record with `{record_command(provider)}`."
+        )
 
 
 def record_command(provider: str, suite: str = ENGINE_SUITE) -> str:

@@ -213,3 +213,21 @@ def test_production_host_is_refused_without_allow_production(tmp_path: Path) -> 
     )
     assert result.exit_code == 2
     assert "--allow-production" in result.output
+
+
+def test_replay_under_other_generator_versions_exits_2(recorded: tuple[Path, dict[str, dict]], tmp_path: Path) -> None:
+    import shutil
+
+    import yaml
+
+    cassettes = tmp_path / "cassettes"
+    shutil.copytree(recorded[0], cassettes)
+    path = cassettes / "lynkwell" / "engine" / "cassette.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["metadata"]["generated_by"]["hypothesis"] = "6.0.0"
+    path.write_text(yaml.safe_dump(data))
+    result, document = _replay("lynkwell", cassettes, tmp_path / "reports")
+    assert result.exit_code == 2
+    assert "hypothesis 6.0.0" in result.output
+    assert "conformance run --target record --provider lynkwell" in result.output
+    assert document is None
