@@ -134,6 +134,7 @@ class Finding:
     evidence: Evidence = field(default_factory=Evidence)
     baselined: bool = False
     count: int = 1
+    check: str = ""  # the check that fired, e.g. an oasdiff check id for drift
 
     @property
     def fingerprint(self) -> str:
@@ -169,6 +170,7 @@ class Finding:
             evidence=Evidence.from_json(data.get("evidence")),
             baselined=bool(data.get("baselined", False)),
             count=int(data.get("count", 1)),
+            check=str(data.get("check", "")),
         )
 
 
@@ -187,6 +189,7 @@ def make_finding(
     doc_ref: str,
     evidence: Evidence | None = None,
     severity: Severity | None = None,
+    check: str = "",
 ) -> Finding:
     return Finding(
         provider=provider,
@@ -202,6 +205,7 @@ def make_finding(
         source=source,
         doc_ref=doc_ref,
         evidence=evidence or Evidence(),
+        check=check,
     )
 
 
@@ -229,6 +233,7 @@ def finding_on(
     doc_ref: str | None = None,
     evidence: Evidence | None = None,
     severity: Severity | None = None,
+    check: str = "",
 ) -> Finding:
     """A finding about `operation`, citing the operation's documentation unless `doc_ref` says otherwise."""
     return make_finding(

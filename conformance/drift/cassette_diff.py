@@ -151,7 +151,9 @@ class _OperationComparer:
                 before, after = old.header_ratio(name), new.header_ratio(name)
                 if before == 1.0 and after == 0.0:
                     required = name in documented
-                    rule = "required-response-header-removed" if required else "optional-response-header-removed"
+                    rule = (
+                        "required-response-header-removed" if required else "observed-optional-response-header-removed"
+                    )
                     seen.setdefault((rule, name), []).append((status, new.first))
                 elif before == 0.0 and after > 0.0:
                     seen.setdefault(("response-header-added", name), []).append((status, new.first_by_header[name]))

@@ -1,9 +1,9 @@
 """`conformance drift OLD NEW`: what changed between two cassette sets, or (`--spec`) two spec files.
 
-The findings document is built and written by the pipeline like any run's (target `drift`), so
-every report format shows drift findings. conformance.cli registers the command; its
-`clear_errors` and console are looked up when the command runs, so either module can be imported
-first.
+The cassette comparison's findings document is built and written by the pipeline like any run's
+(target `drift`); the spec comparison (conformance.drift.spec_command) stays light and loads none
+of the engine. conformance.cli registers the command; its `clear_errors` and console are looked
+up only when needed, so this module imports nothing heavy and either module can be imported first.
 """
 
 from __future__ import annotations
@@ -12,49 +12,64 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from conformance import pipeline
-from conformance.baseline import Baseline, load_baseline
-from conformance.drift.cassette_diff import compare_sets
-from conformance.drift.cassette_sets import CassetteSet, load_set
-from conformance.drift.report import to_findings
-from conformance.drift.spec_diff import compare_specs
-from conformance.errors import UsageError
-from conformance.findings import FindingsDocument, Source
-from conformance.providers import all_providers
-from conformance.providers.base import Provider
-from conformance.specs import parse_spec
+from conformance.drift.levels import FAIL_ON_CHOICES, Grading, grading
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from conformance.baseline import Baseline
+    from conformance.drift.cassette_sets import CassetteSet
+    from conformance.findings import FindingsDocument
 
 TARGET = "drift"
 
 
 def _clear_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """conformance.cli.clear_errors, resolved at call time: cli imports this module to register it."""
+    """conformance.cli.clear_errors, imported only when something fails: `drift --spec` stays light."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from conformance.cli import clear_errors
+        try:
+            return func(*args, **kwargs)
+        except (SystemExit, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except BaseException as exc:  # handed to the CLI's one handler, whatever it becomes
+            from conformance.cli import clear_errors
 
-        return clear_errors(func)(*args, **kwargs)
+            error = exc
+
+            def reraise() -> None:
+                raise error
+
+            return clear_errors(reraise)()
 
     return wrapper
 
 
 def _console() -> Console:
-    from conformance.cli import console
+    import conformance.cli  # noqa: F401 - the CLI's console, when the CLI is loaded
 
-    return console
+    return sys.modules["conformance.cli"].console
+
+
+def _light_console() -> Console:
+    """The CLI's console when the CLI is loaded, else a plain one: no need to load the CLI for it."""
+    cli = sys.modules.get("conformance.cli")
+    if cli is not None:
+        return cli.console  # type: ignore[no-any-return]
+    from rich.console import Console
+
+    return Console()
 
 
 @click.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option("--spec", "specs", is_flag=True, help="OLD and NEW are spec files, not cassette directories.")
+@click.option("--spec", "specs", is_flag=True, help="OLD and NEW are OpenAPI 3.0/3.1 files, not cassette directories.")
 @click.option(
     "--provider",
     "providers",
@@ -70,36 +85,74 @@ def _console() -> Console:
     help="Where the reports are written.",
 )
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted changes.")
+@click.option(
+    "--severity-levels",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file of 'check-id LEVEL' lines (err, warn, info, none) that changes checks' levels, as oasdiff's does.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
+    default="WARN",
+    show_default=True,
+    help="The lowest level that is breaking and fails the run (exit 1).",
+)
 @_clear_errors
 def drift(
-    old: Path, new: Path, specs: bool, providers: tuple[str, ...], report_dir: Path, baseline: Path | None
+    old: Path,
+    new: Path,
+    specs: bool,
+    providers: tuple[str, ...],
+    report_dir: Path,
+    baseline: Path | None,
+    severity_levels: Path | None,
+    fail_on: str,
 ) -> None:
-    """Compare two cassette sets (or, with --spec, two spec files) and report what changed.
+    """Compare two cassette sets (or, with --spec, two OpenAPI files) and report what changed.
 
     Exit code 1 when a change would break a client written against the old version.
     """
+    from conformance.baseline import load_baseline
+
+    graded = grading(severity_levels, fail_on)
     accepted = load_baseline(baseline) if baseline else None
     if specs:
-        document = _spec_drift(old, new, report_dir, accepted)
-    else:
-        document = _cassette_drift(old, new, providers, report_dir, accepted)
+        from conformance.drift.spec_command import run_spec_drift
+
+        sys.exit(
+            run_spec_drift(old, new, report_dir=report_dir, baseline=accepted, grading=graded, console=_light_console())
+        )
+    from conformance import pipeline
+
+    document = _cassette_drift(old, new, providers, report_dir, accepted, graded)
     _print(document)
     _console().print(f"findings: {report_dir / 'findings.json'}")
     sys.exit(pipeline.exit_code(document, accepted))
 
 
 def _cassette_drift(
-    old_dir: Path, new_dir: Path, providers: tuple[str, ...], report_dir: Path, accepted: Baseline | None
+    old_dir: Path,
+    new_dir: Path,
+    providers: tuple[str, ...],
+    report_dir: Path,
+    accepted: Baseline | None,
+    graded: Grading,
 ) -> FindingsDocument:
+    from conformance import pipeline
+    from conformance.drift.cassette_diff import compare_sets
+    from conformance.drift.cassette_sets import load_set
+    from conformance.drift.report import to_findings
+    from conformance.findings import Source
+
     old, new = _only(load_set(old_dir), providers), _only(load_set(new_dir), providers)
     comparison = compare_sets(old, new)
-    findings = to_findings(comparison.changes, source=Source.REPLAY, requests=new.requests)
+    findings = to_findings(comparison.changes, source=Source.REPLAY, requests=new.requests, grading=graded)
     for provider, operation in comparison.only_old:
         _console().print(f"not compared: {provider} {operation} is recorded in {old_dir} only", highlight=False)
     for provider, operation in comparison.only_new:
         _console().print(f"not compared: {provider} {operation} is recorded in {new_dir} only", highlight=False)
 
-    def stage(_: list[Provider]) -> pipeline.StageResult:
+    def stage(_: list[Any]) -> pipeline.StageResult:
         return pipeline.StageResult(
             findings=findings, requests=old.interactions + new.interactions, operations=set(comparison.compared)
         )
@@ -111,6 +164,9 @@ def _cassette_drift(
 
 
 def _only(found: CassetteSet, providers: tuple[str, ...]) -> CassetteSet:
+    from conformance.errors import UsageError
+    from conformance.providers import all_providers
+
     if not providers:
         return found
     unknown = sorted(set(providers) - set(all_providers()))
@@ -121,25 +177,9 @@ def _only(found: CassetteSet, providers: tuple[str, ...]) -> CassetteSet:
     return found
 
 
-def _spec_drift(old_path: Path, new_path: Path, report_dir: Path, accepted: Baseline | None) -> FindingsDocument:
-    old, new = parse_spec(old_path), parse_spec(new_path)
-    if new.provider not in all_providers():
-        raise UsageError(
-            f"spec file {new_path} is for provider {new.provider!r}, which the suite does not know; "
-            f"set info.x-provider to one of: {', '.join(all_providers())}."
-        )
-    findings = to_findings(compare_specs(old, new), source=Source.DOCUMENTATION)
-
-    def stage(_: list[Provider]) -> pipeline.StageResult:
-        operations = {(new.provider, op) for op in new.operations}
-        return pipeline.StageResult(findings=findings, operations=operations)
-
-    return pipeline.execute(
-        provider_names=(new.provider,), target=TARGET, stages=[stage], seed=0, report_dir=report_dir, baseline=accepted
-    )
-
-
 def _print(document: FindingsDocument) -> None:
+    from rich.table import Table
+
     if document.findings:
         table = Table(title="Drift", title_justify="left", show_lines=False)
         table.add_column("severity", no_wrap=True)

@@ -1,8 +1,9 @@
 """Changes → `drift` findings: one per provider, operation and pointer, as fingerprints require.
 
 Changes that share a pointer (a status that vanished and the one that replaced it, both at '') make
-one finding whose message lists them in one sentence, breaking ones first; its severity is the
-worst of theirs and its evidence the interaction that shows the worst one.
+one finding whose message lists them in one sentence, the most severe first; its severity and
+`check` are those of the most severe change (by level, then as found), and its evidence the
+interaction that shows it. A change whose check is turned off (level `none`) is dropped.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from conformance.drift.changes import Change, Location
-from conformance.engine.evidence import curl_command
-from conformance.findings import Evidence, Finding, Kind, Severity, Source, make_finding
+from conformance.drift.levels import DEFAULT_GRADING, Grading
+from conformance.findings import Evidence, Finding, Kind, Source, make_finding
 
 
 def _unique(texts: Iterable[str]) -> list[str]:
@@ -20,25 +21,35 @@ def _unique(texts: Iterable[str]) -> list[str]:
 
 
 def to_findings(
-    changes: Iterable[Change], *, source: Source, requests: Mapping[Location, dict[str, Any]] | None = None
+    changes: Iterable[Change],
+    *,
+    source: Source,
+    requests: Mapping[Location, dict[str, Any]] | None = None,
+    grading: Grading = DEFAULT_GRADING,
 ) -> list[Finding]:
     groups: dict[tuple[str, str, str], list[Change]] = {}
     for change in changes:
-        groups.setdefault((change.provider, change.operation, change.pointer), []).append(change)
-    return [_finding(group, source, requests or {}) for group in groups.values()]
+        if grading.severity(change.rule) is not None:
+            groups.setdefault((change.provider, change.operation, change.pointer), []).append(change)
+    return [_finding(group, source, requests or {}, grading) for group in groups.values()]
 
 
-def _finding(group: list[Change], source: Source, requests: Mapping[Location, dict[str, Any]]) -> Finding:
-    ordered = sorted(group, key=lambda c: c.severity is not Severity.BREAKING)  # stable: keeps discovery order
+def _finding(
+    group: list[Change], source: Source, requests: Mapping[Location, dict[str, Any]], grading: Grading
+) -> Finding:
+    ordered = sorted(group, key=lambda c: -grading.level(c.rule))  # stable: keeps discovery order
     lead = ordered[0]
     message = f"{lead.operation} {'; '.join(_unique(c.clause for c in ordered))}."
+    checks = _unique(c.rule for c in ordered)
+    if len(checks) > 1:
+        message = f"{message[:-1]} (checks: {', '.join(checks)})."
     return make_finding(
         provider=lead.provider,
         operation=lead.operation,
         method=lead.method,
         path=lead.path,
         kind=Kind.DRIFT,
-        severity=lead.severity,
+        severity=grading.severity(lead.rule),
         pointer=lead.pointer,
         expected="; ".join(_unique(c.old for c in ordered)),
         observed="; ".join(_unique(c.new for c in ordered)),
@@ -46,6 +57,7 @@ def _finding(group: list[Change], source: Source, requests: Mapping[Location, di
         source=source,
         doc_ref=lead.doc_ref,
         evidence=_evidence(lead, requests),
+        check=lead.rule,
     )
 
 
@@ -56,6 +68,8 @@ def _evidence(change: Change, requests: Mapping[Location, dict[str, Any]]) -> Ev
     request = requests.get(where)
     curl = None
     if request is not None:
+        from conformance.engine.evidence import curl_command  # cassette drift only: spec drift stays light
+
         # Cassettes are scrubbed when written: nothing secret is left to redact.
         curl = curl_command(
             str(request.get("method", "GET")),

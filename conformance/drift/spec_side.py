@@ -1,5 +1,5 @@
 """One version of a spec as the spec diff reads it: operations keyed by method and path template,
-merged parameters, effective security, and body fields flattened to pointers."""
+merged parameters, effective security, and `$ref`s followed on demand."""
 
 from __future__ import annotations
 
@@ -7,35 +7,22 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from conformance.drift.schema_facts import FieldFacts, flatten, spec_resolver
-from conformance.specs import HTTP_METHODS, Spec
+from conformance.drift.spec_loader import HTTP_METHODS, SpecDocument
 
-_JSON = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
-
-
-def is_json(media: str) -> bool:
-    return bool(_JSON.match(media.split(";")[0].strip().lower()))
+_MAX_HOPS = 32
 
 
 def listing(values: Iterable[Any]) -> str:
     return ", ".join(sorted(str(v) for v in values)) or "none"
 
 
-def covered(kind: str, types: set[str]) -> bool:
-    """Whether `types` admit `kind`: an integer is a number."""
-    return kind in types or (kind == "integer" and "number" in types)
-
-
 def required_text(required: bool) -> str:
     return "required" if required else "optional"
 
 
-def nullable_text(facts: FieldFacts) -> str:
-    return "nullable" if facts.nullable else "not nullable"
-
-
-def types_text(facts: FieldFacts) -> str:
-    return listing(facts.types) if facts.types else "any"
+def path_key(path: str) -> str:
+    """A path template without its parameter names: renaming `{id}` is no change."""
+    return re.sub(r"\{[^}]+\}", "{}", path)
 
 
 class Op(NamedTuple):
@@ -48,28 +35,39 @@ class Op(NamedTuple):
 class SpecSide:
     """One version of the spec, with `$ref`s resolved on demand."""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: SpecDocument) -> None:
         self.spec = spec
         self.document = spec.document
-        self.resolve_ref = spec_resolver(spec)
+
+    def follow(self, node: Any) -> tuple[Any, str]:
+        """The node a `$ref` chain ends at (siblings of `$ref` refine it, as 3.1 allows) and the first ref."""
+        first, hops = "", 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < _MAX_HOPS:
+            ref = node["$ref"]
+            first = first or str(node.get("x-drift-origin") or ref)
+            target = self.spec.resolve(ref.removeprefix("#")) if ref.startswith("#") else None
+            extra = {k: v for k, v in node.items() if k not in ("$ref", "x-drift-origin")}
+            node = {**target, **extra} if isinstance(target, dict) and extra else target
+            hops += 1
+        if hops >= _MAX_HOPS:
+            return {}, first
+        return (node if node is not None else {}), first
 
     def deref(self, node: Any) -> Any:
-        hops = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < 32:
-            node, hops = self.resolve_ref(node["$ref"]), hops + 1
-        return node if node is not None else {}
+        return self.follow(node)[0]
 
     def operations(self) -> dict[tuple[str, str], Op]:
-        """(METHOD, path template without parameter names) → the operation: renaming `{id}` is no change."""
         found = {}
         for path, item in (self.document.get("paths") or {}).items():
             item = self.deref(item)
             for method in HTTP_METHODS:
                 node = item.get(method) if isinstance(item, dict) else None
                 if isinstance(node, dict):
-                    key = (method.upper(), re.sub(r"\{[^}]+\}", "{}", path))
-                    found[key] = Op(path, str(node.get("operationId", "")), node, item)
+                    found[(method.upper(), path_key(path))] = Op(path, str(node.get("operationId") or ""), node, item)
         return found
+
+    def path_keys(self) -> set[str]:
+        return {path_key(path) for path in self.document.get("paths") or {}}
 
     def parameters(self, op: Op) -> dict[tuple[str, str], dict[str, Any]]:
         """(in, name) → parameter; path parameters are keyed by position, so renaming one is no change."""
@@ -84,16 +82,13 @@ class SpecSide:
                 merged[(location, name.lower() if location == "header" else name)] = parameter
         return merged
 
-    def security(self, node: dict[str, Any]) -> list[dict[str, list[str]]]:
-        requirements = node.get("security", self.document.get("security")) or []
-        return [r for r in requirements if isinstance(r, dict)]
+    def security(self, node: dict[str, Any]) -> tuple[list[dict[str, list[str]]], bool]:
+        """The effective requirements and whether they are the document's (inherited)."""
+        inherited = "security" not in node
+        requirements = self.document.get("security") if inherited else node.get("security")
+        return [r for r in requirements or [] if isinstance(r, dict)], inherited
 
     def scheme(self, name: str) -> dict[str, Any]:
         schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
-        return self.deref(schemes.get(name)) or {}
-
-    def schema_facts(self, schema: Any) -> dict[str, FieldFacts]:
-        return flatten(schema or {}, self.resolve_ref)
-
-    def fields(self, media: dict[str, Any]) -> dict[str, FieldFacts]:
-        return self.schema_facts(media.get("schema")) if isinstance(media, dict) else {}
+        found = self.deref(schemes.get(name)) if isinstance(schemes, dict) else {}
+        return found if isinstance(found, dict) else {}
