@@ -51,7 +51,13 @@ def parameter_changes(make: ChangeMaker, old: SpecSide, new: SpecSide, old_op: O
                 )
                 continue
             kind = required_text(new_p.get("required") is True)
-            yield make(f"new-{kind}-request-parameter", pointer, "absent", kind, f"has a new {kind} {label}")
+            yield make(
+                f"new-{kind}-request-parameter",
+                pointer,
+                "absent",
+                kind,
+                f"has a new {kind} {location} parameter {name}",
+            )
             continue
         was, now = old_p.get("required") is True, new_p.get("required") is True
         if was != now and location != "path":
@@ -64,7 +70,7 @@ def parameter_changes(make: ChangeMaker, old: SpecSide, new: SpecSide, old_op: O
                 clause,
             )
         yield from parameter_lifecycle(make, pointer, label, old_p, new_p)
-        ctx = Context(make=make, request=True, base=pointer, where=label, parameter=location)
+        ctx = Context(make, True, pointer, label, f"property of {label}:", parameter=location)
         old_schema, new_schema = parameter_schema(old, old_p), parameter_schema(new, new_p)
         if old_schema is not None and new_schema is not None:
             yield from differ.compare(ctx, old_schema, new_schema)
@@ -100,5 +106,5 @@ def request_body_changes(
     for media in sorted(old_media.keys() & new_media.keys()):
         old_m, new_m = old.deref(old_media[media]), new.deref(new_media[media])
         if isinstance(old_m, dict) and isinstance(new_m, dict) and "schema" in old_m and "schema" in new_m:
-            ctx = Context(make=make, request=True, base=BODY, where=f"the request body ({media})")
+            ctx = Context(make, True, BODY, "the request body", "request field", f" ({media})")
             yield from differ.compare(ctx, old_m["schema"], new_m["schema"])

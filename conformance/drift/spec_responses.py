@@ -69,7 +69,7 @@ def _response(
     for media in sorted(old_media.keys() & new_media.keys()):
         old_m, new_m = old.deref(old_media[media]), new.deref(new_media[media])
         if isinstance(old_m, dict) and isinstance(new_m, dict) and "schema" in old_m and "schema" in new_m:
-            ctx = Context(make=make, request=False, base="", where=f"its {status} response ({media})", status=code)
+            ctx = Context(make, False, "", "the body", "field", f" of its {status} response ({media})", status=code)
             yield from differ.compare(ctx, old_m["schema"], new_m["schema"])
 
 

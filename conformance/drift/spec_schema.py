@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from conformance import pointers
@@ -38,7 +38,9 @@ class Context:
     make: ChangeMaker
     request: bool
     base: str  # pointer prefix: '/requestBody', '' (response bodies), '/parameters/query/limit'
-    where: str  # the rest of each sentence: "the request body (application/json)"
+    whole: str  # the schema's owner: "the request body", "the query parameter limit"
+    noun: str  # what a pointer inside it names: "request field", "field"
+    suffix: str = ""  # where it is: " (application/json)", " in its 200 response (application/json)"
     parameter: str = ""  # the parameter location ('query', 'header', ...) when the schema is a parameter's
     status: int | None = None
 
@@ -183,7 +185,7 @@ class SchemaDiff:
         return ctx.make(rule, ctx.base + pointer, old, new, clause, ctx.status)
 
     def _label(self, ctx: Context, pointer: str) -> str:
-        return f"{pointer} of {ctx.where}" if pointer else ctx.where
+        return f"{ctx.noun} {pointer}{ctx.suffix}" if pointer else f"{ctx.whole}{ctx.suffix}"
 
     def _node(
         self, ctx: Context, pointer: str, old: Any, new: Any, seen: tuple[tuple[str, str], ...], depth: int
@@ -525,7 +527,3 @@ class SchemaDiff:
 
 def _child(pointer: str, token: str) -> str:
     return pointer + "/" + (token if token in (ARRAY_ITEM, MAP_VALUE) else pointers.escape(token))
-
-
-def with_where(ctx: Context, where: str) -> Context:
-    return replace(ctx, where=where)
