@@ -133,8 +133,6 @@ _TABLE: list[Rule] = [
     Rule("api-security-anonymous-access-removed", ERR, "an operation callable without credentials now requires them"),
     Rule("api-security-anonymous-access-added", INFO, "an operation now accepts calls without credentials"),
     # oasdiff grades every change of components.securitySchemes INFO.
-    Rule("api-security-component-added", INFO, "a security scheme was defined"),
-    Rule("api-security-component-removed", INFO, "a security scheme definition was removed"),
     Rule("api-security-component-type-changed", INFO, "a security scheme's type changed"),
     Rule("api-security-component-oauth-url-changed", INFO, "an OAuth authorization URL changed"),
     Rule("api-security-component-oauth-token-url-changed", INFO, "an OAuth token URL changed"),

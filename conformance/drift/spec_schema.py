@@ -207,7 +207,8 @@ class SchemaDiff:
         yield from self._bounds(ctx, pointer, label, old, new)
         yield from self._pattern(ctx, pointer, label, old, new)
         yield from self._compositions(ctx, pointer, label, old, new, seen, depth)
-        yield from self._properties(ctx, pointer, old, new, seen, depth)
+        if not _restructured(old, new):
+            yield from self._properties(ctx, pointer, old, new, seen, depth)
         if "items" in old and "items" in new:
             yield from self._node(ctx, _child(pointer, ARRAY_ITEM), old["items"], new["items"], seen, depth + 1)
         old_map, new_map = old.get("additionalProperties"), new.get("additionalProperties")
@@ -523,6 +524,14 @@ class SchemaDiff:
             yield self._change(
                 ctx, rule, pointer, flag if before else f"not {flag}", flag if after else f"not {flag}", clause
             )
+
+
+def _restructured(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Fields moved into (or out of) alternatives: the alternatives say what changed, not each field."""
+    for keyword in ("oneOf", "anyOf"):
+        if bool(old.get(keyword)) != bool(new.get(keyword)) and not (old.get("properties") and new.get("properties")):
+            return True
+    return False
 
 
 def _child(pointer: str, token: str) -> str:
