@@ -81,7 +81,12 @@ def _type_pairs() -> list[Pair]:
         "request body": ("request-body-type-generalized", "INFO", "request-body-type-changed", "ERR"),
         "request property": ("request-property-type-generalized", "INFO", "request-property-type-changed", "ERR"),
         "response body": ("response-body-type-generalized", "ERR", "response-body-type-specialized", "INFO"),
-        "response property": ("response-property-type-generalized", "ERR", "response-property-type-specialized", "INFO"),
+        "response property": (
+            "response-property-type-generalized",
+            "ERR",
+            "response-property-type-specialized",
+            "INFO",
+        ),
     }
     changed = {
         "parameter": ("request-parameter-type-changed", "ERR"),
@@ -94,7 +99,14 @@ def _type_pairs() -> list[Pair]:
     pairs = []
     for place, (wide, wide_level, narrow, narrow_level) in widened.items():
         pairs.append(
-            schema_pair("integer became number", place, integer, number, expect((wide, wide_level)), expect((narrow, narrow_level)))
+            schema_pair(
+                "integer became number",
+                place,
+                integer,
+                number,
+                expect((wide, wide_level)),
+                expect((narrow, narrow_level)),
+            )
         )
         pairs.append(
             schema_pair("string became boolean", place, string, boolean, expect(changed[place]), expect(changed[place]))
@@ -138,13 +150,20 @@ def _enum_pairs() -> list[Pair]:
         "request body": "request-property-x-extensible-enum-value-removed",
         "request property": "request-property-x-extensible-enum-value-removed",
     }
-    ext_two, ext_one = {"type": "string", "x-extensible-enum": ["a", "b"]}, {"type": "string", "x-extensible-enum": ["a"]}
+    ext_two, ext_one = (
+        {"type": "string", "x-extensible-enum": ["a", "b"]},
+        {"type": "string", "x-extensible-enum": ["a"]},
+    )
     pairs = []
     for place in REQUEST_PLACES:
         pairs += [
-            schema_pair("enum value removed", place, two, one, expect((removed[place], "ERR")), expect((added[place], "INFO"))),
+            schema_pair(
+                "enum value removed", place, two, one, expect((removed[place], "ERR")), expect((added[place], "INFO"))
+            ),
             schema_pair("became an enum", place, free, one, expect((became[place], "ERR")), expect()),
-            schema_pair("x-extensible-enum value removed", place, ext_two, ext_one, expect((extensible[place], "ERR")), expect()),
+            schema_pair(
+                "x-extensible-enum value removed", place, ext_two, ext_one, expect((extensible[place], "ERR")), expect()
+            ),
         ]
     for place in RESPONSE_PLACES:
         pairs += [
@@ -173,9 +192,12 @@ def _pattern_pairs() -> list[Pair]:
     pairs = []
     for place, family in families.items():
         request = PLACES[place][2]
-        added, removed = (f"{family}-pattern-added", "ERR" if request else "INFO"), (
-            f"{family}-pattern-removed",
-            "INFO" if request else "ERR",
+        added, removed = (
+            (f"{family}-pattern-added", "ERR" if request else "INFO"),
+            (
+                f"{family}-pattern-removed",
+                "INFO" if request else "ERR",
+            ),
         )
         changed = (f"{family}-pattern-changed", "WARN")
         pairs.append(schema_pair("pattern added", place, free, a, expect(added), expect(removed)))
@@ -305,8 +327,17 @@ def _property_pairs() -> list[Pair]:
             expect(("response-property-became-optional", "ERR")),
         ),
         # A readOnly field is never sent, a writeOnly one never received: adding or removing them is silent.
-        schema_pair("readOnly field added", "request body", empty, _object(["p"], p={**s, "readOnly": True}), expect(), expect()),
-        schema_pair("writeOnly field added", "response body", empty, _object(["p"], p={**s, "writeOnly": True}), expect(), expect()),
+        schema_pair(
+            "readOnly field added", "request body", empty, _object(["p"], p={**s, "readOnly": True}), expect(), expect()
+        ),
+        schema_pair(
+            "writeOnly field added",
+            "response body",
+            empty,
+            _object(["p"], p={**s, "writeOnly": True}),
+            expect(),
+            expect(),
+        ),
     ]
     for place, new_id, became_id in (
         ("parameter", "new-required-request-parameter-property", "request-parameter-property-became-required"),
@@ -322,7 +353,9 @@ def _property_pairs() -> list[Pair]:
                 if place == "header":
                     param(doc).update({"in": "header", "name": "X-Filter"})
             pairs.append(pair)
-    header_enum = edit_pair("header object: property became an enum", None, None, expect(("request-header-property-became-enum", "ERR")))
+    header_enum = edit_pair(
+        "header object: property became an enum", None, None, expect(("request-header-property-became-enum", "ERR"))
+    )
     for doc, values in ((header_enum.old, None), (header_enum.new, ["a"])):
         prop = {"type": "string", **({"enum": values} if values else {})}
         param(doc).update({"in": "header", "name": "X-Filter", "schema": _object([], p=prop)})
@@ -337,7 +370,14 @@ def _property_pairs() -> list[Pair]:
                 old_schema = _object(["p"] if required else [], p=s)
                 new_schema = _object(["p"] if required else [], p={**s, flag: True})
                 pairs.append(
-                    schema_pair(f"{kind} field became {flag}", place, old_schema, new_schema, expect((became, "INFO")), expect((back, back_level)))
+                    schema_pair(
+                        f"{kind} field became {flag}",
+                        place,
+                        old_schema,
+                        new_schema,
+                        expect((became, "INFO")),
+                        expect((back, back_level)),
+                    )
                 )
         pairs.append(
             schema_pair(
@@ -384,7 +424,10 @@ def _operation_pairs() -> list[Pair]:
         edit_pair(
             "operation added",
             _two_operations,
-            lambda d: (_two_operations(d), d["paths"]["/items/{id}"].__setitem__("put", {"responses": {"200": {"description": "ok"}}})),
+            lambda d: (
+                _two_operations(d),
+                d["paths"]["/items/{id}"].__setitem__("put", {"responses": {"200": {"description": "ok"}}}),
+            ),
             expect(("endpoint-added", "INFO")),
             expect(("api-removed-without-deprecation", "ERR")),
         )
@@ -468,7 +511,9 @@ def _operation_pairs() -> list[Pair]:
 
 def _parameter_pairs() -> list[Pair]:
     def add(required: bool) -> object:
-        return lambda d: post(d)["parameters"].append({"name": "X-Trace", "in": "header", "required": required, "schema": {"type": "string"}})
+        return lambda d: post(d)["parameters"].append(
+            {"name": "X-Trace", "in": "header", "required": required, "schema": {"type": "string"}}
+        )
 
     pairs = [
         edit_pair(
@@ -544,7 +589,13 @@ def _body_pairs() -> list[Pair]:
         post(d).pop("requestBody")
 
     return [
-        edit_pair("required body added", drop, None, expect(("request-body-added-required", "ERR")), expect(("request-body-removed", "ERR"))),
+        edit_pair(
+            "required body added",
+            drop,
+            None,
+            expect(("request-body-added-required", "ERR")),
+            expect(("request-body-removed", "ERR")),
+        ),
         edit_pair(
             "optional body added",
             drop,
@@ -562,7 +613,9 @@ def _body_pairs() -> list[Pair]:
         edit_pair(
             "body media type added",
             None,
-            lambda d: post(d)["requestBody"]["content"].__setitem__("application/x-www-form-urlencoded", {"schema": {"type": "object"}}),
+            lambda d: post(d)["requestBody"]["content"].__setitem__(
+                "application/x-www-form-urlencoded", {"schema": {"type": "object"}}
+            ),
             expect(("request-body-media-type-added", "INFO")),
             expect(("request-body-media-type-removed", "ERR")),
         ),
@@ -702,6 +755,7 @@ def _media_pairs() -> list[Pair]:
     """Any JSON-like media type is compared, vendor and wildcard ones included."""
     pairs = []
     for media in ("application/vnd.items+json", "*/*", "application/problem+json; charset=utf-8"):
+
         def move(d: Doc, media: str = media) -> None:
             content = post(d)["responses"]["200"]["content"]
             content[media] = content.pop("application/json")
@@ -724,7 +778,9 @@ def _silent_pairs() -> list[Pair]:
     """Valid variants of one spec: nothing a client can tell apart."""
     described = {"type": "string", "description": "a note", "example": "x"}
     pairs = [
-        schema_pair("description and example added", "request property", {"type": "string"}, described, expect(), expect()),
+        schema_pair(
+            "description and example added", "request property", {"type": "string"}, described, expect(), expect()
+        ),
         schema_pair(
             "3.0 exclusive bound spelled as 3.1",
             "request property",

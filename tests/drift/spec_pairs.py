@@ -88,8 +88,6 @@ def reply(doc: Doc) -> Doc:
     return post(doc)["responses"]["200"]["content"]["application/json"]
 
 
-
-
 def _set_param(doc: Doc, schema: Doc) -> None:
     param(doc)["schema"] = schema
 
@@ -137,7 +135,9 @@ def schema_pair(name: str, place: str, old_schema: Doc, new_schema: Doc, forward
     return Pair(f"{place}: {name}", old, new, forward, backward)
 
 
-def edit_pair(name: str, edit_old: Edit | None, edit_new: Edit | None, forward: Expect, backward: Expect = frozenset()) -> Pair:
+def edit_pair(
+    name: str, edit_old: Edit | None, edit_new: Edit | None, forward: Expect, backward: Expect = frozenset()
+) -> Pair:
     old, new = base(), base()
     if edit_old:
         edit_old(old)

@@ -30,7 +30,7 @@ def _compare(old: Doc, new: Doc) -> list[Change]:
     return compare_specs(SpecDocument(_path("old.yaml"), old), SpecDocument(_path("new.yaml"), new))
 
 
-def _path(name: str):  # noqa: ANN202 - a Path; kept local so the corpus stays data
+def _path(name: str):
     from pathlib import Path
 
     return Path(name)
@@ -65,10 +65,16 @@ def test_changes_name_the_element_precisely() -> None:
     assert param.pointer == "/parameters/query/q"
     assert "query parameter q" in param.clause
     assert "from <= 10 to <= 5" in param.clause
-    (field,) = _compare(by_name["response property: enum value added"].old, by_name["response property: enum value added"].new)
+    (field,) = _compare(
+        by_name["response property: enum value added"].old, by_name["response property: enum value added"].new
+    )
     assert (field.pointer, field.status) == ("/p", 200)
-    assert "'b'" in field.clause and "200 response (application/json)" in field.clause
-    (body,) = _compare(by_name["request body: map value maxLength tightened"].old, by_name["request body: map value maxLength tightened"].new)
+    assert "'b'" in field.clause
+    assert "200 response (application/json)" in field.clause
+    (body,) = _compare(
+        by_name["request body: map value maxLength tightened"].old,
+        by_name["request body: map value maxLength tightened"].new,
+    )
     assert body.pointer == "/requestBody/{*}"
     assert "(application/json)" in body.clause
     (vendor,) = _compare(
@@ -76,7 +82,9 @@ def test_changes_name_the_element_precisely() -> None:
         by_name["response property: field retyped under application/vnd.items+json"].new,
     )
     assert "application/vnd.items+json" in vendor.clause
-    (nested,) = _compare(by_name["header object: property became required"].old, by_name["header object: property became required"].new)
+    (nested,) = _compare(
+        by_name["header object: property became required"].old, by_name["header object: property became required"].new
+    )
     assert nested.pointer == "/parameters/header/X-Filter/p"
 
 
