@@ -88,7 +88,7 @@ def _print(
     report_dir: Path,
 ) -> None:
     if not changes:
-        console.print(f"no changes between {old_path} and {new_path}", highlight=False)
+        console.print(f"no changes between {old_path} and {new_path}", highlight=False, soft_wrap=True)
         return
     table = Table(title="Spec drift", title_justify="left")
     table.add_column("level", no_wrap=True)
