@@ -40,9 +40,6 @@ def _finding(
     ordered = sorted(group, key=lambda c: -grading.level(c.rule))  # stable: keeps discovery order
     lead = ordered[0]
     message = f"{lead.operation} {'; '.join(_unique(c.clause for c in ordered))}."
-    checks = _unique(c.rule for c in ordered)
-    if len(checks) > 1:
-        message = f"{message[:-1]} (checks: {', '.join(checks)})."
     return make_finding(
         provider=lead.provider,
         operation=lead.operation,
