@@ -1,9 +1,10 @@
 """`conformance drift --spec OLD NEW`: two OpenAPI files compared, findings written, verdict given.
 
 Kept light on purpose: it reads the two files it is given and nothing else (no bundled spec is
-loaded or validated, no provider registry, no schemathesis), writes findings.json, and renders the
-other reports only when there is drift to show. Comparing two copies of a spec takes a fraction
-of a second (benchmarks/spec_drift_benchmark.py).
+loaded or validated, no provider registry, no schemathesis), prints the changes and writes
+findings.json. The other formats are rendered on demand (`conformance report findings.json`): the
+renderers load every provider's spec, which took most of the old command's 7-20 s. Comparing two
+copies of a spec takes a fraction of a second (benchmarks/spec_drift_benchmark.py).
 """
 
 from __future__ import annotations
@@ -64,10 +65,6 @@ def run_spec_drift(
         findings=tuple(findings),
     )
     findings_json.write(document, report_dir)
-    if findings:
-        from conformance.reports.writer import write_all  # only when there is something to show
-
-        write_all(document, report_dir)
     _print(changes, document, grading, console, old_path, new_path, report_dir)
     expired = baseline is not None and baseline.outcome(document).fails
     return EXIT_BREAKING if document.summary.breaking or expired else EXIT_OK
@@ -106,4 +103,8 @@ def _print(
         f"{verdict}  fail-on: {grading.fail_on.name}  breaking: {s.breaking}  non-breaking: {s.non_breaking}  "
         f"baselined: {s.baselined}"
     )
-    console.print(f"findings: {report_dir / 'findings.json'}", highlight=False)
+    console.print(
+        f"findings: {report_dir / 'findings.json'} (other formats: conformance report {report_dir / 'findings.json'})",
+        highlight=False,
+        soft_wrap=True,
+    )
