@@ -81,11 +81,46 @@ def _parse(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.load(text, Loader=_Loader)
+        return _load_yaml(path, text)
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
         raise UsageError(f"spec file {path} is not valid YAML or JSON{line}; fix its syntax.") from None
+
+
+def _load_yaml(path: Path, text: str) -> Any:
+    """YAML, refusing documents whose aliases expand past _MAX_NODES (a billion laughs)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > _MAX_NODES:
+            raise UsageError(f"spec file {path} expands too far through YAML aliases; give a plain OpenAPI file.")
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded, counted without expanding."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            sizes[id(node)] = 1
+            continue
+        if ready:
+            sizes[id(node)] = min(_MAX_NODES + 1, 1 + sum(sizes.get(id(c), 1) for c in children))
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
 
 
 def _stringify_keys(node: Any, budget: list[int]) -> Any:

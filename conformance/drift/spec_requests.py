@@ -14,7 +14,7 @@ from typing import Any
 from conformance.drift.changes import Change, ChangeMaker
 from conformance.drift.spec_lifecycle import parameter_lifecycle, removal_rule
 from conformance.drift.spec_schema import Context, SchemaDiff
-from conformance.drift.spec_side import Op, SpecSide, listing, required_text
+from conformance.drift.spec_side import Op, SpecSide, as_dict, listing, required_text
 
 BODY = "/requestBody"
 
@@ -94,7 +94,7 @@ def request_body_changes(
     if was != now:
         clause = "requires its request body" if now else "no longer requires its request body"
         yield make(f"request-body-became-{required_text(now)}", BODY, required_text(was), required_text(now), clause)
-    old_media, new_media = before.get("content") or {}, after.get("content") or {}
+    old_media, new_media = as_dict(before.get("content")), as_dict(after.get("content"))
     old_text, new_text = listing(old_media), listing(new_media)
     for media in sorted(old_media.keys() - new_media.keys()):
         yield make(

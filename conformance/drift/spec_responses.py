@@ -13,7 +13,7 @@ from typing import Any
 
 from conformance.drift.changes import Change, ChangeMaker
 from conformance.drift.spec_schema import Context, SchemaDiff
-from conformance.drift.spec_side import SpecSide, listing, required_text
+from conformance.drift.spec_side import SpecSide, as_dict, listing, required_text
 
 
 def _code(status: str) -> int | None:
@@ -27,8 +27,8 @@ def _kind(status: str) -> str:
 def response_changes(
     make: ChangeMaker, old: SpecSide, new: SpecSide, old_node: dict[str, Any], new_node: dict[str, Any]
 ) -> Iterator[Change]:
-    before = {str(k): old.deref(v) for k, v in (old_node.get("responses") or {}).items()}
-    after = {str(k): new.deref(v) for k, v in (new_node.get("responses") or {}).items()}
+    before = {str(k): old.deref(v) for k, v in as_dict(old_node.get("responses")).items()}
+    after = {str(k): new.deref(v) for k, v in as_dict(new_node.get("responses")).items()}
     old_text, new_text = f"statuses {listing(before)}", f"statuses {listing(after)}"
     for status in sorted(before.keys() - after.keys()):
         clause = f"no longer documents status {status}"
@@ -52,7 +52,7 @@ def _response(
     after: dict[str, Any],
 ) -> Iterator[Change]:
     code = _code(status)
-    old_media, new_media = before.get("content") or {}, after.get("content") or {}
+    old_media, new_media = as_dict(before.get("content")), as_dict(after.get("content"))
     old_text, new_text = f"{status}: {listing(old_media)}", f"{status}: {listing(new_media)}"
     for media in sorted(old_media.keys() - new_media.keys()):
         yield make(
@@ -77,8 +77,8 @@ def _headers(
     make: ChangeMaker, old: SpecSide, new: SpecSide, status: str, before: dict[str, Any], after: dict[str, Any]
 ) -> Iterator[Change]:
     code = _code(status)
-    old_headers = {str(k).lower(): old.deref(v) for k, v in (before.get("headers") or {}).items()}
-    new_headers = {str(k).lower(): new.deref(v) for k, v in (after.get("headers") or {}).items()}
+    old_headers = {str(k).lower(): old.deref(v) for k, v in as_dict(before.get("headers")).items()}
+    new_headers = {str(k).lower(): new.deref(v) for k, v in as_dict(after.get("headers")).items()}
     for name in sorted(old_headers.keys() - new_headers.keys()):
         required = isinstance(old_headers[name], dict) and old_headers[name].get("required") is True
         rule = f"{required_text(required)}-response-header-removed"

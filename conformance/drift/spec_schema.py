@@ -61,6 +61,10 @@ def _pick(ctx: Context, pointer: str, *suffixes: str) -> str:
     raise KeyError(f"no rule for {suffixes} at {pointer!r}")  # a bug in this module, found by the tests
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def types_of(node: dict[str, Any]) -> set[str]:
     declared = node.get("type")
     if isinstance(declared, str):
@@ -120,7 +124,7 @@ def _nullable(node: dict[str, Any]) -> bool:
     if isinstance(values, list) and None in values:
         return True
     for keyword in ("oneOf", "anyOf"):
-        for member in node.get(keyword) or ():
+        for member in _list(node.get(keyword)):
             if isinstance(member, dict) and (member.get("type") == "null" or member.get("nullable") is True):
                 return True
     return False
@@ -367,8 +371,8 @@ class SchemaDiff:
         depth: int,
     ) -> Iterator[Change]:
         for keyword, name in _COMPOSITIONS:
-            before = [m for m in old.get(keyword) or () if not _annotation_only(m)]
-            after = [m for m in new.get(keyword) or () if not _annotation_only(m)]
+            before = [m for m in _list(old.get(keyword)) if not _annotation_only(m)]
+            after = [m for m in _list(new.get(keyword)) if not _annotation_only(m)]
             if not before and not after:
                 continue
             if keyword == "oneOf" and not before and not ctx.parameter and pointer == "":
@@ -414,7 +418,8 @@ class SchemaDiff:
         before, after = old.get("properties") or {}, new.get("properties") or {}
         if not isinstance(before, dict) or not isinstance(after, dict) or (not before and not after):
             return
-        old_required, new_required = set(old.get("required") or ()), set(new.get("required") or ())
+        old_required = {r for r in _list(old.get("required")) if isinstance(r, str)}
+        new_required = {r for r in _list(new.get("required")) if isinstance(r, str)}
         for name in sorted(before.keys() | after.keys()):
             here = _child(pointer, name)
             old_p = self.old_deref(before[name])[0] if name in before else None

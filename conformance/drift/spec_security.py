@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.drift.changes import Change, ChangeMaker
-from conformance.drift.spec_side import SpecSide
+from conformance.drift.spec_side import SpecSide, as_dict
 
 Requirements = list[dict[str, list[str]]]
 POINTER = "/security"
@@ -59,7 +59,8 @@ def security_changes(
             yield make(f"{prefix}-added", POINTER, old_text, new_text, clause)
     for key in sorted(old_keyed.keys() & new_keyed.keys(), key=sorted):
         for scheme in sorted(key):
-            old_scopes, new_scopes = set(old_keyed[key][scheme] or ()), set(new_keyed[key][scheme] or ())
+            old_scopes = {str(s) for s in old_keyed[key][scheme]}
+            new_scopes = {str(s) for s in new_keyed[key][scheme]}
             if not is_open:
                 for scope in sorted(new_scopes - old_scopes):
                     yield make(
@@ -97,7 +98,7 @@ def _scheme_changes(make: ChangeMaker, name: str, before: dict[str, Any], after:
             if old_f.get(field) != new_f.get(field):
                 clause = f"uses the {name} scheme, whose {flow} {field} is now {new_f.get(field)}"
                 yield make(rule, pointer, str(old_f.get(field)), str(new_f.get(field)), clause)
-        old_scopes, new_scopes = set(old_f.get("scopes") or {}), set(new_f.get("scopes") or {})
+        old_scopes, new_scopes = set(as_dict(old_f.get("scopes"))), set(as_dict(new_f.get("scopes")))
         for scope in sorted(new_scopes - old_scopes):
             yield make(
                 "api-security-component-oauth-scope-added",

@@ -12,6 +12,15 @@ from conformance.drift.spec_loader import HTTP_METHODS, SpecDocument
 _MAX_HOPS = 32
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else empty: an odd document is compared, never crashed on."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def listing(values: Iterable[Any]) -> str:
     return ", ".join(sorted(str(v) for v in values)) or "none"
 
@@ -58,7 +67,7 @@ class SpecSide:
 
     def operations(self) -> dict[tuple[str, str], Op]:
         found = {}
-        for path, item in (self.document.get("paths") or {}).items():
+        for path, item in as_dict(self.document.get("paths")).items():
             item = self.deref(item)
             for method in HTTP_METHODS:
                 node = item.get(method) if isinstance(item, dict) else None
@@ -67,13 +76,13 @@ class SpecSide:
         return found
 
     def path_keys(self) -> set[str]:
-        return {path_key(path) for path in self.document.get("paths") or {}}
+        return {path_key(path) for path in as_dict(self.document.get("paths"))}
 
     def parameters(self, op: Op) -> dict[tuple[str, str], dict[str, Any]]:
         """(in, name) → parameter; path parameters are keyed by position, so renaming one is no change."""
         slots = re.findall(r"\{([^}]+)\}", op.path)
         merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in [*(op.item.get("parameters") or []), *(op.node.get("parameters") or [])]:
+        for raw in [*as_list(op.item.get("parameters")), *as_list(op.node.get("parameters"))]:
             parameter = self.deref(raw)
             if isinstance(parameter, dict) and "name" in parameter:
                 location, name = str(parameter.get("in", "")), str(parameter["name"])
@@ -86,9 +95,8 @@ class SpecSide:
         """The effective requirements and whether they are the document's (inherited)."""
         inherited = "security" not in node
         requirements = self.document.get("security") if inherited else node.get("security")
-        return [r for r in requirements or [] if isinstance(r, dict)], inherited
+        return [{k: as_list(v) for k, v in r.items()} for r in as_list(requirements) if isinstance(r, dict)], inherited
 
     def scheme(self, name: str) -> dict[str, Any]:
-        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
-        found = self.deref(schemes.get(name)) if isinstance(schemes, dict) else {}
-        return found if isinstance(found, dict) else {}
+        schemes = as_dict(as_dict(self.document.get("components")).get("securitySchemes"))
+        return as_dict(self.deref(schemes.get(name)))

@@ -159,6 +159,7 @@ def test_malformed_specs_exit_2_with_one_sentence(tmp_path: Path) -> None:
             PETS_30.replace("'#/components/schemas/Pet'", "'gone.yaml#/Pet'"),
             "which does not exist",
         ),
+        "bomb.yaml": (_alias_bomb(), "expands too far through YAML aliases"),
         "remote.yaml": (
             PETS_30.replace("'#/components/schemas/Pet'", "'https://example.com/pet.yaml'"),
             "on the network",
@@ -169,6 +170,18 @@ def test_malformed_specs_exit_2_with_one_sentence(tmp_path: Path) -> None:
         result, _ = run_drift("--spec", good, _write(tmp_path / name, text), "--report-dir", report_dir)
         assert words in _one_clear_line(result), name
         assert not (report_dir / "findings.json").exists()  # nothing half-written
+
+
+def _alias_bomb() -> str:
+    """Nine levels of nine aliases each: 9**9 strings once expanded, a few hundred bytes written."""
+    lines = [
+        "openapi: 3.0.3",
+        "info: {title: bomb, version: '1'}",
+        "paths: {}",
+        "x-0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ]
+    lines += [f"x-{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 9)]
+    return "\n".join(lines) + "\n"
 
 
 def test_a_missing_spec_file_exits_2(tmp_path: Path) -> None:
