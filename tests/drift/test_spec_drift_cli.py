@@ -321,3 +321,18 @@ def _describe(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _describe(value)
+
+
+def test_an_accepted_change_is_reported_but_does_not_fail(tmp_path: Path) -> None:
+    old, new = _removed_field(tmp_path)
+    _, findings = _drift(tmp_path, old, new)
+    (removed,) = [f for f in findings if f["check"] == "request-property-removed"]
+    baseline = _write(
+        tmp_path / "baseline.yaml",
+        yaml.safe_dump(
+            {"version": 1, "accepted": [{"fingerprint": removed["fingerprint"], "reason": "agreed with the vendor"}]}
+        ),
+    )
+    result, findings = _drift(tmp_path, old, new, "--baseline", baseline)
+    assert result.exit_code == 0, result.output
+    assert {f["check"]: f["baselined"] for f in findings}["request-property-removed"] is True
