@@ -112,15 +112,17 @@ def drift(
 
     Exit code 1 when a change would break a client written against the old version.
     """
-    from conformance.baseline import load_baseline
-
     graded = grading(severity_levels, fail_on)
-    accepted = load_baseline(baseline) if baseline else None
+    accepted = None
+    if baseline:
+        from conformance.baseline import load_baseline
+
+        accepted = load_baseline(baseline)
     if specs:
         from conformance.drift.spec_command import run_spec_drift
 
         sys.exit(
-            run_spec_drift(old, new, report_dir=report_dir, baseline=accepted, grading=graded, console=_light_console())
+            run_spec_drift(old, new, report_dir=report_dir, baseline=accepted, grading=graded, console=_light_console)
         )
     from conformance import pipeline
 

@@ -9,15 +9,14 @@ copies of a spec takes a fraction of a second (benchmarks/spec_drift_benchmark.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+import click
 
 from conformance import __version__
-from conformance.baseline import Baseline
 from conformance.drift.changes import Change
 from conformance.drift.levels import Grading
 from conformance.drift.report import to_findings
@@ -26,6 +25,11 @@ from conformance.drift.spec_loader import load_document
 from conformance.errors import EXIT_BREAKING, EXIT_OK
 from conformance.findings import FindingsDocument, RunInfo, Source, Summary, sort_findings
 from conformance.reports import findings_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from conformance.baseline import Baseline
 
 TARGET = "drift"
 
@@ -41,8 +45,9 @@ def run_spec_drift(
     report_dir: Path,
     baseline: Baseline | None,
     grading: Grading,
-    console: Console,
+    console: Callable[[], Console],
 ) -> int:
+    """`console` is called only when there is a table to print: "no changes" needs no rich."""
     """The exit code: 1 when a change at or above the fail-on level is outside the baseline."""
     started = _now()
     old, new = load_document(old_path), load_document(new_path)
@@ -79,14 +84,18 @@ def _print(
     changes: list[Change],
     document: FindingsDocument,
     grading: Grading,
-    console: Console,
+    make_console: Callable[[], Console],
     old_path: Path,
     new_path: Path,
     report_dir: Path,
 ) -> None:
     if not changes:
-        console.print(f"no changes between {old_path} and {new_path}", highlight=False, soft_wrap=True)
+        click.echo(f"no changes between {old_path} and {new_path}")
         return
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = make_console()
     table = Table(title="Spec drift", title_justify="left")
     table.add_column("level", no_wrap=True)
     table.add_column("check", no_wrap=True)
