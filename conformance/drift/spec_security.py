@@ -53,10 +53,9 @@ def security_changes(
         for key in sorted(old_keyed.keys() - new_keyed.keys(), key=sorted):
             clause = f"no longer accepts {' + '.join(sorted(key))} credentials"
             yield make(f"{prefix}-removed", POINTER, old_text, new_text, clause)
-    if not was_open:  # else the anonymous-access change above says it
-        for key in sorted(new_keyed.keys() - old_keyed.keys(), key=sorted):
-            clause = f"also accepts {' + '.join(sorted(key))} credentials"
-            yield make(f"{prefix}-added", POINTER, old_text, new_text, clause)
+    for key in sorted(new_keyed.keys() - old_keyed.keys(), key=sorted):
+        clause = f"also accepts {' + '.join(sorted(key))} credentials"
+        yield make(f"{prefix}-added", POINTER, old_text, new_text, clause)
     for key in sorted(old_keyed.keys() & new_keyed.keys(), key=sorted):
         for scheme in sorted(key):
             old_scopes = {str(s) for s in old_keyed[key][scheme]}

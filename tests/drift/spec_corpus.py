@@ -700,7 +700,7 @@ def _security_pairs() -> list[Pair]:
             "credentials now required",
             None,
             op_security(oauth),
-            expect(("api-security-anonymous-access-removed", "ERR")),
+            expect(("api-security-anonymous-access-removed", "ERR"), ("api-security-added", "INFO")),
             expect(("api-security-anonymous-access-added", "INFO")),
         ),
         edit_pair(
