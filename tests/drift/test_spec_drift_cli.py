@@ -336,3 +336,26 @@ def test_an_accepted_change_is_reported_but_does_not_fail(tmp_path: Path) -> Non
     result, findings = _drift(tmp_path, old, new, "--baseline", baseline)
     assert result.exit_code == 0, result.output
     assert {f["check"]: f["baselined"] for f in findings}["request-property-removed"] is True
+
+
+_objects = st.builds(
+    lambda props, extra: {"type": "object", "properties": props, "required": sorted(props)[: 1 + extra % len(props)]},
+    st.dictionaries(st.sampled_from(["id", "name", "tags", "meta", "total"]), _schemas, min_size=1, max_size=4),
+    st.integers(0, 3),
+)
+
+
+@settings(max_examples=30, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schema=_objects, data=st.data())
+def test_a_required_field_dropped_from_any_response_is_breaking(schema: dict[str, Any], data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(schema["required"]))
+    old = _spec_with({"type": "string"}, schema)
+    new = copy.deepcopy(old)
+    reply = new["paths"]["/things"]["post"]["responses"]["200"]["content"]["*/*"]["schema"]
+    del reply["properties"][name]
+    reply["required"].remove(name)
+    changes = compare_specs(SpecDocument(Path("a.yaml"), old), SpecDocument(Path("b.yaml"), new))
+    expected = (
+        set() if schema["properties"][name].get("writeOnly") else {("response-required-property-removed", f"/{name}")}
+    )
+    assert {(c.rule, c.pointer) for c in changes} == expected
