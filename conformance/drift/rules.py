@@ -220,6 +220,7 @@ _TABLE: list[Rule] = [
     Rule("response-non-success-status-added", INFO, "a new error status is returned"),
     Rule("response-media-type-removed", ERR, "a response media type is no longer returned"),
     Rule("response-media-type-added", INFO, "a new response media type is returned"),
+    Rule("response-media-type-name-changed", INFO, "a response media type's parameters changed (`; charset=...`)"),
     # Observed headers: one sent with every response and documented counts as required.
     Rule("required-response-header-removed", ERR, "a required (or documented, always-sent) header vanished"),
     Rule("optional-response-header-removed", WARN, "an optional response header is no longer documented"),

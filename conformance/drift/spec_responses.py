@@ -54,7 +54,19 @@ def _response(
     code = _code(status)
     old_media, new_media = as_dict(before.get("content")), as_dict(after.get("content"))
     old_text, new_text = f"{status}: {listing(old_media)}", f"{status}: {listing(new_media)}"
-    for media in sorted(old_media.keys() - new_media.keys()):
+    pairs = [(media, media) for media in sorted(old_media.keys() & new_media.keys())]
+    gone = sorted(old_media.keys() - new_media.keys())
+    came = sorted(new_media.keys() - old_media.keys())
+    # The same media type with other parameters (`; charset=utf-8`): renamed, not removed and added.
+    for was in list(gone):
+        now = next((m for m in came if _essence(m) == _essence(was)), None)
+        if now is not None:
+            gone.remove(was)
+            came.remove(now)
+            pairs.append((was, now))
+            clause = f"returns {now} instead of {was} for status {status}"
+            yield make("response-media-type-name-changed", "", old_text, new_text, clause, code)
+    for media in gone:
         yield make(
             "response-media-type-removed",
             "",
@@ -63,14 +75,18 @@ def _response(
             f"no longer returns {media} for status {status}",
             code,
         )
-    for media in sorted(new_media.keys() - old_media.keys()):
+    for media in came:
         yield make("response-media-type-added", "", old_text, new_text, f"returns {media} for status {status}", code)
     yield from _headers(make, old, new, status, before, after)
-    for media in sorted(old_media.keys() & new_media.keys()):
-        old_m, new_m = old.deref(old_media[media]), new.deref(new_media[media])
+    for was, now in pairs:
+        old_m, new_m = old.deref(old_media[was]), new.deref(new_media[now])
         if isinstance(old_m, dict) and isinstance(new_m, dict) and "schema" in old_m and "schema" in new_m:
-            ctx = Context(make, False, "", "the body", "field", f" of its {status} response ({media})", status=code)
+            ctx = Context(make, False, "", "the body", "field", f" of its {status} response ({now})", status=code)
             yield from differ.compare(ctx, old_m["schema"], new_m["schema"])
+
+
+def _essence(media: str) -> str:
+    return media.split(";", 1)[0].strip().lower()
 
 
 def _headers(

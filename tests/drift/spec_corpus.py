@@ -648,6 +648,15 @@ def _response_pairs() -> list[Pair]:
             expect(("response-media-type-removed", "ERR")),
         ),
         edit_pair(
+            "response media type parameters changed",
+            None,
+            lambda d: responses(d)["200"]["content"].__setitem__(
+                "application/json; charset=utf-8", responses(d)["200"]["content"].pop("application/json")
+            ),
+            expect(("response-media-type-name-changed", "INFO")),
+            expect(("response-media-type-name-changed", "INFO")),
+        ),
+        edit_pair(
             "required header added",
             None,
             lambda d: headers(d).__setitem__("X-Rate", {"required": True, "schema": {"type": "integer"}}),
