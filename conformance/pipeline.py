@@ -97,9 +97,7 @@ def execute(
 
 
 def _coverage(providers: list[Provider], total: StageResult) -> tuple[ProviderCoverage, ...]:
-    return tuple(
-        compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name)) for p in providers
-    )
+    return tuple(compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name)) for p in providers)
 
 
 def exit_code(document: FindingsDocument, baseline: Baseline | None = None) -> int:

@@ -41,9 +41,15 @@ _WHAT = {
     Kind.UNDOCUMENTED_FIELD: ("carries {n} undocumented field{s}", "carries the undocumented field"),
     Kind.TYPE_MISMATCH: ("has the wrong type at {n} place{s}", "has the wrong type at"),
     Kind.NULLABILITY: ("has null where none is allowed at {n} place{s}", "has null where none is allowed at"),
-    Kind.ENUM_VIOLATION: ("has values the documentation does not list at {n} place{s}", "has a value the documentation does not list at"),
+    Kind.ENUM_VIOLATION: (
+        "has values the documentation does not list at {n} place{s}",
+        "has a value the documentation does not list at",
+    ),
     Kind.FORMAT_VIOLATION: ("has badly formatted values at {n} place{s}", "has a badly formatted value at"),
-    Kind.SCHEMA_VIOLATION: ("does not match its documented schema at {n} place{s}", "does not match its documented schema at"),
+    Kind.SCHEMA_VIOLATION: (
+        "does not match its documented schema at {n} place{s}",
+        "does not match its documented schema at",
+    ),
 }
 
 
@@ -118,7 +124,9 @@ def group(findings: Iterable[Finding], spec_of: Callable[[str], Spec | None]) ->
     return tuple(sorted(causes, key=lambda c: (_SEVERITY_RANK[c.severity], -c.reach, -len(c.members), c.title)))
 
 
-def _key(finding: Finding, spec_of: Callable[[str], Spec | None]) -> tuple[tuple[str, ...], str, str | None, str | None]:
+def _key(
+    finding: Finding, spec_of: Callable[[str], Spec | None]
+) -> tuple[tuple[str, ...], str, str | None, str | None]:
     provider, kind, status = finding.provider, finding.kind.value, finding.evidence.status
     if finding.kind in SCHEMA_KINDS:
         spec = spec_of(provider)
@@ -162,7 +170,9 @@ def _cause(g: _Group) -> RootCause:
 def _title(g: _Group, first: Finding, reach: int) -> str:
     ops = f"{reach} operation{'' if reach == 1 else 's'}"
     if g.category in ("schema_component", "error_shape"):
-        subject = f"The `{g.component}` object" if g.category == "schema_component" else f"Error bodies (`{g.component}`)"
+        subject = (
+            f"The `{g.component}` object" if g.category == "schema_component" else f"Error bodies (`{g.component}`)"
+        )
         many, one = _WHAT.get(first.kind, _WHAT[Kind.SCHEMA_VIOLATION])
         shown = ", ".join(f"`{p or '/'}`" for p in sorted(g.pointers))
         if len(g.pointers) == 1:

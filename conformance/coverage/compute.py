@@ -156,7 +156,11 @@ def compute(spec: Spec, exchanges: Iterable[Exchange], transitions: TransitionPr
                 cursor = deref(spec, Cursor(schema, f"{op_id} {key}", ""))
                 _observe(spec, cursor, exchange.body, seen_fields, seen_enums, 0)
 
-    parameters = {f"{op_id} {place}:{name}": (op_id, place, name) for op_id in ops for place, name in _parameters(spec, ops[op_id])}
+    parameters = {
+        f"{op_id} {place}:{name}": (op_id, place, name)
+        for op_id in ops
+        for place, name in _parameters(spec, ops[op_id])
+    }
     sent = {label for label, item in parameters.items() if _sent(item, by_operation[item[0]])}
 
     enum_items = {f"{_label(fid)} = {value}": (fid, value) for fid, values in enums.items() for value in sorted(values)}
@@ -297,14 +301,16 @@ def _observe(
     node = node_at(spec, cursor.pointer)
     if not isinstance(node, dict) or depth > _MAX_DEPTH:
         return
-    if isinstance(node.get("enum"), list) and value is not None and not isinstance(value, dict | list):
-        if value in node["enum"]:
-            enums.add(((cursor.component, cursor.within), _value(value)))
+    enum = node.get("enum")
+    if isinstance(enum, list) and value is not None and not isinstance(value, dict | list) and value in enum:
+        enums.add(((cursor.component, cursor.within), _value(value)))
     for branch in branches(spec, cursor, ("allOf",)):
         _observe(spec, branch, value, fields, enums, depth + 1)
     for keyword in ("oneOf", "anyOf"):
         # The branch the value actually takes: marking fields of another branch would overstate coverage.
-        chosen = next((b for b in branches(spec, cursor, (keyword,)) if spec.validator(b.pointer).is_valid(value)), None)
+        chosen = next(
+            (b for b in branches(spec, cursor, (keyword,)) if spec.validator(b.pointer).is_valid(value)), None
+        )
         if chosen is not None:
             _observe(spec, chosen, value, fields, enums, depth + 1)
     properties = node.get("properties") if isinstance(node.get("properties"), dict) else {}
