@@ -18,7 +18,8 @@ from rich.markup import escape
 
 from conformance.baseline import BaselineOutcome
 from conformance.coverage.gate import Shortfall
-from conformance.findings import Finding, FindingsDocument, Severity
+from conformance.findings import FindingsDocument, Severity
+from conformance.reports.causes_view import cause_views
 from conformance.reports.console_output import line, plain, print_table
 from conformance.root_causes import RootCause
 
@@ -31,13 +32,7 @@ COVERAGE_COLUMNS = ("operations", "success", "statuses", "fields", "enums", "par
 
 def live_causes(document: FindingsDocument) -> list[tuple[RootCause, int]]:
     """Root causes with at least one finding outside the baseline, and how many such findings each has."""
-    baselined = {f.fingerprint for f in document.findings if f.baselined}
-    found = []
-    for cause in document.root_causes:
-        live = sum(1 for m in cause.members if m not in baselined)
-        if live:
-            found.append((cause, live))
-    return found
+    return [(view.cause, view.live) for view in cause_views(document) if view.live]
 
 
 def print_summary(
@@ -188,7 +183,6 @@ def summary_json(
     gate: Sequence[Shortfall] = (),
 ) -> dict[str, Any]:
     """The summary as one JSON document (`--format json`): what CI scripts read instead of scraping text."""
-    by_fingerprint: dict[str, Finding] = {f.fingerprint: f for f in document.findings}
     return {
         "verdict": "fail" if exit_code else "pass",
         "exit_code": exit_code,
@@ -202,16 +196,17 @@ def summary_json(
         "summary": asdict(document.summary),
         "root_causes": [
             {
-                "id": cause.id,
-                "provider": cause.provider,
-                "severity": cause.severity.value,
-                "kind": cause.kind.value,
-                "title": cause.title,
-                "reach": cause.reach,
-                "findings": live,
-                "members": [m for m in cause.members if m in by_fingerprint and not by_fingerprint[m].baselined],
+                "id": view.cause.id,
+                "provider": view.cause.provider,
+                "severity": view.cause.severity.value,
+                "kind": view.cause.kind.value,
+                "title": view.cause.title,
+                "reach": view.cause.reach,
+                "findings": view.live,
+                "members": [f.fingerprint for f in view.findings if not f.baselined],
             }
-            for cause, live in live_causes(document)
+            for view in cause_views(document)
+            if view.live
         ],
         "coverage": {
             c.provider: {
