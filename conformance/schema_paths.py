@@ -81,22 +81,26 @@ def branches(spec: Spec, cursor: Cursor, keywords: tuple[str, ...] = _COMBINATOR
 
 
 def step(spec: Spec, cursor: Cursor, token: str, depth: int = 0) -> Cursor | None:
-    """The schema of `token` (a property name or an array index) under `cursor`, or None if undocumented."""
+    """Where `token` (a property name or an array index) under `cursor` is declared, or None if undocumented.
+
+    The cursor returned is the declaration itself, not what it references: a missing `lines` is a field
+    of the Invoice, whatever component describes its value.
+    """
+    cursor = deref(spec, cursor)
     node = node_at(spec, cursor.pointer)
     if not isinstance(node, dict) or depth > 16:
         return None
     properties = node.get("properties")
     if isinstance(properties, dict) and token in properties:
-        child = Cursor(cursor.pointer + pointers.join("properties", token), cursor.component, _join(cursor, token))
-        return deref(spec, child)
+        return Cursor(cursor.pointer + pointers.join("properties", token), cursor.component, _join(cursor, token))
     if _INDEX.match(token) and isinstance(node.get("items"), dict):
-        return deref(spec, Cursor(cursor.pointer + "/items", cursor.component, cursor.within + "/*"))
+        return Cursor(cursor.pointer + "/items", cursor.component, cursor.within + "/*")
     for branch in branches(spec, cursor):
         found = step(spec, branch, token, depth + 1)
         if found is not None:
             return found
     if isinstance(node.get("additionalProperties"), dict) and not _INDEX.match(token):
-        return deref(spec, Cursor(cursor.pointer + "/additionalProperties", cursor.component, cursor.within + "/*"))
+        return Cursor(cursor.pointer + "/additionalProperties", cursor.component, cursor.within + "/*")
     return None
 
 
@@ -117,11 +121,14 @@ def response_schema(spec: Spec, operation: Operation, status: int | None) -> str
 
 def locate(spec: Spec, schema_pointer: str, instance_pointer: str) -> Location:
     """The component and pointer-within-component that `instance_pointer` of a body lands on."""
-    cursor = deref(spec, Cursor(schema_pointer, None, ""))
+    cursor = Cursor(schema_pointer, None, "")
     tokens = pointers.split(instance_pointer)
+    if not tokens:
+        cursor = deref(spec, cursor)  # the whole body: the component it is
     for i, token in enumerate(tokens):
         found = step(spec, cursor, token)
         if found is None:
+            cursor = deref(spec, cursor)
             rest = "".join(pointers.join("*" if _INDEX.match(t) else t) for t in tokens[i:])
             return Location(cursor.component, cursor.within + rest, resolved=False)
         cursor = found
