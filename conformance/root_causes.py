@@ -112,10 +112,11 @@ class _Group:
 def group(findings: Iterable[Finding], spec_of: Callable[[str], Spec | None]) -> tuple[RootCause, ...]:
     """Every API finding in exactly one root cause, most severe and widest-reaching first."""
     groups: dict[tuple[str, ...], _Group] = {}
+    schemas: dict[tuple[str, str, int | None], str | None] = {}
     for finding in findings:
         if finding.kind in _DOC_KINDS:
             continue
-        key, category, component, pointer = _key(finding, spec_of)
+        key, category, component, pointer = _key(finding, spec_of, schemas)
         found = groups.setdefault(key, _Group(key, category, component, [], []))
         found.findings.append(finding)
         if pointer is not None and pointer not in found.pointers:
@@ -125,13 +126,18 @@ def group(findings: Iterable[Finding], spec_of: Callable[[str], Spec | None]) ->
 
 
 def _key(
-    finding: Finding, spec_of: Callable[[str], Spec | None]
+    finding: Finding,
+    spec_of: Callable[[str], Spec | None],
+    schemas: dict[tuple[str, str, int | None], str | None],
 ) -> tuple[tuple[str, ...], str, str | None, str | None]:
     provider, kind, status = finding.provider, finding.kind.value, finding.evidence.status
     if finding.kind in SCHEMA_KINDS:
         spec = spec_of(provider)
         operation = spec.operations.get(finding.operation) if spec else None
-        schema = response_schema(spec, operation, status) if spec and operation else None
+        where = (provider, finding.operation, status)
+        if where not in schemas:
+            schemas[where] = response_schema(spec, operation, status) if spec and operation else None
+        schema = schemas[where]
         if spec is not None and schema is not None:
             location = locate(spec, schema, finding.pointer)
             if location.component is not None:

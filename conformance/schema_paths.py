@@ -9,7 +9,6 @@ same cursor lets coverage count each documented field once however many operatio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +38,20 @@ class Location:
     resolved: bool  # False when the pointer leaves the documented schema (an undocumented field)
 
 
+def _memo(spec: Spec, name: str) -> dict[Any, Any]:
+    """A per-spec cache: a spec is parsed once per process and never changes afterwards."""
+    caches: dict[str, dict[Any, Any]] = spec.__dict__.setdefault("_schema_paths_memo", {})
+    return caches.setdefault(name, {})
+
+
 def node_at(spec: Spec, pointer: str) -> Any:
+    memo = _memo(spec, "node")
+    if pointer not in memo:
+        memo[pointer] = _lookup(spec, pointer)
+    return memo[pointer]
+
+
+def _lookup(spec: Spec, pointer: str) -> Any:
     node: Any = spec.document
     for token in pointers.split(pointer):
         if isinstance(node, dict):
@@ -53,6 +65,13 @@ def node_at(spec: Spec, pointer: str) -> Any:
 
 def deref(spec: Spec, cursor: Cursor) -> Cursor:
     """Follow local `$ref`s; entering a component starts a new `within`."""
+    memo = _memo(spec, "deref")
+    if cursor not in memo:
+        memo[cursor] = _deref(spec, cursor)
+    return memo[cursor]
+
+
+def _deref(spec: Spec, cursor: Cursor) -> Cursor:
     pointer, component, within = cursor.pointer, cursor.component, cursor.within
     seen: set[str] = set()
     node = node_at(spec, pointer)
@@ -69,15 +88,21 @@ def deref(spec: Spec, cursor: Cursor) -> Cursor:
     return Cursor(pointer, component, within)
 
 
-def branches(spec: Spec, cursor: Cursor, keywords: tuple[str, ...] = _COMBINATORS) -> Iterator[Cursor]:
-    node = node_at(spec, cursor.pointer)
-    if not isinstance(node, dict):
-        return
-    for keyword in keywords:
-        members = node.get(keyword)
-        if isinstance(members, list):
-            for i in range(len(members)):
-                yield deref(spec, Cursor(f"{cursor.pointer}/{keyword}/{i}", cursor.component, cursor.within))
+def branches(spec: Spec, cursor: Cursor, keywords: tuple[str, ...] = _COMBINATORS) -> tuple[Cursor, ...]:
+    memo = _memo(spec, "branches")
+    key = (cursor, keywords)
+    if key not in memo:
+        node = node_at(spec, cursor.pointer)
+        found = []
+        if isinstance(node, dict):
+            for keyword in keywords:
+                members = node.get(keyword)
+                if isinstance(members, list):
+                    for i in range(len(members)):
+                        member = Cursor(f"{cursor.pointer}/{keyword}/{i}", cursor.component, cursor.within)
+                        found.append(deref(spec, member))
+        memo[key] = tuple(found)
+    return memo[key]
 
 
 def step(spec: Spec, cursor: Cursor, token: str, depth: int = 0) -> Cursor | None:

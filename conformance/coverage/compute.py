@@ -149,12 +149,16 @@ def compute(spec: Spec, exchanges: Iterable[Exchange], transitions: TransitionPr
             _enumerate(spec, deref(spec, Cursor(schema, f"{op.operation_id} {key}", "")), fields, enums, visited)
     seen_fields: set[tuple[str | None, str]] = set()
     seen_enums: set[tuple[tuple[str | None, str], str]] = set()
+    plans: dict[Cursor, _Plan | None] = {}
+    schemas: dict[tuple[str, int], tuple[str, str | None]] = {}
     for op_id, seen in by_operation.items():
         for exchange in seen:
-            key, schema = _schema_for(spec, ops[op_id], exchange.status)
+            if (op_id, exchange.status) not in schemas:
+                schemas[(op_id, exchange.status)] = _schema_for(spec, ops[op_id], exchange.status)
+            key, schema = schemas[(op_id, exchange.status)]
             if schema is not None and exchange.body is not None:
                 cursor = deref(spec, Cursor(schema, f"{op_id} {key}", ""))
-                _observe(spec, cursor, exchange.body, seen_fields, seen_enums, 0)
+                _observe(spec, cursor, exchange.body, seen_fields, seen_enums, 0, plans)
 
     parameters = {
         f"{op_id} {place}:{name}": (op_id, place, name)
@@ -290,6 +294,49 @@ def _enumerate(
         _enumerate(spec, branch, fields, enums, visited, depth + 1)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What observing a value at one schema node needs, computed once per node and run."""
+
+    enum: tuple[Any, ...]
+    properties: dict[str, tuple[tuple[str | None, str], Cursor]]  # name -> (field id, schema of its value)
+    extra: Cursor | None  # additionalProperties
+    items: Cursor | None
+    all_of: tuple[Cursor, ...]
+    choices: tuple[tuple[Cursor, ...], ...]  # oneOf, anyOf
+
+
+def _plan(spec: Spec, cursor: Cursor, plans: dict[Cursor, _Plan | None]) -> _Plan | None:
+    if cursor in plans:
+        return plans[cursor]
+    node = node_at(spec, cursor.pointer)
+    plan = None
+    if isinstance(node, dict):
+        declared = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+        properties = {}
+        for name in declared:
+            within = cursor.within + pointers.join(name)
+            child = Cursor(cursor.pointer + pointers.join("properties", name), cursor.component, within)
+            properties[name] = ((cursor.component, within), deref(spec, child))
+        extra = items = None
+        if isinstance(node.get("additionalProperties"), dict):
+            extra = deref(
+                spec, Cursor(cursor.pointer + "/additionalProperties", cursor.component, cursor.within + "/*")
+            )
+        if isinstance(node.get("items"), dict):
+            items = deref(spec, Cursor(cursor.pointer + "/items", cursor.component, cursor.within + "/*"))
+        plan = _Plan(
+            enum=tuple(node["enum"]) if isinstance(node.get("enum"), list) else (),
+            properties=properties,
+            extra=extra,
+            items=items,
+            all_of=branches(spec, cursor, ("allOf",)),
+            choices=tuple(c for c in (branches(spec, cursor, ("oneOf",)), branches(spec, cursor, ("anyOf",))) if c),
+        )
+    plans[cursor] = plan
+    return plan
+
+
 def _observe(
     spec: Spec,
     cursor: Cursor,
@@ -297,38 +344,57 @@ def _observe(
     fields: set[tuple[str | None, str]],
     enums: set[tuple[tuple[str | None, str], str]],
     depth: int,
+    plans: dict[Cursor, _Plan | None],
 ) -> None:
-    node = node_at(spec, cursor.pointer)
-    if not isinstance(node, dict) or depth > _MAX_DEPTH:
+    plan = _plan(spec, cursor, plans)
+    if plan is None or depth > _MAX_DEPTH:
         return
-    enum = node.get("enum")
-    if isinstance(enum, list) and value is not None and not isinstance(value, dict | list) and value in enum:
+    if plan.enum and value is not None and not isinstance(value, dict | list) and value in plan.enum:
         enums.add(((cursor.component, cursor.within), _value(value)))
-    for branch in branches(spec, cursor, ("allOf",)):
-        _observe(spec, branch, value, fields, enums, depth + 1)
-    for keyword in ("oneOf", "anyOf"):
+    for branch in plan.all_of:
+        _observe(spec, branch, value, fields, enums, depth + 1, plans)
+    for choice in plan.choices:
         # The branch the value actually takes: marking fields of another branch would overstate coverage.
-        chosen = next(
-            (b for b in branches(spec, cursor, (keyword,)) if spec.validator(b.pointer).is_valid(value)), None
-        )
+        candidates = [b for b in choice if _may_be(spec, b, value)]
+        if len(candidates) > 1:
+            candidates = [b for b in candidates if spec.validator(b.pointer).is_valid(value)]
+        chosen = candidates[0] if candidates else None
         if chosen is not None:
-            _observe(spec, chosen, value, fields, enums, depth + 1)
-    properties = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+            _observe(spec, chosen, value, fields, enums, depth + 1, plans)
     if isinstance(value, dict):
-        extra = node.get("additionalProperties")
         for name, item in value.items():
-            if name in properties:
-                within = cursor.within + pointers.join(name)
-                fields.add((cursor.component, within))
-                child = Cursor(cursor.pointer + pointers.join("properties", name), cursor.component, within)
-                _observe(spec, deref(spec, child), item, fields, enums, depth + 1)
-            elif isinstance(extra, dict):
-                child = Cursor(cursor.pointer + "/additionalProperties", cursor.component, cursor.within + "/*")
-                _observe(spec, deref(spec, child), item, fields, enums, depth + 1)
-    if isinstance(value, list) and isinstance(node.get("items"), dict):
-        child = deref(spec, Cursor(cursor.pointer + "/items", cursor.component, cursor.within + "/*"))
+            declared = plan.properties.get(name)
+            if declared is not None:
+                fields.add(declared[0])
+                _observe(spec, declared[1], item, fields, enums, depth + 1, plans)
+            elif plan.extra is not None:
+                _observe(spec, plan.extra, item, fields, enums, depth + 1, plans)
+    if isinstance(value, list) and plan.items is not None:
         for item in value:
-            _observe(spec, child, item, fields, enums, depth + 1)
+            _observe(spec, plan.items, item, fields, enums, depth + 1, plans)
+
+
+_JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
+
+
+def _may_be(spec: Spec, cursor: Cursor, value: Any) -> bool:
+    """A cheap first sieve: the branch declares no type, or one the value has (validation decides ties)."""
+    node = node_at(spec, cursor.pointer)
+    declared = node.get("type") if isinstance(node, dict) else None
+    if declared is None:
+        return True
+    types = {declared} if isinstance(declared, str) else set(declared)
+    if value is None:
+        return "null" in types
+    kind = next(name for cls, name in _JSON_TYPES if isinstance(value, cls))
+    return kind in types or (kind == "integer" and "number" in types)
 
 
 def _value(value: Any) -> str:
