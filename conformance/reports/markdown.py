@@ -61,6 +61,11 @@ def render_vendor(document: FindingsDocument, provider: str) -> str:
         coverage=coverage,
         coverage_metrics=metrics_in_order(coverage) if coverage else [],
         never=shown_never,
+        cause_of={
+            f.fingerprint: f"R{n} ({len(v.findings)} findings)" if len(v.findings) > 1 else f"R{n}"
+            for n, v in enumerate(causes, start=1)
+            for f in v.findings
+        },
         doc_items=_items(docs, start=len(api) + 1),
         spec=spec_for(provider),
         tested=document.run.target in TARGETS,
