@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from collections.abc import Callable
@@ -11,16 +12,17 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from conformance import __version__, pipeline
 from conformance.baseline import load_baseline
+from conformance.coverage.gate import parse_thresholds
 from conformance.engine.settings import Settings
 from conformance.engine.stage import engine_stage
 from conformance.errors import ConformanceError, UsageError
 from conformance.providers import all_providers, select_providers
-from conformance.reports.terminal import print_baseline, print_summary
+from conformance.reports.console_output import line, print_table
 from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_dir
+from conformance.run_summary import conclude, format_option, quiet_option
 from conformance.sandbox.faults import CATALOGUE
 from conformance.sandbox.server import RunningDouble, serve_forever
 from conformance.targets import TARGETS, TargetOptions, parse_base_urls
@@ -81,8 +83,10 @@ _report_dir_option = click.option(
 @main.command()
 @_provider_option
 @_report_dir_option
+@format_option
+@quiet_option
 @clear_errors
-def audit(providers: tuple[str, ...], report_dir: Path) -> None:
+def audit(providers: tuple[str, ...], report_dir: Path, output_format: str, quiet: bool) -> None:
     """The documentation audit alone: specs vs their documented examples and recorded doc defects."""
     document = pipeline.execute(
         provider_names=providers,
@@ -91,9 +95,10 @@ def audit(providers: tuple[str, ...], report_dir: Path) -> None:
         seed=0,
         report_dir=report_dir,
     )
-    print_summary(document, console)
-    console.print(f"findings: {report_dir / 'findings.json'}")
-    sys.exit(pipeline.exit_code(document))
+    trailer = f"findings: {report_dir / 'findings.json'}"
+    sys.exit(
+        conclude(document, console, report_dir=report_dir, trailer=trailer, output_format=output_format, quiet=quiet)
+    )
 
 
 @main.command()
@@ -131,6 +136,16 @@ def audit(providers: tuple[str, ...], report_dir: Path) -> None:
 @click.option("--request-timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
 @click.option("--no-audit", is_flag=True, help="Skip the documentation audit.")
 @click.option("--no-workflows", is_flag=True, help="Skip the workflow scenarios (lifecycles and invariants).")
+@click.option(
+    "--min-coverage",
+    "min_coverage",
+    multiple=True,
+    metavar="METRIC=PERCENT,...",
+    help="Fail (exit 1) when a provider's contract coverage is below, e.g. operations=100,fields=80. Metrics: "
+    "operations, success, statuses, fields, enums, parameters, transitions.",
+)
+@format_option
+@quiet_option
 @clear_errors
 def run(
     providers: tuple[str, ...],
@@ -147,8 +162,12 @@ def run(
     request_timeout: float,
     no_audit: bool,
     no_workflows: bool,
+    min_coverage: tuple[str, ...],
+    output_format: str,
+    quiet: bool,
 ) -> None:
     """The main job: every provider against the committed cassettes, plus the documentation audit."""
+    thresholds = parse_thresholds(min_coverage)
     options = TargetOptions(
         target=target,
         base_urls=parse_base_urls(base_urls, all_providers()),
@@ -169,12 +188,18 @@ def run(
         report_dir=report_dir,
         baseline=accepted,
     )
-    outcome = accepted.outcome(document) if accepted else None
-    print_summary(document, console, expired=len(outcome.expired) if outcome else 0)
-    if outcome is not None:
-        print_baseline(outcome, console)
-    console.print(f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it")
-    sys.exit(pipeline.exit_code(document, accepted))
+    trailer = f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it"
+    code = conclude(
+        document,
+        console,
+        report_dir=report_dir,
+        trailer=trailer,
+        output_format=output_format,
+        quiet=quiet,
+        baseline=accepted,
+        thresholds=thresholds,
+    )
+    sys.exit(code)
 
 
 @main.command()
@@ -182,17 +207,34 @@ def run(
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--fault", "faults", multiple=True, metavar="NAME", help="Inject a fault (repeatable).")
 @click.option("--list-faults", is_flag=True, help="List the fault catalogue and exit.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="With --list-faults: a table (text) or a JSON array.",
+)
 @clear_errors
-def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_faults: bool) -> None:
+def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_faults: bool, output_format: str) -> None:
     """Serve one provider double on 127.0.0.1 until interrupted."""
     if list_faults:
-        table = Table(title="Fault catalogue", title_justify="left")
-        table.add_column("fault", no_wrap=True)
-        table.add_column("what the double does", overflow="fold")
-        table.add_column("what the suite should report", overflow="fold")
-        for fault in CATALOGUE:
-            table.add_row(fault.name, fault.summary, fault.expect)
-        console.print(table)
+        if output_format == "json":
+            entries = [
+                {
+                    "name": f.name,
+                    "summary": f.summary,
+                    "expect_kind": f.expect_kind.value if f.expect_kind else None,
+                    "expect": f.expect,
+                    "observed_by": f.observed_by,
+                }
+                for f in CATALOGUE
+            ]
+            line(console, json.dumps(entries, indent=2, ensure_ascii=False))
+            return
+        rows = [(f.name, f.summary, f.expect) for f in CATALOGUE]
+        columns = ("fault", "what the double does", "what the suite should report")
+        print_table(console, "Fault catalogue", columns, rows, no_wrap=("fault",))
         return
     if provider is None:
         raise UsageError("name the provider to serve, e.g. `conformance sandbox wooshpay`.")
@@ -217,15 +259,16 @@ def providers(providers: tuple[str, ...]) -> None:
     """List providers, their operations and each operation's provenance."""
     for provider in select_providers(providers):
         spec = provider.spec
-        table = Table(title=f"{provider.title} ({provider.name}) — {spec.path.name}", title_justify="left")
-        table.add_column("operation", no_wrap=True)
-        table.add_column("method", no_wrap=True)
-        table.add_column("path", overflow="fold")
-        table.add_column("provenance", no_wrap=True)
-        table.add_column("source", overflow="fold")
-        for op in spec.operations.values():
-            table.add_row(op.operation_id, op.method, op.path, op.provenance.status, op.doc_ref)
-        console.print(table)
+        rows = [
+            (op.operation_id, op.method, op.path, op.provenance.status, op.doc_ref) for op in spec.operations.values()
+        ]
+        print_table(
+            console,
+            f"{provider.title} ({provider.name}) — {spec.path.name}",
+            ("operation", "method", "path", "provenance", "source"),
+            rows,
+            no_wrap=("operation", "method", "provenance"),
+        )
 
 
 # Commands implemented in their own modules; imported last because they use clear_errors above.

@@ -8,9 +8,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from conformance.errors import UsageError
+
+if TYPE_CHECKING:  # both import this module; read lazily below
+    from conformance.coverage.compute import ProviderCoverage
+    from conformance.root_causes import RootCause
 
 SCHEMA_VERSION = 1
 
@@ -311,6 +315,9 @@ class FindingsDocument:
     run: RunInfo
     summary: Summary
     findings: tuple[Finding, ...]
+    # Additions to schema_version 1 (interfaces.md): readers that do not know them ignore them.
+    root_causes: tuple[RootCause, ...] = ()
+    coverage: tuple[ProviderCoverage, ...] = ()
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -329,6 +336,8 @@ class FindingsDocument:
             },
             "summary": asdict(self.summary),
             "findings": [f.to_json() for f in self.findings],
+            "root_causes": [c.to_json() for c in self.root_causes],
+            "coverage": {c.provider: c.to_json() for c in self.coverage},
         }
 
     def dumps(self) -> str:
@@ -336,6 +345,9 @@ class FindingsDocument:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FindingsDocument:
+        from conformance.coverage.compute import ProviderCoverage
+        from conformance.root_causes import RootCause
+
         run = data["run"]
         return cls(
             tool_version=data["tool"]["version"],
@@ -349,6 +361,8 @@ class FindingsDocument:
             ),
             summary=Summary(**data["summary"]),
             findings=tuple(Finding.from_json(f) for f in data["findings"]),
+            root_causes=tuple(RootCause.from_json(c) for c in data.get("root_causes") or ()),
+            coverage=tuple(ProviderCoverage.from_json(c) for c in (data.get("coverage") or {}).values()),
         )
 
 

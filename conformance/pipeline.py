@@ -10,12 +10,16 @@ from pathlib import Path
 from conformance import __version__
 from conformance.audit import audit_spec
 from conformance.baseline import Baseline
+from conformance.coverage.compute import ProviderCoverage, TransitionProbes, compute
+from conformance.coverage.exchanges import Exchange
 from conformance.errors import EXIT_BREAKING, EXIT_OK
 from conformance.findings import Finding, FindingsDocument, RunInfo, Summary, deduplicate
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
 from conformance.reports import findings_json
 from conformance.reports.writer import write_all
+from conformance.root_causes import group
+from conformance.targets import TARGETS
 
 
 @dataclass
@@ -24,6 +28,10 @@ class StageResult:
     requests: int = 0
     operations: set[tuple[str, str]] = field(default_factory=set)
     base_urls: dict[str, str] = field(default_factory=dict)
+    # provider -> what it was sent and answered, for contract coverage
+    exchanges: dict[str, list[Exchange]] = field(default_factory=dict)
+    # provider -> lifecycle transitions a probing stage knows and tried (absent: coverage shows n/a)
+    transitions: dict[str, TransitionProbes] = field(default_factory=dict)
 
 
 Stage = Callable[[list[Provider]], StageResult]
@@ -62,6 +70,9 @@ def execute(
         total.requests += result.requests
         total.operations |= result.operations
         total.base_urls.update(result.base_urls)
+        for name, seen in result.exchanges.items():
+            total.exchanges.setdefault(name, []).extend(seen)
+        total.transitions.update(result.transitions)
     findings = deduplicate(total.findings)
     if baseline is not None:
         findings = baseline.apply(findings)
@@ -77,10 +88,16 @@ def execute(
         ),
         summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
         findings=tuple(findings),
+        root_causes=group(findings, {p.name: p.spec for p in providers}.get),
+        coverage=_coverage(providers, total) if target in TARGETS else (),
     )
     findings_json.write(document, report_dir)
     write_all(document, report_dir)
     return document
+
+
+def _coverage(providers: list[Provider], total: StageResult) -> tuple[ProviderCoverage, ...]:
+    return tuple(compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name)) for p in providers)
 
 
 def exit_code(document: FindingsDocument, baseline: Baseline | None = None) -> int:

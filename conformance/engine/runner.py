@@ -22,6 +22,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from conformance.cassettes.scrub import SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.response_schema import response_violations
+from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.engine.check_failures import kind_of, severity_of
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
@@ -41,6 +42,8 @@ class EngineResult:
     operations: set[str] = field(default_factory=set)
     # (operationId, response body) of every successful call, for cleaning up a live sandbox.
     created: list[tuple[str, Any]] = field(default_factory=list)
+    # Every answered request, for contract coverage.
+    exchanges: list[Exchange] = field(default_factory=list)
 
 
 @dataclass
@@ -137,6 +140,9 @@ class EngineRun:
                 self._result.requests += 1
                 if interaction.response is not None:
                     self._result.responses += 1
+                    exchange = from_schemathesis(interaction, operation.operation_id)
+                    if exchange is not None:
+                        self._result.exchanges.append(exchange)
                     self._judge_response(operation, interaction)
             for check in recorder.checks.get(case_id, []):
                 if check.failure_info is not None and check.name not in ("response_schema_conformance",):

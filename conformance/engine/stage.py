@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cassettes.store import read_cassette
+from conformance.coverage.exchanges import Exchange
 from conformance.engine.cleanup import clean_up
 from conformance.engine.evidence import CassetteIndex
 from conformance.engine.runner import EngineRun
@@ -31,6 +32,7 @@ class _ProviderOutcome:
     findings: list[dict[str, Any]]
     requests: int
     operations: list[str]
+    exchanges: list[Exchange]
 
 
 def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
@@ -64,6 +66,7 @@ def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _
         findings=[f.to_json() for f in findings],
         requests=result.requests,
         operations=sorted(result.operations),
+        exchanges=result.exchanges,
     )
 
 
@@ -82,6 +85,7 @@ def engine_stage(options: TargetOptions, settings: Settings, workers: int = 1) -
             result.requests += outcome.requests
             result.operations.update((outcome.provider, op) for op in outcome.operations)
             result.base_urls[outcome.provider] = outcome.base_url
+            result.exchanges.setdefault(outcome.provider, []).extend(outcome.exchanges)
         return result
 
     return stage

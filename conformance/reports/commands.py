@@ -7,13 +7,12 @@ from pathlib import Path
 
 import click
 
-from conformance import pipeline
 from conformance.baseline import load_baseline
 from conformance.cli import clear_errors, console
 from conformance.findings import load_findings
 from conformance.reports import findings_json
-from conformance.reports.terminal import print_baseline, print_summary
 from conformance.reports.writer import write_all
+from conformance.run_summary import conclude, format_option, quiet_option
 
 
 @click.command("report")
@@ -30,8 +29,12 @@ from conformance.reports.writer import write_all
     type=click.Path(dir_okay=False, path_type=Path),
     help="Re-apply these accepted discrepancies (replacing the file's own marking); findings.json is rewritten to match.",
 )
+@format_option
+@quiet_option
 @clear_errors
-def report_command(findings_file: Path, report_dir: Path | None, baseline_file: Path | None) -> None:
+def report_command(
+    findings_file: Path, report_dir: Path | None, baseline_file: Path | None, output_format: str, quiet: bool
+) -> None:
     """Re-render Markdown, HTML, JUnit and the comparison from a findings file; exit with its verdict."""
     baseline = load_baseline(baseline_file) if baseline_file else None
     document = load_findings(findings_file)
@@ -43,12 +46,18 @@ def report_command(findings_file: Path, report_dir: Path | None, baseline_file: 
     if baseline is not None or not _same_file(target, findings_file):
         findings_json.write(document, report_dir)
     write_all(document, report_dir)
-    outcome = baseline.outcome(document) if baseline else None
-    print_summary(document, console, expired=len(outcome.expired) if outcome else 0)
-    if outcome is not None:
-        print_baseline(outcome, console)
-    console.print(f"reports: {report_dir}/ (report.html, junit.xml, comparison.md/.html, <provider>.md)")
-    sys.exit(pipeline.exit_code(document, baseline))
+    trailer = f"reports: {report_dir}/ (report.html, junit.xml, comparison.md/.html, <provider>.md)"
+    sys.exit(
+        conclude(
+            document,
+            console,
+            report_dir=report_dir,
+            trailer=trailer,
+            output_format=output_format,
+            quiet=quiet,
+            baseline=baseline,
+        )
+    )
 
 
 def _same_file(a: Path, b: Path) -> bool:

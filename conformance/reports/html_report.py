@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance.coverage.compute import Metric, ProviderCoverage
 from conformance.findings import Finding, FindingsDocument
 from conformance.providers import all_providers
+from conformance.reports.causes_view import CHECK_COLUMNS, MatrixRow, cause_views, metrics_in_order, operation_matrix
 from conformance.reports.doc_context import DocNote, doc_note
 from conformance.reports.model import SEVERITIES, SEVERITY_RANK, Counts, findings_of, kinds_in, providers_of
 from conformance.reports.templating import html_environment
@@ -27,8 +29,26 @@ class Row:
     rank: int
 
 
+@dataclass(frozen=True)
+class CoverageBlock:
+    title: str
+    coverage: ProviderCoverage
+    metrics: list[Metric]
+    matrix: list[MatrixRow]
+
+
 def render(document: FindingsDocument) -> str:
     known = all_providers()
+    causes = cause_views(document)
+    blocks = [
+        CoverageBlock(
+            title=known[c.provider].title if c.provider in known else c.provider,
+            coverage=c,
+            metrics=metrics_in_order(c),
+            matrix=operation_matrix(document, c.provider),
+        )
+        for c in document.coverage
+    ]
     providers = [
         ProviderRow(name=p, title=known[p].title if p in known else p, counts=Counts.of(findings_of(document, p)))
         for p in providers_of(document)
@@ -41,6 +61,10 @@ def render(document: FindingsDocument) -> str:
         totals=Counts.of(document.findings),
         severities=SEVERITIES,
         kinds=kinds_in(document.findings),
+        causes=causes,
+        cause_findings=sum(len(v.findings) for v in causes),
+        coverage_blocks=blocks,
+        check_columns=[name for name, _ in CHECK_COLUMNS],
         rows=[Row(finding=f, note=doc_note(f), rank=SEVERITY_RANK[f.severity]) for f in document.findings],
     )
 

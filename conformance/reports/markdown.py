@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from conformance.findings import Finding, FindingsDocument, Kind
 from conformance.providers import all_providers
+from conformance.reports.causes_view import cause_views, coverage_of, metrics_in_order, number_ranges, shown_never
 from conformance.reports.doc_context import DocNote, doc_note, spec_for
 from conformance.reports.model import (
     SEVERITIES,
@@ -39,6 +40,10 @@ def render_vendor(document: FindingsDocument, provider: str) -> str:
     api = [f for f in ordered if not is_doc_finding(f)]
     docs = [f for f in ordered if is_doc_finding(f)]
     known = all_providers().get(provider)
+    items = _items(api, start=1)
+    numbers = {item.finding.fingerprint: item.number for item in items}
+    causes = cause_views(document, provider)
+    coverage = coverage_of(document, provider)
     template = markdown_environment().get_template("vendor.md.j2")
     return template.render(
         provider=provider,
@@ -49,7 +54,18 @@ def render_vendor(document: FindingsDocument, provider: str) -> str:
         counts=Counts.of(findings),
         kind_rows=[(kind, Counts.of(f for f in findings if f.kind is kind)) for kind in kinds_in(findings)],
         severities=SEVERITIES,
-        api_items=_items(api, start=1),
+        api_items=items,
+        api_count=len(api),
+        causes=causes,
+        numbers={v.cause.id: number_ranges(numbers[f.fingerprint] for f in v.findings) for v in causes},
+        coverage=coverage,
+        coverage_metrics=metrics_in_order(coverage) if coverage else [],
+        never=shown_never,
+        cause_of={
+            f.fingerprint: f"R{n} ({len(v.findings)} findings)" if len(v.findings) > 1 else f"R{n}"
+            for n, v in enumerate(causes, start=1)
+            for f in v.findings
+        },
         doc_items=_items(docs, start=len(api) + 1),
         spec=spec_for(provider),
         tested=document.run.target in TARGETS,

@@ -1,41 +1,140 @@
-"""The rich summary printed at the end of a run: counts, the top breaking findings, the baseline's state."""
+"""The summary printed at the end of a run: root causes, coverage, counts, the top breaking findings, the verdict.
+
+Three forms: rich tables on a terminal, plain one-line-per-item text elsewhere (CI logs), and one JSON
+document (`--format json`). `--quiet` keeps the verdict line and what fails the gate.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from conformance.baseline import BaselineOutcome
+from conformance.coverage.gate import Shortfall
 from conformance.findings import FindingsDocument, Severity
+from conformance.reports.causes_view import cause_views
+from conformance.reports.console_output import line, plain, print_table
+from conformance.root_causes import RootCause
 
-_STYLE = {Severity.BREAKING: "bold red", Severity.NON_BREAKING: "yellow", Severity.INFO: "cyan"}
 TOP_BREAKING = 10  # enough to start on; the rest are in the reports
+TOP_CAUSES = 10
+_SEVERITY_ORDER = {Severity.BREAKING: 0, Severity.NON_BREAKING: 1, Severity.INFO: 2}
+# Metrics shown on one line per provider, in this order.
+COVERAGE_COLUMNS = ("operations", "success", "statuses", "fields", "enums", "parameters", "transitions")
 
 
-def print_summary(document: FindingsDocument, console: Console, *, expired: int = 0) -> None:
+def live_causes(document: FindingsDocument) -> list[tuple[RootCause, int]]:
+    """Root causes with at least one finding outside the baseline, and how many such findings each has."""
+    return [(view.cause, view.live) for view in cause_views(document) if view.live]
+
+
+def print_summary(
+    document: FindingsDocument,
+    console: Console,
+    *,
+    expired: int = 0,
+    gate: Sequence[Shortfall] = (),
+    quiet: bool = False,
+) -> None:
+    if not quiet:
+        _print_root_causes(document, console)
+        _print_coverage(document, console)
+        _print_kinds(document, console)
+        _print_top_breaking(document, console)
+    for shortfall in gate:
+        line(console, shortfall.line)
+    s = document.summary
+    failed = bool(s.breaking or expired or gate)
+    verdict = "FAIL" if failed else "PASS"
+    text = (
+        f"{verdict}  providers: {', '.join(document.run.providers)}  operations: {s.operations}  "
+        f"requests: {s.requests}  root causes: {len(live_causes(document))}  breaking: {s.breaking}  "
+        f"non-breaking: {s.non_breaking}  info: {s.info}  baselined: {s.baselined}"
+        + (f"  expired baseline entries: {expired}" if expired else "")
+        + (f"  below coverage: {len(gate)}" if gate else "")
+    )
+    if plain(console):
+        line(console, text)
+    else:
+        style = "bold red" if failed else "bold green"
+        console.print(f"[{style}]{verdict}[/]" + escape(text[len(verdict) :]), highlight=False, soft_wrap=True)
+
+
+def _print_root_causes(document: FindingsDocument, console: Console) -> None:
+    causes = live_causes(document)
+    if not causes:
+        return
+    shown = causes[:TOP_CAUSES]
+    rows = [
+        (
+            cause.severity.value,
+            cause.provider,
+            f"{cause.reach} op{'' if cause.reach == 1 else 's'}",
+            f"{live} finding{'' if live == 1 else 's'}",
+            cause.title,
+        )
+        for cause, live in shown
+    ]
+    title = f"Root causes ({len(shown)} of {len(causes)}, most severe and widest first)"
+    print_table(
+        console,
+        title,
+        ("severity", "provider", "reach", "findings", "root cause"),
+        rows,
+        no_wrap=("severity", "provider", "reach", "findings"),
+    )
+
+
+def _print_coverage(document: FindingsDocument, console: Console) -> None:
+    if not document.coverage:
+        return
+    rows = []
+    for coverage in document.coverage:
+        cells = [coverage.provider]
+        for name in COVERAGE_COLUMNS:
+            metric = coverage.metric(name)
+            cells.append(f"{name} {_percent(metric.percent) if metric else 'n/a'}")
+        rows.append(cells)
+    print_table(
+        console,
+        "Contract coverage (details in the reports)",
+        ("provider", *COVERAGE_COLUMNS),
+        rows,
+        no_wrap=("provider", *COVERAGE_COLUMNS),
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+def _print_kinds(document: FindingsDocument, console: Console) -> None:
     counts: Counter[tuple[str, str, Severity]] = Counter()
     for finding in document.findings:
         if not finding.baselined:
             counts[(finding.provider, finding.kind.value, finding.severity)] += 1
-    table = Table(title=f"Findings ({document.run.target})", show_lines=False)
-    table.add_column("provider")
-    table.add_column("kind")
-    table.add_column("severity")
-    table.add_column("count", justify="right")
-    for (provider, kind, severity), count in sorted(counts.items(), key=lambda i: (i[0][0], i[0][2], i[0][1])):
-        table.add_row(provider, kind, f"[{_STYLE[severity]}]{severity.value}[/]", str(count))
-    if counts:
-        console.print(table)
-    _print_top_breaking(document, console)
-    s = document.summary
-    verdict = "[bold red]FAIL[/]" if s.breaking or expired else "[bold green]PASS[/]"
-    console.print(
-        f"{verdict}  providers: {', '.join(document.run.providers)}  operations: {s.operations}  "
-        f"requests: {s.requests}  breaking: {s.breaking}  non-breaking: {s.non_breaking}  "
-        f"info: {s.info}  baselined: {s.baselined}" + (f"  expired baseline entries: {expired}" if expired else "")
+    if not counts:
+        return
+    rows = [
+        (provider, kind, severity.value, str(count))
+        for (provider, kind, severity), count in sorted(
+            counts.items(), key=lambda i: (i[0][0], _SEVERITY_ORDER[i[0][2]], i[0][1])
+        )
+    ]
+    print_table(
+        console,
+        f"Findings ({document.run.target})",
+        ("provider", "kind", "severity", "count"),
+        rows,
+        no_wrap=("provider", "kind", "severity", "count"),
+        numeric=("count",),
     )
 
 
@@ -43,41 +142,91 @@ def _print_top_breaking(document: FindingsDocument, console: Console) -> None:
     breaking = [f for f in document.findings if f.breaking and not f.baselined]
     if not breaking:
         return
-    table = Table(title=f"Breaking findings ({min(len(breaking), TOP_BREAKING)} of {len(breaking)})", show_lines=False)
-    table.add_column("provider", no_wrap=True)
-    table.add_column("operation", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("where", overflow="fold")
-    table.add_column("message", overflow="fold")
     # Most repeated first: what a client hits most often.
-    for finding in sorted(breaking, key=lambda f: -f.count)[:TOP_BREAKING]:
-        table.add_row(
-            finding.provider,
-            finding.operation or "-",
-            finding.kind.value,
-            escape(finding.pointer or "(response)"),
-            escape(finding.message),
-        )
-    console.print(table)
+    shown = sorted(breaking, key=lambda f: -f.count)[:TOP_BREAKING]
+    print_table(
+        console,
+        f"Breaking findings ({len(shown)} of {len(breaking)})",
+        ("provider", "operation", "kind", "where", "message"),
+        [(f.provider, f.operation or "-", f.kind.value, f.pointer or "(response)", f.message) for f in shown],
+        no_wrap=("provider", "operation", "kind"),
+    )
 
 
-def print_baseline(outcome: BaselineOutcome, console: Console) -> None:
+def print_baseline(outcome: BaselineOutcome, console: Console, *, quiet: bool = False) -> None:
     """Expired entries fail the run; entries that no longer reproduce are candidates for removal."""
-    if outcome.applied:
-        console.print(f"baseline: {len(outcome.applied)} accepted finding(s) reported but not failing the run.")
+    if outcome.applied and not quiet:
+        line(console, f"baseline: {len(outcome.applied)} accepted finding(s) reported but not failing the run.")
     for entry in outcome.expired:
-        console.print(
-            f"[bold red]baseline entry expired[/] on {entry.expires}: {escape(entry.label)}; "
-            f"reason was: {escape(entry.reason)}. Fix it, or renew the entry with a new date.",
-            highlight=False,
-            soft_wrap=True,
+        line(
+            console,
+            f"baseline entry expired on {entry.expires}: {entry.label}; reason was: {entry.reason}. "
+            "Fix it, or renew the entry with a new date.",
         )
-    if outcome.not_reproduced:
-        console.print(
-            f"baseline: {len(outcome.not_reproduced)} entr{'y' if len(outcome.not_reproduced) == 1 else 'ies'} "
-            "no longer reproduce (remove them with `conformance baseline update --prune`):",
-            highlight=False,
-            soft_wrap=True,
+    if outcome.not_reproduced and not quiet:
+        many = len(outcome.not_reproduced)
+        line(
+            console,
+            f"baseline: {many} entr{'y' if many == 1 else 'ies'} no longer reproduce "
+            "(remove them with `conformance baseline update --prune`):",
         )
         for entry in outcome.not_reproduced:
-            console.print(f"  {escape(entry.label)}", highlight=False, soft_wrap=True)
+            line(console, f"  {entry.label}")
+
+
+def summary_json(
+    document: FindingsDocument,
+    *,
+    exit_code: int,
+    report_dir: Path,
+    outcome: BaselineOutcome | None = None,
+    gate: Sequence[Shortfall] = (),
+) -> dict[str, Any]:
+    """The summary as one JSON document (`--format json`): what CI scripts read instead of scraping text."""
+    return {
+        "verdict": "fail" if exit_code else "pass",
+        "exit_code": exit_code,
+        "run": {
+            "target": document.run.target,
+            "providers": list(document.run.providers),
+            "seed": document.run.seed,
+            "started_at": document.run.started_at,
+            "finished_at": document.run.finished_at,
+        },
+        "summary": asdict(document.summary),
+        "root_causes": [
+            {
+                "id": view.cause.id,
+                "provider": view.cause.provider,
+                "severity": view.cause.severity.value,
+                "kind": view.cause.kind.value,
+                "title": view.cause.title,
+                "reach": view.cause.reach,
+                "findings": view.live,
+                "members": [f.fingerprint for f in view.findings if not f.baselined],
+            }
+            for view in cause_views(document)
+            if view.live
+        ],
+        "coverage": {
+            c.provider: {
+                m.name: {"percent": m.percent, "exercised": m.exercised, "documented": m.documented} for m in c.metrics
+            }
+            for c in document.coverage
+        },
+        "coverage_gate": [
+            {"provider": s.provider, "metric": s.metric, "required": s.required, "message": s.line} for s in gate
+        ],
+        "baseline": None
+        if outcome is None
+        else {
+            "applied": len(outcome.applied),
+            "expired": [e.label for e in outcome.expired],
+            "not_reproduced": [e.label for e in outcome.not_reproduced],
+        },
+        "reports": {"directory": str(report_dir), "findings": str(report_dir / "findings.json")},
+    }
+
+
+def print_json(data: dict[str, Any], console: Console) -> None:
+    line(console, json.dumps(data, indent=2, ensure_ascii=False))

@@ -75,6 +75,7 @@ class FaultTargets:
     nullable_field: str  # required and not nullable
     total_field: str  # the total that must equal the sum of the lines
     server_error_operation: str  # operationId that answers 500 under `server_error`
+    removed_fields: tuple[str, ...] = ()  # required, present on every invoice; all removed by `fields_removed`
 
 
 class ProviderDouble(ABC):
@@ -376,6 +377,9 @@ class ProviderDouble(ABC):
         for invoice in self.invoices_in(response.body):
             if "field_removed" in self.faults:
                 invoice.pop(targets.removed_field, None)
+            if "fields_removed" in self.faults:
+                for name in targets.removed_fields or (targets.removed_field,):
+                    invoice.pop(name, None)
             if "field_retyped" in self.faults and isinstance(invoice.get(targets.retyped_field), int):
                 invoice[targets.retyped_field] = str(invoice[targets.retyped_field])
             if "field_renamed" in self.faults and targets.renamed_field[0] in invoice:

@@ -31,6 +31,13 @@ CATALOGUE: tuple[Fault, ...] = (
         "missing_field (breaking) at the field's pointer on every operation returning an invoice.",
     ),
     Fault(
+        "fields_removed",
+        "Several required fields disappear from every invoice object.",
+        Kind.MISSING_FIELD,
+        "missing_field (breaking) for each field on every operation returning an invoice; one root cause for "
+        "the invoice object listing the fields.",
+    ),
+    Fault(
         "field_retyped",
         'An integer field of the invoice object is sent as a string (e.g. 1000 -> "1000").',
         Kind.TYPE_MISMATCH,

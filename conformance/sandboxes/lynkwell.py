@@ -145,6 +145,7 @@ class LynkwellDouble(ProviderDouble):
         nullable_field="currency",
         total_field="subTotal",
         server_error_operation="subscribePaymentProfile",
+        removed_fields=("periodEnd", "pdfUrl", "network"),
     )
 
     # -- state ------------------------------------------------------------------------------------

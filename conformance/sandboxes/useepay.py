@@ -99,6 +99,7 @@ class UseePayDouble(ProviderDouble):
         nullable_field="customer_id",
         total_field="total_amount",
         server_error_operation="createInvoice",
+        removed_fields=("currency", "footer", "doc_url"),
     )
 
     customers: dict[str, JSON]

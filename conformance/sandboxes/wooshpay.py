@@ -35,7 +35,7 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
 - Idempotency-Key on POSTs: a repeated key with the same request replays the first answer
   (Idempotent-Replayed: true); with a different request it answers 409 idempotency_error.
 
-Faults: all 18 of the catalogue apply. Response-shape faults touch FaultTargets below; pagination
+Faults: all of the catalogue apply. Response-shape faults touch FaultTargets below; pagination
 faults come from page(), illegal_transition_accepted from guard_transition(), deleted_still_retrievable
 from forget() in deleteInvoice.
 """
@@ -133,6 +133,7 @@ class WooshPayDouble(ProviderDouble):
         nullable_field="created",
         total_field="total",
         server_error_operation="createInvoice",
+        removed_fields=("customer", "account_country", "account_name", "footer"),
     )
 
     customers: dict[str, JSON]

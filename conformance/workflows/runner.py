@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from conformance.cassettes import store
+from conformance.coverage.exchanges import Exchange, from_workflow
 from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers import get_provider
@@ -46,6 +47,7 @@ class ScenarioOutcome:
     operations: set[str]
     completed: bool  # every step ran (no step failed, no stale cassette)
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
+    exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
 
 
 def run_live(
@@ -162,6 +164,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         requests=len(exchanges),
         operations={e.operation.operation_id for e in exchanges},
         completed=completed,
+        exchanges=[from_workflow(e) for e in exchanges],
     )
 
 

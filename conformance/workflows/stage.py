@@ -35,6 +35,7 @@ def workflow_stage(options: TargetOptions, *, timeout: float = 10.0) -> Stage:
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests
                 result.operations.update((provider.name, op) for op in outcome.operations)
+                result.exchanges.setdefault(provider.name, []).extend(outcome.exchanges)
         return result
 
     return stage

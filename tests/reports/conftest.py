@@ -23,3 +23,24 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory, document: FindingsDocum
     findings_json.write(document, directory)
     write_all(document, directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FindingsDocument, tuple[str, ...]]:
+    """WooshPay's double with several Invoice fields removed, run live through the workflows (real HTTP).
+
+    The workflow stage alone: it calls most invoice-returning operations, in seconds.
+    """
+    from conformance import pipeline
+    from conformance.sandbox.server import running_double
+    from conformance.targets import TargetOptions
+    from conformance.workflows.stage import workflow_stage
+
+    directory = tmp_path_factory.mktemp("faulty-run")
+    with running_double("wooshpay", faults=("fields_removed",), seed=7, demo_data=True) as double:
+        options = TargetOptions(target="live", base_urls={"wooshpay": double.base_url}, env=dict(double.credentials))
+        document = pipeline.execute(
+            provider_names=("wooshpay",), target="live", stages=[workflow_stage(options)], seed=0, report_dir=directory
+        )
+        removed = double.double.fault_targets.removed_fields
+    return directory, document, removed

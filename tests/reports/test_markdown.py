@@ -82,9 +82,9 @@ def test_vendor_text_cannot_inject_markup(report_dir: Path) -> None:
     assert "<script" not in wooshpay
     assert "<strong>bold</strong>" not in wooshpay
     assert 'href="javascript:' not in wooshpay
-    # Real tables: the summary, and one per finding (its facts), nothing broken by vendor text.
+    # Real tables: the root causes, the summary, and one per finding (its facts), nothing broken by vendor text.
     own = sum(1 for line in (report_dir / "wooshpay.md").read_text().splitlines() if line.startswith("### "))
-    assert wooshpay.count("<table>") == 1 + own
+    assert wooshpay.count("<table>") == 2 + own
     lynkwell = render((report_dir / "lynkwell.md").read_text())
     assert 'href="javascript:' not in lynkwell  # a doc_ref that is not http(s) is never a link
     assert "<table>" in lynkwell  # the summary is a real table
