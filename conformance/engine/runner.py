@@ -164,6 +164,8 @@ class EngineRun:
                 observed=violation.observed,
                 message=_violation_message(operation, response.status_code, violation.kind, violation.pointer),
                 interaction=interaction,
+                check=violation.check,
+                instance_pointer=violation.instance_pointer,
             )
 
     def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
@@ -179,6 +181,7 @@ class EngineRun:
             message=f"{operation.operation_id}: {title} ({check}).",
             interaction=interaction,
             severity_check=check,
+            check=f"schemathesis.{check}",
         )
 
     def _on_error(self, error: BaseException, label: str) -> None:
@@ -277,6 +280,8 @@ class EngineRun:
         message: str,
         interaction: Any,
         severity_check: str | None = None,
+        check: str | None = None,
+        instance_pointer: str | None = None,
     ) -> None:
         key = None
         curl = None
@@ -294,8 +299,11 @@ class EngineRun:
             observed=observed,
             message=message,
             source=self.source,
-            evidence=Evidence(status=status, curl=curl),
+            evidence=Evidence(
+                status=status, curl=curl, instance_pointer=instance_pointer if instance_pointer != pointer else None
+            ),
             severity=severity_of(severity_check) if severity_check else None,
+            check=check,
         )
         self._pending.append(_Pending(finding=finding, key=key))
 

@@ -17,7 +17,7 @@ from typing import Any
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
 from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer, response_violations
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on
+from conformance.findings import Evidence, Finding, Kind, Source, finding_on, normalise_pointer
 from conformance.specs import Spec
 from conformance.validation import show
 from conformance.workflows.client import Exchange, WorkflowClient
@@ -95,6 +95,7 @@ class ScenarioRun:
             "a 2xx answer",
             f"HTTP {exchange.status}: {_short(exchange.text)}",
             f"{operation_id} answered {exchange.status} to a valid request in a documented sequence.",
+            check="workflow.step_succeeds",
         )
         raise ScenarioAborted(operation_id)
 
@@ -118,6 +119,7 @@ class ScenarioRun:
                 f"HTTP {exchange.status}: the action was carried out",
                 f"{operation_id} succeeded although {why}.",
                 doc_ref,
+                check="lifecycle.refused",
             )
         elif exchange.status >= 500:
             self._server_error(exchange)
@@ -135,6 +137,7 @@ class ScenarioRun:
                 f"HTTP {exchange.status} with the object",
                 f"{operation_id} still returns an object that was deleted.",
                 doc_ref,
+                check="lifecycle.gone",
             )
         elif exchange.status >= 500:
             self._server_error(exchange)
@@ -159,6 +162,7 @@ class ScenarioRun:
             show(actual),
             f"After {exchange.operation.operation_id} the invoice is {actual}, not {status}.",
             lifecycle.doc_ref,
+            check="lifecycle.resulting_status",
         )
 
     def expect_echo(
@@ -196,6 +200,7 @@ class ScenarioRun:
             breach.message,
             breach.doc_ref,
             through=through,
+            check=breach.check,
         )
 
     # -- internals ------------------------------------------------------------------------------
@@ -252,6 +257,8 @@ class ScenarioRun:
                 violation.observed,
                 f"The {exchange.status} response of {operation.operation_id} does not match its documented schema "
                 f"at {violation.pointer or '/'}.",
+                check=violation.check,
+                instance_pointer=violation.instance_pointer,
             )
 
     def _judge_invoice(self, exchange: Exchange, judge_lifecycle: bool) -> None:
@@ -301,12 +308,14 @@ class ScenarioRun:
         doc_ref: str = "",
         *,
         through: Exchange | None = None,
+        check: str | None = None,
+        instance_pointer: str | None = None,
     ) -> None:
         # One finding per place in a response: an invariant does not repeat what the schema check said.
         taken = self._pointers_reported.setdefault(exchange.index, set())
-        if pointer in taken:
+        if normalise_pointer(pointer) in taken:
             return
-        taken.add(pointer)
+        taken.add(normalise_pointer(pointer))
         operation = exchange.operation
         finding = finding_on(
             operation,
@@ -323,7 +332,9 @@ class ScenarioRun:
                 steps=steps(
                     self.client.exchanges[: max(exchange.index, through.index if through else 0) + 1], self.secrets
                 ),
+                instance_pointer=instance_pointer if instance_pointer and instance_pointer != pointer else None,
             ),
+            check=check,
         )
         self.reported.append(Reported(finding, exchange.index))
 
