@@ -343,12 +343,25 @@ class Summary:
 
 @dataclass(frozen=True)
 class RunInfo:
-    target: str
+    target: str  # what was asked for
     providers: tuple[str, ...]
     base_urls: dict[str, str]
     seed: int
     started_at: str
     finished_at: str
+    # What each provider actually ran against: a --base-url run is live for that provider.
+    targets: dict[str, str] = field(default_factory=dict)
+
+    def target_of(self, provider: str) -> str:
+        return self.targets.get(provider, self.target)
+
+    @property
+    def effective_target(self) -> str:
+        """One word when every provider ran against the same kind of target, else each provider's."""
+        kinds = {self.target_of(p) for p in self.providers} or {self.target}
+        if len(kinds) == 1:
+            return next(iter(kinds))
+        return ", ".join(f"{p}: {self.target_of(p)}" for p in self.providers)
 
 
 @dataclass(frozen=True)
@@ -367,6 +380,7 @@ class FindingsDocument:
             "tool": {"name": "invoice-conformance", "version": self.tool_version},
             "run": {
                 "target": self.run.target,
+                "targets": dict(self.run.targets),
                 "providers": list(self.run.providers),
                 "base_urls": dict(self.run.base_urls),
                 "seed": self.run.seed,
@@ -392,6 +406,7 @@ class FindingsDocument:
                 seed=int(run.get("seed") or 0),
                 started_at=run["started_at"],
                 finished_at=run["finished_at"],
+                targets=dict(run.get("targets") or {}),
             ),
             summary=Summary(**data["summary"]),
             findings=tuple(Finding.from_json(f) for f in data["findings"]),

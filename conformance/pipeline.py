@@ -24,6 +24,7 @@ class StageResult:
     requests: int = 0
     operations: set[tuple[str, str]] = field(default_factory=set)
     base_urls: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)  # provider -> the target it effectively ran against
 
 
 Stage = Callable[[list[Provider]], StageResult]
@@ -62,6 +63,7 @@ def execute(
         total.requests += result.requests
         total.operations |= result.operations
         total.base_urls.update(result.base_urls)
+        total.targets.update(result.targets)
     findings = deduplicate(total.findings)
     if baseline is not None:
         findings = baseline.apply(findings)
@@ -74,6 +76,7 @@ def execute(
             seed=seed,
             started_at=started,
             finished_at=now_rfc3339(),
+            targets=total.targets,
         ),
         summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
         findings=tuple(findings),

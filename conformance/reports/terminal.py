@@ -20,7 +20,7 @@ def print_summary(document: FindingsDocument, console: Console, *, expired: int 
     for finding in document.findings:
         if not finding.baselined:
             counts[(finding.provider, finding.kind.value, finding.severity)] += 1
-    table = Table(title=f"Findings ({document.run.target})", show_lines=False)
+    table = Table(title=f"Findings ({document.run.effective_target})", show_lines=False)
     table.add_column("provider")
     table.add_column("kind")
     table.add_column("severity")

@@ -31,6 +31,7 @@ def workflow_stage(options: TargetOptions, *, timeout: float = 10.0) -> Stage:
             workflows = workflows_for(provider.name)
             if workflows is None:
                 continue
+            result.targets[provider.name] = mode_for(provider, options)
             for outcome in run_provider(provider, workflows, options, timeout=timeout):
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests

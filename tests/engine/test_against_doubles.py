@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from conformance.sandbox.server import running_double
@@ -39,9 +41,15 @@ def test_clean_double_has_no_breaking_finding(provider: str, tmp_path) -> None: 
     assert breaking == [], [(f["operation"], f["kind"], f["pointer"], f["observed"]) for f in breaking]
     assert result.exit_code == 0, result.output
     assert document["summary"]["requests"] > 50
-    assert document["run"]["target"] == "replay" or document["run"]["base_urls"][provider].startswith(
-        "http://127.0.0.1:"
-    )
+    # --base-url makes the run live for that provider, and every report says so.
+    assert document["run"]["target"] == "replay"
+    assert document["run"]["targets"] == {provider: "live"}
+    assert document["run"]["base_urls"][provider].startswith("http://127.0.0.1:")
+    reports = tmp_path / "reports"
+    junit = ET.parse(reports / "junit.xml").getroot()
+    properties = {p.get("name"): p.get("value") for p in junit.iter("property")}
+    assert properties["target"] == "live"
+    assert "from a `live` run" in (reports / f"{provider}.md").read_text()
 
 
 @pytest.mark.parametrize("fault", sorted(SINGLE_REQUEST_FAULTS))
