@@ -21,6 +21,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 
 from conformance.cassettes.scrub import SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
+from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import response_violations
 from conformance.engine.check_failures import kind_of, severity_of
 from conformance.engine.determinism import seed_only_generation
@@ -30,6 +31,9 @@ from conformance.errors import TargetUnreachable, UsageError, first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.specs import Operation, Spec
+
+# Checks that judge a request as invalid by what was generated: re-judged by what was sent.
+WIRE_JUDGED_CHECKS = frozenset({"negative_data_rejection", "missing_required_header"})
 
 
 @dataclass
@@ -169,6 +173,8 @@ class EngineRun:
             )
 
     def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
+        if check in WIRE_JUDGED_CHECKS and interaction is not None and self._valid_on_the_wire(operation, interaction):
+            return
         status = interaction.response.status_code if interaction is not None and interaction.response else None
         title = str(getattr(failure, "title", check))
         detail = first_line(getattr(failure, "message", "")) or title
@@ -183,6 +189,12 @@ class EngineRun:
             severity_check=check,
             check=f"schemathesis.{check}",
         )
+
+    def _valid_on_the_wire(self, operation: Operation, interaction: Any) -> bool:
+        """A negative case whose request reached the server valid (auth restored what a mutation removed)."""
+        request = interaction.request
+        problems = wire_problems(self.spec, operation, request.uri, request.headers, request.body)
+        return problems == []
 
     def _on_error(self, error: BaseException, label: str) -> None:
         cause = _root_cause(error)

@@ -37,8 +37,9 @@ def _run_against(provider: str, tmp_path, faults: tuple[str, ...] = ()):  # type
 def test_clean_double_has_no_breaking_finding(provider: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     _, result, document = _run_against(provider, tmp_path)
     assert document is not None, result.output
-    breaking = [f for f in document["findings"] if f["severity"] == "breaking"]
-    assert breaking == [], [(f["operation"], f["kind"], f["pointer"], f["observed"]) for f in breaking]
+    # Not even a non-breaking one: e.g. a negative case made valid on the wire by the auth is no finding.
+    found = [f for f in document["findings"] if f["severity"] != "info"]
+    assert found == [], [(f["operation"], f["kind"], f["pointer"], f["observed"]) for f in found]
     assert result.exit_code == 0, result.output
     assert document["summary"]["requests"] > 50
     # --base-url makes the run live for that provider, and every report says so.
