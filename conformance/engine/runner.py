@@ -30,6 +30,7 @@ from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import TargetUnreachable, UsageError, first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
+from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
 
 # Checks that judge a request as invalid by what was generated: re-judged by what was sent.
@@ -69,8 +70,14 @@ class EngineRun:
     _pending: list[_Pending] = field(default_factory=list)
     _result: EngineResult = field(default_factory=EngineResult)
     _first_success: dict[str, Any] = field(default_factory=dict)
+    # Made from the settings unless given (tests give one that records its waits).
+    rate_limit: RateLimitPolicy | None = None
 
     def execute(self) -> EngineResult:
+        if self.rate_limit is None:
+            self.rate_limit = RateLimitPolicy(
+                max_wait=self.settings.max_retry_after, honour_waits=self.source is not Source.REPLAY
+            )
         schema = self._load_schema()
         stop_reason: StopReason | None = None
         for event in schemathesis.engine.from_schema(schema).execute():
@@ -86,6 +93,7 @@ class EngineRun:
             elif isinstance(event, events.EngineFinished):
                 stop_reason = getattr(event, "stop_reason", None)
         self._probe_auth()
+        self._report_rate_limiting()
         if stop_reason is StopReason.SERVER_UNAVAILABLE or (
             self._result.requests and not self._result.responses and self._result.transport_errors
         ):
@@ -117,9 +125,10 @@ class EngineRun:
             raise UsageError(f"schemathesis cannot load {self.spec.path} ({first_line(exc)}); fix the spec.") from None
         if self.safe_methods_only:
             schema = schema.include(method="GET")
+        # Every request goes through this auth, which also waits out 429s (conformance.ratelimit).
+        schema.auth.set_from_requests(RetryAfterAuth(self.auth, self.rate_limit or RateLimitPolicy()))
         if self.auth is not None:
             auth = self.auth
-            schema.auth.set_from_requests(auth)
 
             def after_call(context: Any, case: Any, response: Any) -> None:
                 auth.observe(response.request.headers, response.status_code)
@@ -137,6 +146,10 @@ class EngineRun:
                 continue
             self._result.operations.add(operation.operation_id)
             interaction = recorder.interactions.get(case_id)
+            if interaction is not None and _rate_limited(interaction):
+                # The run stopped waiting: the rate limiting is one finding, not one per answer.
+                self._result.requests += 1
+                continue
             if interaction is not None:
                 self._result.requests += 1
                 if interaction.response is not None:
@@ -189,6 +202,11 @@ class EngineRun:
             severity_check=check,
             check=f"schemathesis.{check}",
         )
+
+    def _report_rate_limiting(self) -> None:
+        finding = rate_limit_finding(self.provider, self.rate_limit, self.source) if self.rate_limit else None
+        if finding is not None:
+            self._result.findings.append(finding)
 
     def _valid_on_the_wire(self, operation: Operation, interaction: Any) -> bool:
         """A negative case whose request reached the server valid (auth restored what a mutation removed)."""
@@ -349,6 +367,10 @@ def _expected_for(check: str, failure: Any) -> str:
         "use_after_free": "404 for a deleted resource",
         "ensure_resource_availability": "the created resource to be retrievable",
     }.get(check, f"the {check} check to pass")
+
+
+def _rate_limited(interaction: Any) -> bool:
+    return interaction.response is not None and interaction.response.status_code == 429
 
 
 def _json_or_none(content: bytes) -> Any:

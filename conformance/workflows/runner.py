@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers import get_provider
 from conformance.providers.base import Provider, ProviderAuth
+from conformance.ratelimit import RateLimitPolicy
 from conformance.targets import REPLAY_CREDENTIAL, default_base_url
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.client import StaleCassette, TransportFailure, WorkflowClient
@@ -27,6 +28,8 @@ class Target:
     credentials: Mapping[str, str]
     source: Source
     timeout: float = 10.0
+    # Shared by every scenario of the provider: waits, retries, and whether the run stopped waiting.
+    rate_limit: RateLimitPolicy = field(default_factory=RateLimitPolicy)
 
     def auth(self) -> ProviderAuth:
         """A new auth per scenario, so that each cassette holds its own token fetch and replays alone."""
@@ -87,6 +90,7 @@ def replay(
         credentials={var.name: REPLAY_CREDENTIAL for var in provider.credential_vars},
         source=Source.REPLAY,
         timeout=timeout,
+        rate_limit=RateLimitPolicy(honour_waits=False),
     )
     with context as played:
         executed = _execute(workflows, scenario, target, cassette=cassette)
@@ -109,8 +113,7 @@ def _execute(
         target.base_url,
         target.auth(),
         timeout=target.timeout,
-        # Replays answer at once: waiting out a recorded Retry-After would only slow them down.
-        honour_retry_after=target.source is not Source.REPLAY,
+        rate_limit=target.rate_limit,
     )
     run = ScenarioRun(
         workflows=workflows,
