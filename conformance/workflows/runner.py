@@ -48,6 +48,7 @@ class ScenarioOutcome:
     requests: int
     operations: set[str]
     completed: bool  # every step ran (no step failed, no stale cassette)
+    stopped: str | None = None  # why the scenario could not go on, and that its later steps were not reached
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
 
 
@@ -127,8 +128,8 @@ def _execute(
     try:
         scenario.run(run)
         completed = True
-    except ScenarioAborted:
-        pass
+    except ScenarioAborted as stop:
+        run.stopped(str(stop))
     except StaleCassette as stale:
         run.reported.append(_stale(run, stale, cassette))
     except TransportFailure as failure:
@@ -165,6 +166,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         requests=len(exchanges),
         operations={e.operation.operation_id for e in exchanges},
         completed=completed,
+        stopped=run.stop_reason,
     )
 
 

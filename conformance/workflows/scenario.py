@@ -11,12 +11,18 @@ sequence so far.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
-from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer, response_violations
+from conformance.checks.response_schema import (
+    NOT_JSON_CHECK,
+    documented_response_pointer,
+    documented_statuses,
+    json_schema_pointer,
+    response_violations,
+)
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, normalise_pointer
 from conformance.specs import Spec
 from conformance.validation import show
@@ -66,6 +72,7 @@ class ScenarioRun:
     source: Source
     secrets: list[str]
     reported: list[Reported] = field(default_factory=list)
+    stop_reason: str | None = None  # set when the scenario could not go on
     _last_seen: dict[str, Any] = field(default_factory=dict)  # invoice id -> the invoice as last seen
     _pointers_reported: dict[int, set[str]] = field(default_factory=dict)  # step -> pointers with a finding
 
@@ -83,7 +90,11 @@ class ScenarioRun:
         query: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> Exchange:
-        """A step the documentation says succeeds; the scenario stops if it does not."""
+        """A step the documentation says succeeds.
+
+        If it does not, that is a finding; the scenario goes on with what came back when the body is
+        still the documented object (an undocumented status with a usable body), and stops otherwise.
+        """
         exchange = self._send(operation_id, path, query, json)
         if exchange.ok:
             return exchange
@@ -97,7 +108,9 @@ class ScenarioRun:
             f"{operation_id} answered {exchange.status} to a valid request in a documented sequence.",
             check="workflow.step_succeeds",
         )
-        raise ScenarioAborted(operation_id)
+        if self._usable(exchange):
+            return exchange
+        raise ScenarioAborted(f"{operation_id} answered {exchange.status} without the documented object")
 
     def refused(
         self,
@@ -203,7 +216,32 @@ class ScenarioRun:
             check=breach.check,
         )
 
+    def stopped(self, reason: str) -> None:
+        """The scenario cannot go on: say so on the findings of the last step, and which steps were not reached."""
+        done = len(self.client.exchanges)
+        last = self.client.exchanges[-1].operation.operation_id if done else "its first step"
+        self.stop_reason = f"workflow {self.scenario.name} stopped after step {done} ({last}): {reason}; its later steps were not reached"
+        for index, reported in enumerate(self.reported):
+            if reported.step == done - 1:
+                finding = reported.finding
+                self.reported[index] = Reported(
+                    replace(
+                        finding,
+                        message=f"{finding.message} The scenario stopped here; its later steps were not reached.",
+                    ),
+                    reported.step,
+                )
+
     # -- internals ------------------------------------------------------------------------------
+
+    def _usable(self, exchange: Exchange) -> bool:
+        """Whether a refused step's body is still the documented success object, so later steps can use it."""
+        if exchange.body is None or exchange.status >= 500:
+            return False
+        success = [s for s in documented_statuses(self.spec, exchange.operation) if s.startswith("2")]
+        status = int(success[0]) if success and success[0].isdigit() else 200
+        problems = response_violations(self.spec, exchange.operation, status, exchange.body, strict=False)
+        return problems is not None and not any(v.kind in _UNUSABLE for v in problems)
 
     def _send(
         self,
@@ -245,6 +283,17 @@ class ScenarioRun:
                 "a documented content type: application/json",
                 exchange.content_type or "no Content-Type",
                 f"{operation.operation_id} labelled its {exchange.status} answer {exchange.content_type or 'nothing'}.",
+            )
+        if exchange.ok and exchange.json_error is not None:
+            self._add(
+                exchange,
+                Kind.CONTENT_TYPE,
+                "",
+                f"a JSON body, as its Content-Type {exchange.content_type} says",
+                f"{exchange.json_error}: {_short(exchange.text, 80)}",
+                f"The {exchange.status} response of {operation.operation_id} is labelled {exchange.content_type} "
+                "but its body is not JSON.",
+                check=NOT_JSON_CHECK,
             )
         if exchange.body is None:
             return
@@ -337,6 +386,10 @@ class ScenarioRun:
             check=check,
         )
         self.reported.append(Reported(finding, exchange.index))
+
+
+# What makes a body unusable by the next steps: the object is not there as documented.
+_UNUSABLE = frozenset({Kind.MISSING_FIELD, Kind.TYPE_MISMATCH, Kind.NULLABILITY, Kind.SCHEMA_VIOLATION})
 
 
 def _short(text: str, limit: int = 200) -> str:
