@@ -141,11 +141,19 @@ def classify(error: ValidationError) -> list[Violation]:
 
 def violations(validator: Draft202012Validator, instance: Any) -> list[Violation]:
     """Each violation once per (kind, normalised pointer), keeping the first element's concrete pointer."""
+    every = [violation for error in validator.iter_errors(instance) for violation in classify(error)]
+    # One cause, one finding: a value of the wrong type (or null) also fails its enum or format.
+    retyped = {v.instance_pointer for v in every if v.kind in _TYPE_KINDS}
     found: dict[tuple[Kind, str], Violation] = {}
-    for error in validator.iter_errors(instance):
-        for violation in classify(error):
-            found.setdefault((violation.kind, violation.pointer), violation)
+    for violation in every:
+        if violation.kind in _VALUE_KINDS and violation.instance_pointer in retyped:
+            continue
+        found.setdefault((violation.kind, violation.pointer), violation)
     return sorted(found.values(), key=lambda v: (v.pointer, v.kind))
+
+
+_TYPE_KINDS = frozenset({Kind.TYPE_MISMATCH, Kind.NULLABILITY})
+_VALUE_KINDS = frozenset({Kind.ENUM_VIOLATION, Kind.FORMAT_VIOLATION, Kind.SCHEMA_VIOLATION})
 
 
 def strict_document(document: dict[str, Any]) -> dict[str, Any]:
