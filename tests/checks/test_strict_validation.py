@@ -82,3 +82,15 @@ def test_array_findings_come_once_per_field_with_the_concrete_index_kept() -> No
     [found] = _violations(page)
     assert (found.kind, found.pointer) == (Kind.UNDOCUMENTED_FIELD, "/data/items/*/billingThreshold/tier")
     assert found.instance_pointer == "/data/items/1/billingThreshold/tier"
+
+
+def test_any_other_keyword_is_a_schema_violation_at_its_pointer_and_silent_within_bounds() -> None:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(
+        {"type": "object", "properties": {"tags": {"type": "array", "maxItems": 2, "items": {"type": "string"}}}}
+    )
+    assert violations(validator, {"tags": ["a", "b"]}) == []
+    assert violations(validator, {}) == []
+    [found] = violations(validator, {"tags": ["a", "b", "c"]})
+    assert (found.kind, found.pointer, found.expected) == (Kind.SCHEMA_VIOLATION, "/tags", "maxItems: 2")

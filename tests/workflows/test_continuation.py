@@ -77,6 +77,7 @@ def test_a_step_that_leaves_nothing_to_go_on_with_stops_the_scenario_and_says_so
     assert "stopped after step" in outcome.stopped
     assert "(finalizeInvoice)" in outcome.stopped
     [finding] = [f for f in outcome.findings if f.operation == "finalizeInvoice"]
+    assert (finding.kind.value, finding.check) == ("positive_data_rejected", "workflow.step_succeeds")
     assert finding.message.endswith("The scenario stopped here; its later steps were not reached.")
 
 
