@@ -33,7 +33,8 @@ def print_summary(document: FindingsDocument, console: Console, *, expired: int 
     s = document.summary
     verdict = "[bold red]FAIL[/]" if s.breaking or expired else "[bold green]PASS[/]"
     console.print(
-        f"{verdict}  providers: {', '.join(document.run.providers)}  operations: {s.operations}  "
+        f"{verdict}  providers: {', '.join(document.run.providers)}  target: {document.run.effective_target}  "
+        f"operations: {s.operations}  "
         f"requests: {s.requests}  breaking: {s.breaking}  non-breaking: {s.non_breaking}  "
         f"info: {s.info}  baselined: {s.baselined}" + (f"  expired baseline entries: {expired}" if expired else "")
     )

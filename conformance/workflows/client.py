@@ -70,12 +70,13 @@ class WorkflowClient:
         *,
         timeout: float = 10.0,
         rate_limit: RateLimitPolicy | None = None,
+        honour_retry_after: bool = True,  # False: resend after a 429 without waiting (replays)
     ) -> None:
         self.spec = spec
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.timeout = timeout
-        self.rate_limit = rate_limit or RateLimitPolicy()
+        self.rate_limit = rate_limit or RateLimitPolicy(honour_waits=honour_retry_after)
         self.session = requests.Session()
         # 429s are waited out inside the auth, as for the engine (conformance.ratelimit).
         self.session.auth = RetryAfterAuth(auth, self.rate_limit)

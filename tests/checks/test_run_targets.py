@@ -20,9 +20,14 @@ def _document(targets: dict[str, str]) -> FindingsDocument:
 
 
 def _title(document: FindingsDocument) -> str:
-    console = Console(record=True, width=200)
+    """The table's title, checked against the verdict line, which names the target too."""
+    console = Console(record=True, width=250)
     print_summary(document, console)
-    return next(line for line in console.export_text().splitlines() if "Findings (" in line).strip()
+    lines = console.export_text().splitlines()
+    title = next(line for line in lines if "Findings (" in line).strip()
+    verdict = next(line for line in lines if line.startswith(("PASS", "FAIL")))
+    assert f"target: {title.removeprefix('Findings (').removesuffix(')')}  " in verdict
+    return title
 
 
 def test_a_base_url_run_is_reported_live_everywhere() -> None:
