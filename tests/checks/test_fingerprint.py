@@ -56,3 +56,13 @@ def test_every_finding_names_its_check_and_it_survives_json() -> None:
     assert list(data)[:2] == ["fingerprint", "check"]
     assert Finding.from_json(data) == finding
     assert Finding.from_json(data).fingerprint == data["fingerprint"]
+
+
+def test_documented_statuses_are_written_as_the_spec_writes_them() -> None:
+    from conformance.checks.response_schema import documented_statuses
+    from conformance.providers import get_provider
+
+    spec = get_provider("wooshpay").spec
+    statuses = documented_statuses(spec, spec.operations["listInvoices"])
+    assert "5XX" in statuses
+    assert not any(s.isdigit() and s.startswith("5") for s in statuses)
