@@ -2,7 +2,9 @@
 
 A step answering an undocumented status with a usable body is a finding and the scenario goes on;
 a step that leaves nothing to go on with stops it, saying which steps were not reached. A 2xx
-labelled JSON whose body is not JSON is a breaking finding, in workflows as in the engine.
+labelled JSON whose body is not JSON is a breaking finding, in workflows as in the engine. The silent
+twins are tests/workflows/test_scenarios.py (every scenario on a clean double: completed, no finding)
+and tests/engine/test_against_doubles.py (no finding at all on a clean double).
 """
 
 from __future__ import annotations
@@ -49,12 +51,6 @@ def _finalize_answers(status: int, body: bytes | None = None) -> Rewrite:
         return response
 
     return rewrite
-
-
-def test_a_clean_lifecycle_completes_without_findings() -> None:
-    with rewriting(lambda request, response: response) as double:
-        outcome = _lifecycle(double)
-    assert (outcome.completed, outcome.stopped, outcome.findings) == (True, None, [])
 
 
 def test_an_undocumented_status_with_a_usable_body_is_reported_and_the_scenario_goes_on() -> None:
