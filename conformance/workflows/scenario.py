@@ -196,6 +196,16 @@ class ScenarioRun:
         value = value_at(exchange.body, pointer)
         if isinstance(value, str) and value:
             return value
+        # Said once per place: the schema check may already have reported it missing or retyped.
+        self._add(
+            exchange,
+            Kind.TYPE_MISMATCH if value is not MISSING and value is not None else Kind.MISSING_FIELD,
+            pointer,
+            "a non-empty string the next steps use",
+            "absent" if value is MISSING else show(value),
+            f"{exchange.operation.operation_id} gave no usable {pointer}, which the next steps need.",
+            check="workflow.needed_value",
+        )
         raise ScenarioAborted(f"{exchange.operation.operation_id} gave no {pointer}")
 
     def value(self, exchange: Exchange, pointer: str) -> Any:

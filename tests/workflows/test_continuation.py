@@ -110,3 +110,20 @@ def test_a_2xx_labelled_json_whose_body_is_not_json_is_breaking_in_the_engine() 
     found = {(f.operation, f.kind.value, f.severity.value) for f in findings if f.check == "response.not_json"}
     assert ("retrieveInvoice", "content_type", "breaking") in found
     assert all(f.operation != "listInvoices" for f in findings if f.check == "response.not_json")
+
+
+def test_a_missing_id_the_next_steps_need_stops_the_scenario_with_a_finding_saying_so() -> None:
+    def without_customer_id(request: Request, response: Response) -> Response:
+        if request.method == "POST" and request.path == "/v1/customers":
+            response.set_data(b'{"object": "customer"}')
+        return response
+
+    with rewriting(without_customer_id) as double:
+        outcome = _lifecycle(double)
+    assert not outcome.completed
+    assert outcome.stopped is not None
+    assert "(createCustomer)" in outcome.stopped
+    assert outcome.operations == {"createCustomer"}
+    [at_id] = [f for f in outcome.findings if f.pointer == "/id"]
+    assert (at_id.kind.value, at_id.severity.value) == ("missing_field", "breaking")
+    assert at_id.message.endswith("its later steps were not reached.")
