@@ -134,6 +134,13 @@ def audit(providers: tuple[str, ...], report_dir: Path, output_format: str, quie
 @click.option("--allow-production", is_flag=True, help="Allow production hosts (safe GET operations only).")
 @click.option("--rate-limit", metavar="N/UNIT", help="Throttle requests to a real sandbox, e.g. 10/s or 100/m.")
 @click.option("--request-timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--max-retry-after",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Longest Retry-After of a 429 that is waited out; past it the rate limiting is reported once.",
+)
 @click.option("--no-audit", is_flag=True, help="Skip the documentation audit.")
 @click.option("--no-workflows", is_flag=True, help="Skip the workflow scenarios (lifecycles and invariants).")
 @click.option(
@@ -160,6 +167,7 @@ def run(
     allow_production: bool,
     rate_limit: str | None,
     request_timeout: float,
+    max_retry_after: float,
     no_audit: bool,
     no_workflows: bool,
     min_coverage: tuple[str, ...],
@@ -174,11 +182,17 @@ def run(
         cassette_dir=cassette_dir or cassettes_dir(),
         allow_production=allow_production,
     )
-    settings = Settings(seed=seed, max_examples=max_examples, request_timeout=request_timeout, rate_limit=rate_limit)
+    settings = Settings(
+        seed=seed,
+        max_examples=max_examples,
+        request_timeout=request_timeout,
+        rate_limit=rate_limit,
+        max_retry_after=max_retry_after,
+    )
     stages = [] if no_audit else [pipeline.audit_stage]
     stages.append(engine_stage(options, settings, workers=workers))
     if not no_workflows:
-        stages.append(workflow_stage(options, timeout=request_timeout))
+        stages.append(workflow_stage(options, timeout=request_timeout, max_retry_after=max_retry_after))
     accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
     document = pipeline.execute(
         provider_names=providers,

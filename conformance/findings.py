@@ -84,8 +84,42 @@ DEFAULT_SEVERITY: dict[Kind, Severity] = {
 }
 
 
-def fingerprint_of(provider: str, operation: str, kind: str, pointer: str) -> str:
-    material = "\x1f".join((provider, operation, kind, pointer))
+# The check a kind comes from when only one check makes it; kinds that several checks make (an
+# invariant, a schemathesis check) name theirs explicitly.
+DEFAULT_CHECKS: dict[Kind, str] = {
+    Kind.MISSING_FIELD: "schema.strict",
+    Kind.UNDOCUMENTED_FIELD: "schema.strict",
+    Kind.TYPE_MISMATCH: "schema.strict",
+    Kind.ENUM_VIOLATION: "schema.strict",
+    Kind.FORMAT_VIOLATION: "schema.strict",
+    Kind.NULLABILITY: "schema.strict",
+    Kind.SCHEMA_VIOLATION: "schema.strict",
+    Kind.UNDOCUMENTED_STATUS: "response.status",
+    Kind.CONTENT_TYPE: "response.content_type",
+    Kind.SERVER_ERROR: "response.server_error",
+    Kind.INVARIANT_VIOLATION: "invariant",
+    Kind.STATE_TRANSITION: "lifecycle.transition",
+    Kind.AUTH_NOT_ENFORCED: "auth.probe",
+    Kind.NEGATIVE_DATA_ACCEPTED: "schemathesis.negative_data_rejection",
+    Kind.POSITIVE_DATA_REJECTED: "schemathesis.positive_data_acceptance",
+    Kind.USE_AFTER_FREE: "lifecycle.use_after_free",
+    Kind.RESOURCE_UNAVAILABLE: "schemathesis.ensure_resource_availability",
+    Kind.DOC_EXAMPLE_MISMATCH: "audit.example",
+    Kind.DOC_DEFECT: "audit.doc_defect",
+    Kind.STALE_CASSETTE: "replay.cassette",
+    Kind.TRANSPORT_ERROR: "transport",
+    Kind.DRIFT: "drift",
+}
+
+
+def normalise_pointer(pointer: str) -> str:
+    """Array indices as `*` (interfaces.md): one finding per field, however many elements show it."""
+    return "/".join("*" if token.isdigit() else token for token in pointer.split("/"))
+
+
+def fingerprint_of(provider: str, operation: str, kind: str, pointer: str, check: str = "") -> str:
+    """Stable across runs: never volatile values, and array indices normalised."""
+    material = "\x1f".join((provider, operation, kind, check, normalise_pointer(pointer)))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
 
 
@@ -97,6 +131,8 @@ class Evidence:
     curl: str | None = None
     # Multi-step evidence (workflows): each step's request and response, secrets redacted.
     steps: tuple[dict[str, Any], ...] = ()
+    # Where in this response the finding was seen, with concrete array indices (the finding's pointer has `*`).
+    instance_pointer: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -107,6 +143,8 @@ class Evidence:
         }
         if self.steps:
             data["steps"] = list(self.steps)
+        if self.instance_pointer is not None:
+            data["instance_pointer"] = self.instance_pointer
         return data
 
     @classmethod
@@ -118,6 +156,7 @@ class Evidence:
             status=data.get("status"),
             curl=data.get("curl"),
             steps=tuple(data.get("steps") or ()),
+            instance_pointer=data.get("instance_pointer"),
         )
 
 
@@ -138,11 +177,11 @@ class Finding:
     evidence: Evidence = field(default_factory=Evidence)
     baselined: bool = False
     count: int = 1
-    check: str = ""  # the check that fired, e.g. an oasdiff check id for drift
+    check: str = ""  # the check or invariant that fired (interfaces.md), part of the fingerprint
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint_of(self.provider, self.operation, self.kind, self.pointer)
+        return fingerprint_of(self.provider, self.operation, self.kind, self.pointer, self.check)
 
     @property
     def breaking(self) -> bool:
@@ -154,7 +193,8 @@ class Finding:
         data["severity"] = str(self.severity)
         data["source"] = str(self.source)
         data["evidence"] = self.evidence.to_json()
-        return {"fingerprint": self.fingerprint, **data}
+        check = data.pop("check")
+        return {"fingerprint": self.fingerprint, "check": check, **data}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
@@ -174,7 +214,7 @@ class Finding:
             evidence=Evidence.from_json(data.get("evidence")),
             baselined=bool(data.get("baselined", False)),
             count=int(data.get("count", 1)),
-            check=str(data.get("check", "")),
+            check=str(data.get("check") or DEFAULT_CHECKS.get(Kind(data["kind"]), "")),
         )
 
 
@@ -193,8 +233,13 @@ def make_finding(
     doc_ref: str,
     evidence: Evidence | None = None,
     severity: Severity | None = None,
-    check: str = "",
+    check: str | None = None,
 ) -> Finding:
+    """A finding; its pointer's array indices become `*`, the concrete pointer moving to the evidence."""
+    evidence = evidence or Evidence()
+    normalised = normalise_pointer(pointer)
+    if normalised != pointer and evidence.instance_pointer is None:
+        evidence = replace(evidence, instance_pointer=pointer)
     return Finding(
         provider=provider,
         operation=operation,
@@ -202,14 +247,14 @@ def make_finding(
         path=path,
         kind=kind,
         severity=severity or DEFAULT_SEVERITY[kind],
-        pointer=pointer,
+        pointer=normalised,
         expected=expected,
         observed=observed,
         message=message,
         source=source,
         doc_ref=doc_ref,
-        evidence=evidence or Evidence(),
-        check=check,
+        evidence=evidence,
+        check=check or DEFAULT_CHECKS[kind],
     )
 
 
@@ -237,7 +282,7 @@ def finding_on(
     doc_ref: str | None = None,
     evidence: Evidence | None = None,
     severity: Severity | None = None,
-    check: str = "",
+    check: str | None = None,
 ) -> Finding:
     """A finding about `operation`, citing the operation's documentation unless `doc_ref` says otherwise."""
     return make_finding(
@@ -254,6 +299,7 @@ def finding_on(
         doc_ref=doc_ref or operation.doc_ref,
         evidence=evidence,
         severity=severity,
+        check=check,
     )
 
 
@@ -272,7 +318,7 @@ _SEVERITY_ORDER = {Severity.BREAKING: 0, Severity.NON_BREAKING: 1, Severity.INFO
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(
         findings,
-        key=lambda f: (f.provider, _SEVERITY_ORDER[f.severity], f.operation, f.kind, f.pointer),
+        key=lambda f: (f.provider, _SEVERITY_ORDER[f.severity], f.operation, f.kind, f.pointer, f.check),
     )
 
 
@@ -301,12 +347,25 @@ class Summary:
 
 @dataclass(frozen=True)
 class RunInfo:
-    target: str
+    target: str  # what was asked for
     providers: tuple[str, ...]
     base_urls: dict[str, str]
     seed: int
     started_at: str
     finished_at: str
+    # What each provider actually ran against: a --base-url run is live for that provider.
+    targets: dict[str, str] = field(default_factory=dict)
+
+    def target_of(self, provider: str) -> str:
+        return self.targets.get(provider, self.target)
+
+    @property
+    def effective_target(self) -> str:
+        """One word when every provider ran against the same kind of target, else each provider's."""
+        kinds = {self.target_of(p) for p in self.providers} or {self.target}
+        if len(kinds) == 1:
+            return next(iter(kinds))
+        return ", ".join(f"{p}: {self.target_of(p)}" for p in self.providers)
 
 
 @dataclass(frozen=True)
@@ -328,6 +387,7 @@ class FindingsDocument:
             "tool": {"name": "invoice-conformance", "version": self.tool_version},
             "run": {
                 "target": self.run.target,
+                "targets": dict(self.run.targets),
                 "providers": list(self.run.providers),
                 "base_urls": dict(self.run.base_urls),
                 "seed": self.run.seed,
@@ -358,6 +418,7 @@ class FindingsDocument:
                 seed=int(run.get("seed") or 0),
                 started_at=run["started_at"],
                 finished_at=run["finished_at"],
+                targets=dict(run.get("targets") or {}),
             ),
             summary=Summary(**data["summary"]),
             findings=tuple(Finding.from_json(f) for f in data["findings"]),

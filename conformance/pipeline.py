@@ -32,6 +32,7 @@ class StageResult:
     exchanges: dict[str, list[Exchange]] = field(default_factory=dict)
     # provider -> lifecycle transitions a probing stage knows and tried (absent: coverage shows n/a)
     transitions: dict[str, TransitionProbes] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)  # provider -> the target it effectively ran against
 
 
 Stage = Callable[[list[Provider]], StageResult]
@@ -73,6 +74,7 @@ def execute(
         for name, seen in result.exchanges.items():
             total.exchanges.setdefault(name, []).extend(seen)
         total.transitions.update(result.transitions)
+        total.targets.update(result.targets)
     findings = deduplicate(total.findings)
     if baseline is not None:
         findings = baseline.apply(findings)
@@ -85,6 +87,7 @@ def execute(
             seed=seed,
             started_at=started,
             finished_at=now_rfc3339(),
+            targets=total.targets,
         ),
         summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
         findings=tuple(findings),

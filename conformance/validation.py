@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 from conformance.findings import Kind
 from conformance.pointers import escape as escape_pointer_token
@@ -24,9 +24,18 @@ _MAX_SHOWN = 160
 @dataclass(frozen=True)
 class Violation:
     kind: Kind
-    pointer: str  # JSON pointer into the validated instance
+    pointer: str  # JSON pointer into the validated instance, array indices as `*`
     expected: str
     observed: str
+    instance_pointer: str = ""  # the same pointer with the concrete array indices of this instance
+
+    @property
+    def check(self) -> str:
+        return STRICT_SCHEMA_CHECK
+
+
+# The id of the check every strict schema violation comes from (findings' `check` field).
+STRICT_SCHEMA_CHECK = "schema.strict"
 
 
 def show(value: Any) -> str:
@@ -38,56 +47,113 @@ def _pointer(path: Iterable[Any]) -> str:
     return "".join("/" + escape_pointer_token(str(p)) for p in path)
 
 
+def _normalised(path: Iterable[Any]) -> str:
+    """Array indices (ints in a jsonschema path) as `*`: one finding per field, not per element."""
+    return "".join("/" + ("*" if isinstance(p, int) else escape_pointer_token(str(p))) for p in path)
+
+
 def _type_names(value: Any) -> set[str]:
     return {value} if isinstance(value, str) else set(value or ())
 
 
+def _violation(kind: Kind, error: ValidationError, expected: str, observed: str, child: str | None = None) -> Violation:
+    suffix = "" if child is None else "/" + escape_pointer_token(child)
+    return Violation(
+        kind,
+        _normalised(error.absolute_path) + suffix,
+        expected,
+        observed,
+        _pointer(error.absolute_path) + suffix,
+    )
+
+
+def _branches(error: ValidationError) -> dict[Any, list[ValidationError]]:
+    """The errors of each branch of a failed oneOf/anyOf, by branch index."""
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context or ():
+        branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
+        branches.setdefault(branch, []).append(sub)
+    return branches
+
+
+def _rejects_type(errors: list[ValidationError]) -> bool:
+    """Whether a branch is about another type of value altogether (its own `type` failed at its root)."""
+    return any(e.validator == "type" and not e.relative_path for e in errors)
+
+
+def _classify_alternatives(error: ValidationError) -> list[Violation]:
+    """A failed oneOf/anyOf: judge the value by the branch it was meant for, not by the best-matching error.
+
+    A branch whose own type the value does not have (the `null` of a nullable object) says nothing
+    about what is wrong inside the object; the branch of the value's type, with the fewest errors,
+    does, and each of its errors is reported at its own pointer.
+    """
+    branches = _branches(error)
+    typed = {b: errs for b, errs in branches.items() if not _rejects_type(errs)}
+    if not typed:
+        expected: set[str] = set()
+        for errs in branches.values():
+            for e in errs:
+                if e.validator == "type" and not e.relative_path:
+                    expected |= _type_names(e.validator_value)
+        return [_type_violation(error, expected)]
+    chosen = min(typed.values(), key=len)
+    found: list[Violation] = []
+    for sub in chosen:
+        found.extend(classify(sub))
+    return found
+
+
+def _type_violation(error: ValidationError, expected_types: set[str]) -> Violation:
+    instance = error.instance
+    if instance is None and "null" not in expected_types:
+        return _violation(Kind.NULLABILITY, error, f"type {' | '.join(sorted(expected_types))}, not null", "null")
+    return _violation(Kind.TYPE_MISMATCH, error, f"type {' | '.join(sorted(expected_types))}", show(instance))
+
+
 def classify(error: ValidationError) -> list[Violation]:
     """One or more violations for a jsonschema error, most specific first."""
-    pointer = _pointer(error.absolute_path)
     keyword = error.validator
     instance = error.instance
     if keyword in ("anyOf", "oneOf") and error.context:
-        return classify(best_match(error.context))
+        return _classify_alternatives(error)
     if keyword == "required":
         missing = [name for name in error.validator_value if isinstance(instance, dict) and name not in instance]
-        return [
-            Violation(Kind.MISSING_FIELD, f"{pointer}/{escape_pointer_token(name)}", "required field", "absent")
-            for name in missing
-        ]
+        return [_violation(Kind.MISSING_FIELD, error, "required field", "absent", name) for name in missing]
     if keyword in ("unevaluatedProperties", "additionalProperties") and error.validator_value is False:
         known = set((error.schema or {}).get("properties") or {})
         extra = sorted(k for k in instance if k not in known) if isinstance(instance, dict) else []
         return [
-            Violation(
-                Kind.UNDOCUMENTED_FIELD,
-                f"{pointer}/{escape_pointer_token(name)}",
-                "no such field in the documented schema",
-                show(instance[name]),
+            _violation(
+                Kind.UNDOCUMENTED_FIELD, error, "no such field in the documented schema", show(instance[name]), name
             )
             for name in extra
-        ] or [Violation(Kind.UNDOCUMENTED_FIELD, pointer, "no undocumented fields", show(instance))]
+        ] or [_violation(Kind.UNDOCUMENTED_FIELD, error, "no undocumented fields", show(instance))]
     if keyword == "type":
-        expected_types = _type_names(error.validator_value)
-        if instance is None and "null" not in expected_types:
-            return [
-                Violation(Kind.NULLABILITY, pointer, f"type {' | '.join(sorted(expected_types))}, not null", "null")
-            ]
-        return [Violation(Kind.TYPE_MISMATCH, pointer, f"type {' | '.join(sorted(expected_types))}", show(instance))]
+        return [_type_violation(error, _type_names(error.validator_value))]
     if keyword in ("enum", "const"):
         allowed = error.validator_value if keyword == "enum" else [error.validator_value]
-        return [Violation(Kind.ENUM_VIOLATION, pointer, f"one of {show(allowed)}", show(instance))]
+        return [_violation(Kind.ENUM_VIOLATION, error, f"one of {show(allowed)}", show(instance))]
     if keyword == "format":
-        return [Violation(Kind.FORMAT_VIOLATION, pointer, f"format {error.validator_value}", show(instance))]
-    return [Violation(Kind.SCHEMA_VIOLATION, pointer, f"{keyword}: {show(error.validator_value)}", show(instance))]
+        return [_violation(Kind.FORMAT_VIOLATION, error, f"format {error.validator_value}", show(instance))]
+    return [_violation(Kind.SCHEMA_VIOLATION, error, f"{keyword}: {show(error.validator_value)}", show(instance))]
 
 
 def violations(validator: Draft202012Validator, instance: Any) -> list[Violation]:
+    """Each violation once per (kind, normalised pointer), keeping the first element's concrete pointer."""
+    every = [violation for error in validator.iter_errors(instance) for violation in classify(error)]
+    # One cause, one finding: a value of the wrong type (or null) also fails its enum or format.
+    retyped = {v.instance_pointer for v in every if v.kind in _TYPE_KINDS}
     found: dict[tuple[Kind, str], Violation] = {}
-    for error in validator.iter_errors(instance):
-        for violation in classify(error):
-            found.setdefault((violation.kind, violation.pointer), violation)
+    for violation in every:
+        if violation.kind in _VALUE_KINDS and violation.instance_pointer in retyped:
+            continue
+        found.setdefault((violation.kind, violation.pointer), violation)
     return sorted(found.values(), key=lambda v: (v.pointer, v.kind))
+
+
+_TYPE_KINDS = frozenset({Kind.TYPE_MISMATCH, Kind.NULLABILITY})
+_VALUE_KINDS = frozenset({Kind.ENUM_VIOLATION, Kind.FORMAT_VIOLATION, Kind.SCHEMA_VIOLATION})
 
 
 def strict_document(document: dict[str, Any]) -> dict[str, Any]:

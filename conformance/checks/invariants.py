@@ -29,6 +29,7 @@ class Breach:
     observed: str
     message: str
     doc_ref: str
+    check: str = "invariant"  # which invariant: part of the finding's fingerprint
 
 
 # -- facts a provider declares ----------------------------------------------------------------------
@@ -165,6 +166,7 @@ def line_arithmetic(invoice: Any, facts: LineArithmetic) -> list[Breach]:
                 show(amount),
                 f"Line {at} has {facts.amount} {amount}, not {facts.unit_amount} x {facts.quantity} = {unit * quantity}.",
                 facts.doc_ref,
+                check="invariant.line_amount",
             )
         )
     return found
@@ -191,6 +193,7 @@ def lines_total(invoice: Any, facts: LinesTotal) -> list[Breach]:
             show(total),
             f"{facts.total.lstrip('/')} is {total} but the {len(amounts)} lines sum to {expected}.",
             facts.doc_ref,
+            check="invariant.totals",
         )
     ]
 
@@ -210,6 +213,7 @@ def balance(invoice: Any, facts: Balance) -> list[Breach]:
                 show(remaining),
                 f"{facts.remaining.lstrip('/')} is {remaining}, not {due} due - {paid} paid = {due - paid}.",
                 facts.doc_ref,
+                check="invariant.balance",
             )
         )
     status = value_at(invoice, facts.status)
@@ -222,6 +226,7 @@ def balance(invoice: Any, facts: Balance) -> list[Breach]:
                 show(paid),
                 f"The invoice is {status} but {facts.paid.lstrip('/')} is {paid} of {due} due.",
                 facts.doc_ref,
+                check="invariant.paid_in_full",
             )
         )
     return found
@@ -255,6 +260,7 @@ def timeline(invoice: Any, facts: Timeline) -> list[Breach]:
                         "null",
                         f"The invoice is {status} but {pointer.lstrip('/')} is not set.",
                         facts.doc_ref,
+                        check="lifecycle.timestamp_set",
                     )
                 )
         for pointer in facts.unset_in_status.get(status, ()):
@@ -268,6 +274,7 @@ def timeline(invoice: Any, facts: Timeline) -> list[Breach]:
                         show(value),
                         f"The invoice is {status} but {pointer.lstrip('/')} is already set.",
                         facts.doc_ref,
+                        check="lifecycle.timestamp_unset",
                     )
                 )
     return found
@@ -281,6 +288,7 @@ def _order_breach(invoice: Any, facts: Timeline, earlier: str, later: str, what:
         show(value_at(invoice, later)),
         f"{what}: {show(value_at(invoice, later))} < {show(value_at(invoice, earlier))}.",
         facts.doc_ref,
+        check="invariant.timestamp_order",
     )
 
 
@@ -297,6 +305,7 @@ def formats(invoice: Any, facts: Format) -> list[Breach]:
                     show(value),
                     f"{name} {value!r} lacks the documented prefix {facts.prefix!r}.",
                     facts.doc_ref,
+                    check="format.id_prefix",
                 )
             )
         if facts.pattern is not None and isinstance(value, str) and not re.search(facts.pattern, value):
@@ -308,6 +317,7 @@ def formats(invoice: Any, facts: Format) -> list[Breach]:
                     show(value),
                     f"{name} {value!r} is not a {facts.what} as documented ({facts.pattern}).",
                     facts.doc_ref,
+                    check="format.pattern",
                 )
             )
         # 1500.0 validates as a JSON Schema integer but reads like a decimal major-unit amount.
@@ -320,6 +330,7 @@ def formats(invoice: Any, facts: Format) -> list[Breach]:
                     show(value),
                     f"{name} is {value}, a decimal; amounts are documented as integer minor units.",
                     facts.doc_ref,
+                    check="format.integer_amount",
                 )
             )
     return found
@@ -342,6 +353,7 @@ def transition(before: Any, after: Any, facts: Lifecycle) -> Breach | None:
         show(after),
         f"The invoice went from {before} to {after}, a transition its lifecycle does not allow.",
         facts.doc_ref,
+        check="lifecycle.transition",
     )
 
 
@@ -360,6 +372,7 @@ def timeline_changes(before: Any, after: Any, facts: Timeline) -> list[Breach]:
                 show(new),
                 f"{pointer.lstrip('/')} changed from {show(old)} to {show(new)} after it was set.",
                 facts.doc_ref,
+                check="lifecycle.timestamp_unchanged",
             )
         )
     return found
@@ -382,6 +395,7 @@ def echo(written: Mapping[str, Any], read: Any, *, doc_ref: str, what: str = "th
                 observed,
                 f"{what} has {name} {observed}, not {show(value)} as written.",
                 doc_ref,
+                check="invariant.read_after_write",
             )
         )
     return found

@@ -73,6 +73,7 @@ def _repeat(shape: ListShape, position: int, object_id: str, first: int, index: 
         f"{object_id} again on page {index + 1} (first on page {first + 1})",
         f"Page {index + 1} lists {object_id} again, which page {first + 1} already listed.",
         shape.doc_ref,
+        check="pagination.repeat",
     )
 
 
@@ -85,6 +86,7 @@ def _lie(shape: ListShape, index: int, *, empty: bool) -> Breach:
         f"true on page {index + 1}, but {why}",
         f"Page {index + 1} says more objects follow, but {why}.",
         shape.doc_ref,
+        check="pagination.has_more_last_page",
     )
 
 
@@ -97,4 +99,5 @@ def _skip(shape: ListShape, missing: list[str], pages: int) -> Breach:
         f"never listed: {shown}",
         f"Walking all {pages} pages never listed {shown}, although {'they exist' if len(missing) > 1 else 'it exists'}.",
         shape.doc_ref,
+        check="pagination.skip",
     )

@@ -8,6 +8,9 @@ from conformance import pointers
 from conformance.specs import Operation, Spec
 from conformance.validation import Violation, violations
 
+# A 2xx answer labelled JSON whose body does not parse: a client's parser fails on it.
+NOT_JSON_CHECK = "response.not_json"
+
 
 def documented_response_pointer(spec: Spec, operation: Operation, status: int) -> str | None:
     """Pointer to the response object documented for `status` (exact, then 2XX-style range, then default)."""
@@ -19,6 +22,11 @@ def documented_response_pointer(spec: Spec, operation: Operation, status: int) -
                 return str(node["$ref"]).removeprefix("#")
             return operation.pointer + pointers.join("responses", key)
     return None
+
+
+def documented_statuses(spec: Spec, operation: Operation) -> list[str]:
+    """The response keys as the spec writes them ("200", "4XX", "default"), for messages."""
+    return sorted(str(key) for key in spec.resolve(operation.pointer).get("responses") or {})
 
 
 def json_schema_pointer(spec: Spec, response_pointer: str) -> str | None:

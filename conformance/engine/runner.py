@@ -23,6 +23,8 @@ from conformance.cassettes.scrub import SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.response_schema import response_violations
 from conformance.coverage.exchanges import Exchange, from_schemathesis
+from conformance.checks.request_conformance import wire_problems
+from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
 from conformance.engine.check_failures import kind_of, severity_of
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
@@ -30,7 +32,11 @@ from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import TargetUnreachable, UsageError, first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
+from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
+
+# Checks that judge a request as invalid by what was generated: re-judged by what was sent.
+WIRE_JUDGED_CHECKS = frozenset({"negative_data_rejection", "missing_required_header"})
 
 
 @dataclass
@@ -68,8 +74,14 @@ class EngineRun:
     _pending: list[_Pending] = field(default_factory=list)
     _result: EngineResult = field(default_factory=EngineResult)
     _first_success: dict[str, Any] = field(default_factory=dict)
+    # Made from the settings unless given (tests give one that records its waits).
+    rate_limit: RateLimitPolicy | None = None
 
     def execute(self) -> EngineResult:
+        if self.rate_limit is None:
+            self.rate_limit = RateLimitPolicy(
+                max_wait=self.settings.max_retry_after, honour_waits=self.source is not Source.REPLAY
+            )
         schema = self._load_schema()
         stop_reason: StopReason | None = None
         for event in schemathesis.engine.from_schema(schema).execute():
@@ -85,6 +97,7 @@ class EngineRun:
             elif isinstance(event, events.EngineFinished):
                 stop_reason = getattr(event, "stop_reason", None)
         self._probe_auth()
+        self._report_rate_limiting()
         if stop_reason is StopReason.SERVER_UNAVAILABLE or (
             self._result.requests and not self._result.responses and self._result.transport_errors
         ):
@@ -116,9 +129,10 @@ class EngineRun:
             raise UsageError(f"schemathesis cannot load {self.spec.path} ({first_line(exc)}); fix the spec.") from None
         if self.safe_methods_only:
             schema = schema.include(method="GET")
+        # Every request goes through this auth, which also waits out 429s (conformance.ratelimit).
+        schema.auth.set_from_requests(RetryAfterAuth(self.auth, self.rate_limit or RateLimitPolicy()))
         if self.auth is not None:
             auth = self.auth
-            schema.auth.set_from_requests(auth)
 
             def after_call(context: Any, case: Any, response: Any) -> None:
                 auth.observe(response.request.headers, response.status_code)
@@ -136,6 +150,10 @@ class EngineRun:
                 continue
             self._result.operations.add(operation.operation_id)
             interaction = recorder.interactions.get(case_id)
+            if interaction is not None and _rate_limited(interaction):
+                # The run stopped waiting: the rate limiting is one finding, not one per answer.
+                self._result.requests += 1
+                continue
             if interaction is not None:
                 self._result.requests += 1
                 if interaction.response is not None:
@@ -159,7 +177,21 @@ class EngineRun:
             return
         try:
             body = json.loads(response.content)
-        except ValueError:
+        except ValueError as exc:
+            if 200 <= response.status_code < 300:
+                self._add(
+                    operation,
+                    kind=Kind.CONTENT_TYPE,
+                    pointer="",
+                    expected=f"a JSON body, as its Content-Type {content_type} says",
+                    observed=f"not JSON ({exc.msg} at {exc.pos}): {_preview(response.content)}"
+                    if isinstance(exc, json.JSONDecodeError)
+                    else f"not JSON: {_preview(response.content)}",
+                    message=f"The {response.status_code} response of {operation.operation_id} is labelled "
+                    f"{content_type} but its body is not JSON.",
+                    interaction=interaction,
+                    check=NOT_JSON_CHECK,
+                )
             return
         for violation in response_violations(self.spec, operation, response.status_code, body) or []:
             self._add(
@@ -170,9 +202,13 @@ class EngineRun:
                 observed=violation.observed,
                 message=_violation_message(operation, response.status_code, violation.kind, violation.pointer),
                 interaction=interaction,
+                check=violation.check,
+                instance_pointer=violation.instance_pointer,
             )
 
     def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
+        if check in WIRE_JUDGED_CHECKS and interaction is not None and self._valid_on_the_wire(operation, interaction):
+            return
         status = interaction.response.status_code if interaction is not None and interaction.response else None
         title = str(getattr(failure, "title", check))
         detail = first_line(getattr(failure, "message", "")) or title
@@ -180,12 +216,24 @@ class EngineRun:
             operation,
             kind=kind_of(check),
             pointer="",
-            expected=_expected_for(check, failure),
+            expected=_expected_for(check, failure, documented_statuses(self.spec, operation)),
             observed=f"HTTP {status}: {detail}" if status else detail,
             message=f"{operation.operation_id}: {title} ({check}).",
             interaction=interaction,
             severity_check=check,
+            check=f"schemathesis.{check}",
         )
+
+    def _report_rate_limiting(self) -> None:
+        finding = rate_limit_finding(self.provider, self.rate_limit, self.source) if self.rate_limit else None
+        if finding is not None:
+            self._result.findings.append(finding)
+
+    def _valid_on_the_wire(self, operation: Operation, interaction: Any) -> bool:
+        """A negative case whose request reached the server valid (auth restored what a mutation removed)."""
+        request = interaction.request
+        problems = wire_problems(self.spec, operation, request.uri, request.headers, request.body)
+        return problems == []
 
     def _on_error(self, error: BaseException, label: str) -> None:
         cause = _root_cause(error)
@@ -283,6 +331,8 @@ class EngineRun:
         message: str,
         interaction: Any,
         severity_check: str | None = None,
+        check: str | None = None,
+        instance_pointer: str | None = None,
     ) -> None:
         key = None
         curl = None
@@ -300,8 +350,11 @@ class EngineRun:
             observed=observed,
             message=message,
             source=self.source,
-            evidence=Evidence(status=status, curl=curl),
+            evidence=Evidence(
+                status=status, curl=curl, instance_pointer=instance_pointer if instance_pointer != pointer else None
+            ),
             severity=severity_of(severity_check) if severity_check else None,
+            check=check,
         )
         self._pending.append(_Pending(finding=finding, key=key))
 
@@ -318,12 +371,10 @@ def _violation_message(operation: Operation, status: int, kind: Kind, pointer: s
     return f"The {status} response of {operation.operation_id} {what} {pointer or '/'}."
 
 
-def _expected_for(check: str, failure: Any) -> str:
+def _expected_for(check: str, failure: Any, documented: list[str]) -> str:
     if check == "status_code_conformance":
-        allowed = getattr(failure, "allowed_status_codes", None) or getattr(failure, "defined_status_codes", None)
-        if allowed:
-            return "a documented status: " + ", ".join(str(s) for s in allowed)
-        return "a documented status code"
+        # As the spec writes them (5XX), not schemathesis's expansion into 100 numbers.
+        return "a documented status: " + ", ".join(documented) if documented else "a documented status code"
     if check == "content_type_conformance":
         documented = getattr(failure, "defined_content_types", None)
         return "a documented content type: " + ", ".join(documented) if documented else "a documented content type"
@@ -335,6 +386,15 @@ def _expected_for(check: str, failure: Any) -> str:
         "use_after_free": "404 for a deleted resource",
         "ensure_resource_availability": "the created resource to be retrievable",
     }.get(check, f"the {check} check to pass")
+
+
+def _preview(content: bytes, limit: int = 80) -> str:
+    text = " ".join(content.decode("utf-8", "replace").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _rate_limited(interaction: Any) -> bool:
+    return interaction.response is not None and interaction.response.status_code == 429
 
 
 def _json_or_none(content: bytes) -> Any:

@@ -24,6 +24,8 @@ class Settings:
     rate_limit: str | None = None  # e.g. "10/s", schemathesis's syntax
     stateful: bool = True
     max_steps: int = 6
+    # A 429's Retry-After is waited out up to this many seconds (conformance.ratelimit).
+    max_retry_after: float = 60.0
 
     def generation(self) -> dict[str, Any]:
         """What a cassette must remember so that its replay generates the same requests."""

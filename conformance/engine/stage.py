@@ -29,6 +29,7 @@ from conformance.targets import TargetOptions, connect
 class _ProviderOutcome:
     provider: str
     base_url: str
+    mode: str  # the effective target: replay, live, record or sandbox
     findings: list[dict[str, Any]]
     requests: int
     operations: list[str]
@@ -63,6 +64,7 @@ def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _
     return _ProviderOutcome(
         provider=provider.name,
         base_url=connection.base_url,
+        mode=connection.mode,
         findings=[f.to_json() for f in findings],
         requests=result.requests,
         operations=sorted(result.operations),
@@ -86,6 +88,7 @@ def engine_stage(options: TargetOptions, settings: Settings, workers: int = 1) -
             result.operations.update((outcome.provider, op) for op in outcome.operations)
             result.base_urls[outcome.provider] = outcome.base_url
             result.exchanges.setdefault(outcome.provider, []).extend(outcome.exchanges)
+            result.targets[outcome.provider] = outcome.mode
         return result
 
     return stage

@@ -65,7 +65,8 @@ def _suite(document: FindingsDocument, provider: str, kinds: list[Kind]) -> ET.E
     properties = ET.SubElement(suite, "properties")
     run = document.run
     for name, value in (
-        ("target", run.target),
+        ("target", run.target_of(provider)),
+        ("requested_target", run.target),
         ("seed", str(run.seed)),
         ("base_url", run.base_urls.get(provider, "")),
         ("tool_version", document.tool_version),

@@ -49,6 +49,7 @@ def render_vendor(document: FindingsDocument, provider: str) -> str:
         provider=provider,
         title=known.title if known else provider,
         run=document.run,
+        target=document.run.target_of(provider),
         tool_version=document.tool_version,
         base_url=document.run.base_urls.get(provider),
         counts=Counts.of(findings),

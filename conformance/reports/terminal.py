@@ -54,7 +54,8 @@ def print_summary(
     failed = bool(s.breaking or expired or gate)
     verdict = "FAIL" if failed else "PASS"
     text = (
-        f"{verdict}  providers: {', '.join(document.run.providers)}  operations: {s.operations}  "
+        f"{verdict}  providers: {', '.join(document.run.providers)}  target: {document.run.effective_target}  "
+        f"operations: {s.operations}  "
         f"requests: {s.requests}  root causes: {len(live_causes(document))}  breaking: {s.breaking}  "
         f"non-breaking: {s.non_breaking}  info: {s.info}  baselined: {s.baselined}"
         + (f"  expired baseline entries: {expired}" if expired else "")
@@ -130,7 +131,7 @@ def _print_kinds(document: FindingsDocument, console: Console) -> None:
     ]
     print_table(
         console,
-        f"Findings ({document.run.target})",
+        f"Findings ({document.run.effective_target})",
         ("provider", "kind", "severity", "count"),
         rows,
         no_wrap=("provider", "kind", "severity", "count"),

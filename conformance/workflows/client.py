@@ -7,7 +7,6 @@ and to locate each one in its cassette.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +16,8 @@ import requests
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from conformance.providers.base import ProviderAuth
+from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, retry_after_seconds
 from conformance.specs import Operation, Spec
-
-MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is cut short rather than stalling the run
-RATE_LIMIT_RETRIES = 3
 
 
 class StaleCassette(Exception):
@@ -56,6 +53,8 @@ class Exchange:
     text: str
     body: Any  # the parsed JSON body, or None
     retry_after: float | None = None  # seconds, from a Retry-After header
+    attempts: int = 1  # sends of this request: the 429s waited out before this answer, plus one
+    json_error: str | None = None  # why a body labelled JSON did not parse
 
     @property
     def ok(self) -> bool:
@@ -64,15 +63,23 @@ class Exchange:
 
 class WorkflowClient:
     def __init__(
-        self, spec: Spec, base_url: str, auth: ProviderAuth, *, timeout: float = 10.0, honour_retry_after: bool = True
+        self,
+        spec: Spec,
+        base_url: str,
+        auth: ProviderAuth,
+        *,
+        timeout: float = 10.0,
+        rate_limit: RateLimitPolicy | None = None,
+        honour_retry_after: bool = True,  # False: resend after a 429 without waiting (replays)
     ) -> None:
         self.spec = spec
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.timeout = timeout
-        self.honour_retry_after = honour_retry_after
+        self.rate_limit = rate_limit or RateLimitPolicy(honour_waits=honour_retry_after)
         self.session = requests.Session()
-        self.session.auth = auth
+        # 429s are waited out inside the auth, as for the engine (conformance.ratelimit).
+        self.session.auth = RetryAfterAuth(auth, self.rate_limit)
         self.exchanges: list[Exchange] = []
 
     def close(self) -> None:
@@ -89,12 +96,7 @@ class WorkflowClient:
         """Send one operation; a 429 is retried after its Retry-After, as a well-behaved client does."""
         operation = self.spec.operations[operation_id]
         url = self.base_url + _fill(operation.path, path or {})
-        for attempt in range(RATE_LIMIT_RETRIES + 1):
-            exchange = self._send(operation, url, query, json_body)
-            if exchange.status != 429 or attempt == RATE_LIMIT_RETRIES:
-                break
-            self._wait(exchange)
-        return exchange
+        return self._send(operation, url, query, json_body)
 
     def _send(self, operation: Operation, url: str, query: Mapping[str, Any] | None, json_body: Any) -> Exchange:
         try:
@@ -113,6 +115,7 @@ class WorkflowClient:
             raise TransportFailure(operation, exc) from None
         self.auth.observe(response.request.headers, response.status_code)
         body = response.request.body
+        parsed, json_error = _parse_json(response.text, response.headers.get("Content-Type", ""))
         exchange = Exchange(
             index=len(self.exchanges),
             operation=operation,
@@ -123,25 +126,13 @@ class WorkflowClient:
             status=response.status_code,
             content_type=response.headers.get("Content-Type", ""),
             text=response.text,
-            body=_json_or_none(response.text),
-            retry_after=_seconds(response.headers.get("Retry-After")),
+            body=parsed,
+            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            attempts=1 + sum(1 for earlier in response.history if earlier.status_code == 429),
+            json_error=json_error,
         )
         self.exchanges.append(exchange)
         return exchange
-
-    def _wait(self, exchange: Exchange) -> None:
-        if self.honour_retry_after:
-            time.sleep(min(exchange.retry_after if exchange.retry_after is not None else 1.0, MAX_RETRY_AFTER))
-
-
-def _seconds(value: str | None) -> float | None:
-    """Retry-After in seconds (an HTTP date is taken as one second: rare, and never worth a long wait)."""
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        return 1.0
 
 
 def _fill(template: str, values: Mapping[str, str]) -> str:
@@ -163,8 +154,11 @@ def _caused_by_cassette(error: BaseException) -> bool:
     return False
 
 
-def _json_or_none(text: str) -> Any:
+def _parse_json(text: str, content_type: str) -> tuple[Any, str | None]:
+    """The JSON body, and why a body labelled JSON is not JSON (None when it is, or is not labelled so)."""
+    if not text:
+        return None, None
     try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
+        return json.loads(text), None
+    except ValueError as exc:
+        return None, (f"not JSON ({exc})" if "json" in content_type.lower() else None)

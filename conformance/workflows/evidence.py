@@ -70,7 +70,8 @@ class CassettePositions:
         found: list[int | None] = []
         for exchange in exchanges:
             key = request_key(exchange.method, exchange.url, exchange.request_body)
-            occurrence = seen.get(key, 0)
+            # The 429s waited out before this answer are recorded before it, under the same key.
+            occurrence = seen.get(key, 0) + exchange.attempts - 1
             seen[key] = occurrence + 1
             candidates = self._by_key.get(key, [])
             found.append(candidates[occurrence] if occurrence < len(candidates) else None)

@@ -111,6 +111,7 @@ def expect_newest_first(run: ScenarioRun, listed: Walk, listing: Listing, create
                     show(raw),
                     f"{object_id} is listed after {previous[0]}, which was created before it.",
                     doc_ref,
+                    check="pagination.order",
                 ),
             )
             return

@@ -166,6 +166,7 @@ def _expect_attempt(run: ScenarioRun, before: Exchange, after: Exchange) -> None
             show(new),
             f"totalPaymentAttempts went from {old} to {new} on one payment retry.",
             RETRY_PAGE,
+            check="lifecycle.retry_counted",
         ),
     )
     run.expect(
@@ -178,6 +179,7 @@ def _expect_attempt(run: ScenarioRun, before: Exchange, after: Exchange) -> None
             "null",
             "lastPaymentAttemptDate is not set after a payment retry.",
             RETRY_PAGE,
+            check="lifecycle.retry_dated",
         ),
     )
 

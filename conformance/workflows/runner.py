@@ -14,6 +14,7 @@ from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers import get_provider
 from conformance.providers.base import Provider, ProviderAuth
+from conformance.ratelimit import RateLimitPolicy
 from conformance.targets import REPLAY_CREDENTIAL, default_base_url
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.client import StaleCassette, TransportFailure, WorkflowClient
@@ -28,6 +29,8 @@ class Target:
     credentials: Mapping[str, str]
     source: Source
     timeout: float = 10.0
+    # Shared by every scenario of the provider: waits, retries, and whether the run stopped waiting.
+    rate_limit: RateLimitPolicy = field(default_factory=RateLimitPolicy)
 
     def auth(self) -> ProviderAuth:
         """A new auth per scenario, so that each cassette holds its own token fetch and replays alone."""
@@ -46,6 +49,7 @@ class ScenarioOutcome:
     requests: int
     operations: set[str]
     completed: bool  # every step ran (no step failed, no stale cassette)
+    stopped: str | None = None  # why the scenario could not go on, and that its later steps were not reached
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
     exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
 
@@ -89,6 +93,7 @@ def replay(
         credentials={var.name: REPLAY_CREDENTIAL for var in provider.credential_vars},
         source=Source.REPLAY,
         timeout=timeout,
+        rate_limit=RateLimitPolicy(honour_waits=False),
     )
     with context as played:
         executed = _execute(workflows, scenario, target, cassette=cassette)
@@ -111,8 +116,7 @@ def _execute(
         target.base_url,
         target.auth(),
         timeout=target.timeout,
-        # Replays answer at once: waiting out a recorded Retry-After would only slow them down.
-        honour_retry_after=target.source is not Source.REPLAY,
+        rate_limit=target.rate_limit,
     )
     run = ScenarioRun(
         workflows=workflows,
@@ -126,8 +130,8 @@ def _execute(
     try:
         scenario.run(run)
         completed = True
-    except ScenarioAborted:
-        pass
+    except ScenarioAborted as stop:
+        run.stopped(str(stop))
     except StaleCassette as stale:
         run.reported.append(_stale(run, stale, cassette))
     except TransportFailure as failure:
@@ -165,6 +169,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         operations={e.operation.operation_id for e in exchanges},
         completed=completed,
         exchanges=[from_workflow(e) for e in exchanges],
+        stopped=run.stop_reason,
     )
 
 

@@ -11,13 +11,19 @@ sequence so far.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
-from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer, response_violations
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on
+from conformance.checks.response_schema import (
+    NOT_JSON_CHECK,
+    documented_response_pointer,
+    documented_statuses,
+    json_schema_pointer,
+    response_violations,
+)
+from conformance.findings import Evidence, Finding, Kind, Source, finding_on, normalise_pointer
 from conformance.specs import Spec
 from conformance.validation import show
 from conformance.workflows.client import Exchange, WorkflowClient
@@ -66,6 +72,7 @@ class ScenarioRun:
     source: Source
     secrets: list[str]
     reported: list[Reported] = field(default_factory=list)
+    stop_reason: str | None = None  # set when the scenario could not go on
     _last_seen: dict[str, Any] = field(default_factory=dict)  # invoice id -> the invoice as last seen
     _pointers_reported: dict[int, set[str]] = field(default_factory=dict)  # step -> pointers with a finding
 
@@ -83,7 +90,11 @@ class ScenarioRun:
         query: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> Exchange:
-        """A step the documentation says succeeds; the scenario stops if it does not."""
+        """A step the documentation says succeeds.
+
+        If it does not, that is a finding; the scenario goes on with what came back when the body is
+        still the documented object (an undocumented status with a usable body), and stops otherwise.
+        """
         exchange = self._send(operation_id, path, query, json)
         if exchange.ok:
             return exchange
@@ -95,8 +106,11 @@ class ScenarioRun:
             "a 2xx answer",
             f"HTTP {exchange.status}: {_short(exchange.text)}",
             f"{operation_id} answered {exchange.status} to a valid request in a documented sequence.",
+            check="workflow.step_succeeds",
         )
-        raise ScenarioAborted(operation_id)
+        if self._usable(exchange):
+            return exchange
+        raise ScenarioAborted(f"{operation_id} answered {exchange.status} without the documented object")
 
     def refused(
         self,
@@ -118,6 +132,7 @@ class ScenarioRun:
                 f"HTTP {exchange.status}: the action was carried out",
                 f"{operation_id} succeeded although {why}.",
                 doc_ref,
+                check="lifecycle.refused",
             )
         elif exchange.status >= 500:
             self._server_error(exchange)
@@ -135,6 +150,7 @@ class ScenarioRun:
                 f"HTTP {exchange.status} with the object",
                 f"{operation_id} still returns an object that was deleted.",
                 doc_ref,
+                check="lifecycle.gone",
             )
         elif exchange.status >= 500:
             self._server_error(exchange)
@@ -159,6 +175,7 @@ class ScenarioRun:
             show(actual),
             f"After {exchange.operation.operation_id} the invoice is {actual}, not {status}.",
             lifecycle.doc_ref,
+            check="lifecycle.resulting_status",
         )
 
     def expect_echo(
@@ -179,6 +196,16 @@ class ScenarioRun:
         value = value_at(exchange.body, pointer)
         if isinstance(value, str) and value:
             return value
+        # Said once per place: the schema check may already have reported it missing or retyped.
+        self._add(
+            exchange,
+            Kind.TYPE_MISMATCH if value is not MISSING and value is not None else Kind.MISSING_FIELD,
+            pointer,
+            "a non-empty string the next steps use",
+            "absent" if value is MISSING else show(value),
+            f"{exchange.operation.operation_id} gave no usable {pointer}, which the next steps need.",
+            check="workflow.needed_value",
+        )
         raise ScenarioAborted(f"{exchange.operation.operation_id} gave no {pointer}")
 
     def value(self, exchange: Exchange, pointer: str) -> Any:
@@ -196,9 +223,35 @@ class ScenarioRun:
             breach.message,
             breach.doc_ref,
             through=through,
+            check=breach.check,
         )
 
+    def stopped(self, reason: str) -> None:
+        """The scenario cannot go on: say so on the findings of the last step, and which steps were not reached."""
+        done = len(self.client.exchanges)
+        last = self.client.exchanges[-1].operation.operation_id if done else "its first step"
+        self.stop_reason = f"workflow {self.scenario.name} stopped after step {done} ({last}): {reason}; its later steps were not reached"
+        for index, reported in enumerate(self.reported):
+            if reported.step == done - 1:
+                finding = reported.finding
+                self.reported[index] = Reported(
+                    replace(
+                        finding,
+                        message=f"{finding.message} The scenario stopped here; its later steps were not reached.",
+                    ),
+                    reported.step,
+                )
+
     # -- internals ------------------------------------------------------------------------------
+
+    def _usable(self, exchange: Exchange) -> bool:
+        """Whether a refused step's body is still the documented success object, so later steps can use it."""
+        if exchange.body is None or exchange.status >= 500:
+            return False
+        success = [s for s in documented_statuses(self.spec, exchange.operation) if s.startswith("2")]
+        status = int(success[0]) if success and success[0].isdigit() else 200
+        problems = response_violations(self.spec, exchange.operation, status, exchange.body, strict=False)
+        return problems is not None and not any(v.kind in _UNUSABLE for v in problems)
 
     def _send(
         self,
@@ -241,6 +294,17 @@ class ScenarioRun:
                 exchange.content_type or "no Content-Type",
                 f"{operation.operation_id} labelled its {exchange.status} answer {exchange.content_type or 'nothing'}.",
             )
+        if exchange.ok and exchange.json_error is not None:
+            self._add(
+                exchange,
+                Kind.CONTENT_TYPE,
+                "",
+                f"a JSON body, as its Content-Type {exchange.content_type} says",
+                f"{exchange.json_error}: {_short(exchange.text, 80)}",
+                f"The {exchange.status} response of {operation.operation_id} is labelled {exchange.content_type} "
+                "but its body is not JSON.",
+                check=NOT_JSON_CHECK,
+            )
         if exchange.body is None:
             return
         for violation in response_violations(self.spec, operation, exchange.status, exchange.body) or []:
@@ -252,6 +316,8 @@ class ScenarioRun:
                 violation.observed,
                 f"The {exchange.status} response of {operation.operation_id} does not match its documented schema "
                 f"at {violation.pointer or '/'}.",
+                check=violation.check,
+                instance_pointer=violation.instance_pointer,
             )
 
     def _judge_invoice(self, exchange: Exchange, judge_lifecycle: bool) -> None:
@@ -301,12 +367,14 @@ class ScenarioRun:
         doc_ref: str = "",
         *,
         through: Exchange | None = None,
+        check: str | None = None,
+        instance_pointer: str | None = None,
     ) -> None:
         # One finding per place in a response: an invariant does not repeat what the schema check said.
         taken = self._pointers_reported.setdefault(exchange.index, set())
-        if pointer in taken:
+        if normalise_pointer(pointer) in taken:
             return
-        taken.add(pointer)
+        taken.add(normalise_pointer(pointer))
         operation = exchange.operation
         finding = finding_on(
             operation,
@@ -323,9 +391,15 @@ class ScenarioRun:
                 steps=steps(
                     self.client.exchanges[: max(exchange.index, through.index if through else 0) + 1], self.secrets
                 ),
+                instance_pointer=instance_pointer if instance_pointer and instance_pointer != pointer else None,
             ),
+            check=check,
         )
         self.reported.append(Reported(finding, exchange.index))
+
+
+# What makes a body unusable by the next steps: the object is not there as documented.
+_UNUSABLE = frozenset({Kind.MISSING_FIELD, Kind.TYPE_MISMATCH, Kind.NULLABILITY, Kind.SCHEMA_VIOLATION})
 
 
 def _short(text: str, limit: int = 200) -> str:

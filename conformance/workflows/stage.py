@@ -17,6 +17,7 @@ from conformance.cassettes import store
 from conformance.findings import Source
 from conformance.pipeline import Stage, StageResult
 from conformance.providers.base import Provider
+from conformance.ratelimit import RateLimitPolicy, rate_limit_finding
 from conformance.sandbox.server import running_double
 from conformance.targets import TargetOptions, connect, mode_for
 from conformance.workflows import WORKFLOW_SUITE, workflows_for
@@ -24,14 +25,15 @@ from conformance.workflows.runner import ScenarioOutcome, Target, replay, run_li
 from conformance.workflows.scenario import ProviderWorkflows
 
 
-def workflow_stage(options: TargetOptions, *, timeout: float = 10.0) -> Stage:
+def workflow_stage(options: TargetOptions, *, timeout: float = 10.0, max_retry_after: float = 60.0) -> Stage:
     def stage(providers: list[Provider]) -> StageResult:
         result = StageResult()
         for provider in providers:
             workflows = workflows_for(provider.name)
             if workflows is None:
                 continue
-            for outcome in run_provider(provider, workflows, options, timeout=timeout):
+            result.targets[provider.name] = mode_for(provider, options)
+            for outcome in run_provider(provider, workflows, options, timeout=timeout, max_retry_after=max_retry_after):
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests
                 result.operations.update((provider.name, op) for op in outcome.operations)
@@ -42,7 +44,12 @@ def workflow_stage(options: TargetOptions, *, timeout: float = 10.0) -> Stage:
 
 
 def run_provider(
-    provider: Provider, workflows: ProviderWorkflows, options: TargetOptions, *, timeout: float = 10.0
+    provider: Provider,
+    workflows: ProviderWorkflows,
+    options: TargetOptions,
+    *,
+    timeout: float = 10.0,
+    max_retry_after: float = 60.0,
 ) -> list[ScenarioOutcome]:
     mode = mode_for(provider, options)
     if mode == "replay":
@@ -51,7 +58,8 @@ def run_provider(
             for scenario in workflows.scenarios
         ]
     with _live_target(provider, options, mode, timeout) as (target, production):
-        return [
+        target = replace(target, rate_limit=RateLimitPolicy(max_wait=max_retry_after))
+        outcomes = [
             run_live(
                 workflows,
                 scenario,
@@ -61,6 +69,10 @@ def run_provider(
             for scenario in workflows.scenarios
             if scenario.read_only or not production
         ]
+    limited = rate_limit_finding(provider, target.rate_limit, Source.LIVE)
+    if limited is not None and outcomes:
+        outcomes[-1].findings.append(limited)
+    return outcomes
 
 
 @contextmanager

@@ -162,6 +162,7 @@ def _expect_lines(run: ScenarioRun, invoice: Exchange, written: list[Mapping[str
             f"{count} lines",
             f"The invoice has {count} lines after {len(written)} were added.",
             ADD_LINES,
+            check="invariant.lines_added",
         ),
     )
     for index, fields in enumerate(written[:count]):
@@ -299,6 +300,7 @@ def list_pagination(run: ScenarioRun) -> None:
                 ", ".join(listed),
                 f"listInvoices still lists {len(listed)} deleted invoice(s).",
                 DELETE,
+                check="lifecycle.deleted_unlisted",
             ),
         )
 

@@ -25,6 +25,7 @@ def test_scenario_holds_on_the_clean_double_and_replays_offline(
     live = run_on_double(workflows, scenario, cassette=cassette if record else None)
     assert [f.message for f in live.findings] == []
     assert live.completed
+    assert live.stopped is None
 
     with network_blocked():
         replayed = replay(workflows, scenario, cassette)

@@ -1,0 +1,170 @@
+"""Whether a request, as actually sent on the wire, is valid for its documented operation.
+
+schemathesis judges a negative case by what it generated; what reaches the server can differ (the
+provider's auth fills in the credential headers a mutation removed). A server that accepts a request
+which is valid on the wire has rejected nothing it should have, so such a case is not a finding.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from conformance import pointers
+from conformance.specs import Operation, Spec
+
+
+def wire_problems(
+    spec: Spec,
+    operation: Operation,
+    url: str,
+    headers: Mapping[str, Any],
+    body: bytes | str | None,
+) -> list[str] | None:
+    """What makes the sent request invalid; [] when it is valid, None when it cannot be told."""
+    node = spec.resolve(operation.pointer)
+    header_values = {name.lower(): _first(value) for name, value in headers.items()}
+    parts = urlsplit(url)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    path_values = _path_values(operation.path, unquote(parts.path))
+    problems: list[str] = []
+    for pointer in _parameter_pointers(spec, operation):
+        parameter = spec.resolve(pointer)
+        name, location = str(parameter.get("name")), parameter.get("in")
+        schema = parameter.get("schema")
+        if location == "query":
+            raw = query.get(name)
+        elif location == "header":
+            raw = [header_values[name.lower()]] if name.lower() in header_values else None
+        elif location == "path":
+            raw = [path_values[name]] if path_values is not None and name in path_values else None
+        else:
+            return None  # cookies: not sent by our clients, cannot be told
+        if raw is None:
+            if parameter.get("required") or location == "path":
+                problems.append(f"{location} parameter {name} is missing")
+            continue
+        if isinstance(schema, dict) and not _valid(spec, pointer + "/schema", raw, schema):
+            problems.append(f"{location} parameter {name} is invalid")
+    if not _credentials_sent(spec, node, header_values, query):
+        problems.append("credentials are missing")
+    body_problem = _body_problem(spec, operation, node, header_values, body)
+    if body_problem is None:
+        return None
+    return problems + ([body_problem] if body_problem else [])
+
+
+def _first(value: Any) -> str:
+    return str(value[0]) if isinstance(value, list) and value else str(value)
+
+
+def _parameter_pointers(spec: Spec, operation: Operation) -> list[str]:
+    """Pointers to the operation's parameters (path-item ones first; the operation's override them)."""
+    found: dict[tuple[str, str], str] = {}
+    item = operation.pointer.rsplit("/", 1)[0]
+    for owner in (item, operation.pointer):
+        for index, parameter in enumerate(spec.resolve(owner).get("parameters") or []):
+            pointer = owner + pointers.join("parameters", index)
+            if isinstance(parameter, dict) and "$ref" in parameter:
+                pointer = str(parameter["$ref"]).removeprefix("#")
+                parameter = spec.resolve(pointer)
+            found[(str(parameter.get("in")), str(parameter.get("name")))] = pointer
+    return list(found.values())
+
+
+def _path_values(template: str, path: str) -> dict[str, str] | None:
+    names = re.findall(r"\{([^}]+)\}", template)
+    pattern = "".join(
+        f"(?P<p{names.index(part[1:-1])}>[^/]+)" if part.startswith("{") else re.escape(part)
+        for part in re.split(r"(\{[^}]+\})", template)
+    )
+    match = re.search(pattern + "$", path)
+    if match is None:
+        return None
+    return {name: match.group(f"p{index}") for index, name in enumerate(names)}
+
+
+def _valid(spec: Spec, schema_pointer: str, raw: list[str], schema: dict[str, Any]) -> bool:
+    validator = spec.validator(schema_pointer)
+    return any(validator.is_valid(value) for value in _readings(raw, schema))
+
+
+def _readings(raw: list[str], schema: dict[str, Any]) -> list[Any]:
+    """The typed values a string parameter can stand for (query and header values arrive as text)."""
+    if schema.get("type") == "array":
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        values = raw if len(raw) > 1 else raw[0].split(",") if raw and raw[0] else []
+        return [[_read(v, items) for v in values]]
+    value = raw[-1]
+    return [value, _read(value, schema)]
+
+
+def _read(value: str, schema: dict[str, Any]) -> Any:
+    types = schema.get("type")
+    types = set(types) if isinstance(types, list) else {types}
+    try:
+        if "integer" in types and re.fullmatch(r"-?\d+", value):
+            return int(value)
+        if "number" in types:
+            return float(value)
+    except ValueError:
+        return value
+    if "boolean" in types and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+def _credentials_sent(
+    spec: Spec, node: Mapping[str, Any], headers: Mapping[str, str], query: Mapping[str, Any]
+) -> bool:
+    requirements = node.get("security", spec.document.get("security") or [])
+    if not requirements:
+        return True
+    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+    for requirement in requirements:
+        if all(_scheme_sent(schemes.get(name) or {}, headers, query) for name in requirement):
+            return True
+    return False
+
+
+def _scheme_sent(scheme: Mapping[str, Any], headers: Mapping[str, str], query: Mapping[str, Any]) -> bool:
+    if scheme.get("type") == "apiKey":
+        name = str(scheme.get("name", ""))
+        if scheme.get("in") == "header":
+            return bool(headers.get(name.lower()))
+        if scheme.get("in") == "query":
+            return bool(query.get(name))
+        return False
+    return bool(headers.get("authorization"))  # http basic/bearer, oauth2, openIdConnect
+
+
+def _body_problem(
+    spec: Spec, operation: Operation, node: Mapping[str, Any], headers: Mapping[str, str], body: bytes | str | None
+) -> str | None:
+    """'' when the body is valid, a problem when not, None when it cannot be told (not JSON)."""
+    request_body = node.get("requestBody")
+    owner = operation.pointer + "/requestBody"
+    if isinstance(request_body, dict) and "$ref" in request_body:
+        owner = str(request_body["$ref"]).removeprefix("#")
+        request_body = spec.resolve(owner)
+    if not body:
+        return "the required body is missing" if isinstance(request_body, dict) and request_body.get("required") else ""
+    if not isinstance(request_body, dict):
+        return ""  # a body the operation does not document is ignored by servers
+    content = request_body.get("content") or {}
+    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in content:
+        return f"the body's media type {media or '(none)'} is not documented"
+    if "json" not in media:
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return "the body is not JSON"
+    if "schema" not in content[media]:
+        return ""
+    validator = spec.validator(owner + pointers.join("content", media, "schema"))
+    return "" if validator.is_valid(value) else "the body does not match its schema"
