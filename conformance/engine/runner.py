@@ -21,10 +21,9 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 
 from conformance.cassettes.scrub import SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
-from conformance.checks.response_schema import response_violations
-from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
+from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.engine.check_failures import kind_of, severity_of
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
