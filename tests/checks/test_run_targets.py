@@ -24,7 +24,8 @@ def _title(document: FindingsDocument) -> str:
     console = Console(record=True, width=250)
     print_summary(document, console)
     lines = console.export_text().splitlines()
-    title = next(line for line in lines if "Findings (" in line).strip()
+    # A plain console (no terminal) ends the title with a colon; a rich one does not.
+    title = next(line for line in lines if "Findings (" in line).strip().removesuffix(":")
     verdict = next(line for line in lines if line.startswith(("PASS", "FAIL")))
     assert f"target: {title.removeprefix('Findings (').removesuffix(')')}  " in verdict
     return title
