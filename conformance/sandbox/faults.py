@@ -6,6 +6,7 @@ generic; what they touch in a given provider's objects comes from that double's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from conformance.errors import UsageError
@@ -142,6 +143,34 @@ CATALOGUE: tuple[Fault, ...] = (
 
 BY_NAME = {fault.name: fault for fault in CATALOGUE}
 
+# Rule-flipping faults, one per cell of a provider's x-lifecycle: accept:ACTION@STATE makes a forbidden
+# action succeed, refuse:ACTION@STATE refuses an allowed one (ACTION: the rule's short name or operationId).
+FLIPS = ("accept", "refuse")
+_FLIP = re.compile(r"^(accept|refuse):([A-Za-z_][A-Za-z0-9_]*)@([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+@dataclass(frozen=True)
+class Flip:
+    """One lifecycle rule flipped: `how` the double answers `action` in `state`."""
+
+    how: str  # accept | refuse
+    action: str
+    state: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.how}:{self.action}@{self.state}"
+
+    @property
+    def expect(self) -> str:
+        wrong = "a forbidden action accepted" if self.how == "accept" else "an allowed action refused"
+        return f"state_transition (breaking) from the lifecycle probe: {wrong}."
+
+
+def parse_flip(name: str) -> Flip | None:
+    match = _FLIP.match(name)
+    return Flip(*match.groups()) if match else None
+
 
 @dataclass(frozen=True)
 class FaultSet:
@@ -150,10 +179,11 @@ class FaultSet:
     @classmethod
     def of(cls, names: tuple[str, ...] | list[str] | None) -> FaultSet:
         names = list(names or ())
-        unknown = [n for n in names if n not in BY_NAME]
+        unknown = [n for n in names if n not in BY_NAME and parse_flip(n) is None]
         if unknown:
             raise UsageError(
-                f"unknown fault {unknown[0]!r}; `conformance sandbox PROVIDER --list-faults` lists the catalogue."
+                f"unknown fault {unknown[0]!r}; `conformance sandbox PROVIDER --list-faults` lists the catalogue "
+                "(lifecycle rules flip as accept:ACTION@STATE or refuse:ACTION@STATE)."
             )
         return cls(frozenset(names))
 
@@ -164,3 +194,7 @@ class FaultSet:
 
     def __bool__(self) -> bool:
         return bool(self.names)
+
+    @property
+    def flips(self) -> tuple[Flip, ...]:
+        return tuple(flip for name in sorted(self.names) if (flip := parse_flip(name)) is not None)
