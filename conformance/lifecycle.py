@@ -8,10 +8,12 @@ A declaration that does not hold together is a UsageError (exit 2) naming what t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from conformance.checks.invariants import InvoiceFacts
+from conformance.checks.invariants import Lifecycle as LifecycleFacts
 from conformance.errors import UsageError
 from conformance.specs import Spec
 
@@ -104,6 +106,19 @@ class Lifecycle:
             for state in rule.allowed_from:
                 moves[state].update(s for s in rule.outcomes_from(state) if s != state)
         return {state: frozenset(targets) for state, targets in moves.items()}
+
+    @cached_property
+    def reachable(self) -> frozenset[str]:
+        """States a new invoice can be brought to through the documented operations (actions, not events)."""
+        found = set(self.created.to)
+        grew = True
+        while grew:
+            before = len(found)
+            for rule in self.actions.values():
+                for state in [s for s in rule.allowed_from if s in found]:
+                    found.update(rule.outcomes_from(state))
+            grew = len(found) > before
+        return frozenset(found)
 
     @cached_property
     def transition_times(self) -> tuple[str, ...]:
@@ -321,3 +336,27 @@ def parse(spec: Spec, value: Any) -> Lifecycle:
         actions=actions,
         events=events,
     )
+
+
+# -- the invariants a lifecycle implies ----------------------------------------------------------
+
+
+def with_lifecycle(facts: InvoiceFacts, lifecycle: Lifecycle | None) -> InvoiceFacts:
+    """A provider's invoice facts completed by its lifecycle: the legal transitions, and the transition
+    timestamps (set when reached and only then, never before creation, in the order rules set them)."""
+    if lifecycle is None:
+        return facts
+    base = facts.timeline
+    timeline = None
+    if base is not None:
+        times = lifecycle.transition_times
+        timeline = replace(
+            base,
+            not_before_created=(*base.not_before_created, *(t for t in times if t not in base.not_before_created)),
+            ordered=(*base.ordered, *(p for p in lifecycle.ordered_times() if p not in base.ordered)),
+            status=lifecycle.status if times else base.status,
+            set_in_status={s: lifecycle.set_in(s) for s in lifecycle.states if lifecycle.set_in(s)},
+            unset_in_status={s: lifecycle.unset_in(s) for s in lifecycle.states if lifecycle.unset_in(s)},
+        )
+    transitions = LifecycleFacts(status=lifecycle.status, transitions=lifecycle.transitions, doc_ref=lifecycle.doc_ref)
+    return replace(facts, lifecycle=transitions, timeline=timeline)

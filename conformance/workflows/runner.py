@@ -46,6 +46,7 @@ class ScenarioOutcome:
     operations: set[str]
     completed: bool  # every step ran (no step failed, no stale cassette)
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
+    lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
 
 
 def run_live(
@@ -162,6 +163,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         requests=len(exchanges),
         operations={e.operation.operation_id for e in exchanges},
         completed=completed,
+        lifecycle=run.lifecycle,
     )
 
 

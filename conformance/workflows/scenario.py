@@ -18,10 +18,15 @@ from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_br
 from conformance.checks.json_values import MISSING, value_at
 from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer, response_violations
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on
+from conformance.lifecycle import Rule as LifecycleRule
+from conformance.lifecycle import lifecycle_of, with_lifecycle
 from conformance.specs import Spec
 from conformance.validation import show
 from conformance.workflows.client import Exchange, WorkflowClient
 from conformance.workflows.evidence import curl, steps
+
+# id(spec) -> (spec, the declared facts, the facts completed from its lifecycle)
+_FACTS: dict[int, tuple[Spec, InvoiceFacts, InvoiceFacts]] = {}
 
 
 class ScenarioAborted(Exception):
@@ -66,12 +71,22 @@ class ScenarioRun:
     source: Source
     secrets: list[str]
     reported: list[Reported] = field(default_factory=list)
+    lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table, when it ran
     _last_seen: dict[str, Any] = field(default_factory=dict)  # invoice id -> the invoice as last seen
     _pointers_reported: dict[int, set[str]] = field(default_factory=dict)  # step -> pointers with a finding
 
     @property
     def facts(self) -> InvoiceFacts:
-        return self.workflows.invoices
+        """The provider's invoice facts with the legal transitions and timestamps of its spec's x-lifecycle."""
+        spec = self.spec
+        cached = _FACTS.get(id(spec))
+        if cached is None or cached[0] is not spec or cached[1] is not self.workflows.invoices:
+            cached = _FACTS[id(spec)] = (
+                spec,
+                self.workflows.invoices,
+                with_lifecycle(self.workflows.invoices, lifecycle_of(spec)),
+            )
+        return cached[2]
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -139,6 +154,33 @@ class ScenarioRun:
         elif exchange.status >= 500:
             self._server_error(exchange)
         return exchange
+
+    def attempt(
+        self,
+        operation_id: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Exchange:
+        """A step whose outcome the caller judges (the lifecycle probe): judged on its own, never aborting."""
+        return self._send(operation_id, path, query, json, judge_lifecycle=False)
+
+    def report_probe(
+        self,
+        exchange: Exchange,
+        pointer: str,
+        expected: str,
+        observed: str,
+        message: str,
+        rule: LifecycleRule,
+        *,
+        base: str = "",
+        through: Exchange | None = None,
+        kind: Kind = Kind.STATE_TRANSITION,
+    ) -> None:
+        """A lifecycle rule broken; the finding cites the rule's documentation page."""
+        self._add(exchange, kind, base + pointer, expected, observed, message, rule.provenance.url, through=through)
 
     # -- what must hold -------------------------------------------------------------------------
 
