@@ -306,6 +306,8 @@ class FindingsDocument:
     run: RunInfo
     summary: Summary
     findings: tuple[Finding, ...]
+    # provider -> its lifecycle coverage (states x actions, probed results); additive to schema_version 1.
+    lifecycle: dict[str, Any] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -324,6 +326,7 @@ class FindingsDocument:
             },
             "summary": asdict(self.summary),
             "findings": [f.to_json() for f in self.findings],
+            **({"lifecycle": self.lifecycle} if self.lifecycle else {}),
         }
 
     def dumps(self) -> str:
@@ -344,6 +347,7 @@ class FindingsDocument:
             ),
             summary=Summary(**data["summary"]),
             findings=tuple(Finding.from_json(f) for f in data["findings"]),
+            lifecycle=dict(data.get("lifecycle") or {}),
         )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from conformance import __version__
 from conformance.audit import audit_spec
@@ -24,6 +25,7 @@ class StageResult:
     requests: int = 0
     operations: set[tuple[str, str]] = field(default_factory=set)
     base_urls: dict[str, str] = field(default_factory=dict)
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # provider -> lifecycle coverage
 
 
 Stage = Callable[[list[Provider]], StageResult]
@@ -62,6 +64,7 @@ def execute(
         total.requests += result.requests
         total.operations |= result.operations
         total.base_urls.update(result.base_urls)
+        total.lifecycle.update(result.lifecycle)
     findings = deduplicate(total.findings)
     if baseline is not None:
         findings = baseline.apply(findings)
@@ -77,6 +80,7 @@ def execute(
         ),
         summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
         findings=tuple(findings),
+        lifecycle=total.lifecycle,
     )
     findings_json.write(document, report_dir)
     write_all(document, report_dir)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from conformance.findings import Finding, FindingsDocument
 from conformance.providers import all_providers
+from conformance.reports import lifecycle_table
 from conformance.reports.doc_context import DocNote, doc_note
 from conformance.reports.model import SEVERITIES, SEVERITY_RANK, Counts, findings_of, kinds_in, providers_of
 from conformance.reports.templating import html_environment
@@ -42,6 +43,7 @@ def render(document: FindingsDocument) -> str:
         severities=SEVERITIES,
         kinds=kinds_in(document.findings),
         rows=[Row(finding=f, note=doc_note(f), rank=SEVERITY_RANK[f.severity]) for f in document.findings],
+        lifecycle=lifecycle_table.tables(document),
     )
 
 

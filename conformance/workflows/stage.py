@@ -35,6 +35,8 @@ def workflow_stage(options: TargetOptions, *, timeout: float = 10.0) -> Stage:
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests
                 result.operations.update((provider.name, op) for op in outcome.operations)
+                if outcome.lifecycle is not None:
+                    result.lifecycle[provider.name] = outcome.lifecycle
         return result
 
     return stage
