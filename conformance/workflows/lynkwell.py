@@ -2,8 +2,8 @@
 
 No operation creates an invoice: subscribing a payment profile to a price starts a subscription whose
 first invoice appears in the invoice list. Lists page with `limit` (a string) and `startingAfter`,
-answering `{"data": {"hasMore", "items"}}`. Statuses are Stripe's upper-cased (only DRAFT is printed):
-DRAFT -> OPEN -> PAID | UNCOLLECTIBLE | VOID; a payment can be retried only on OPEN or UNCOLLECTIBLE.
+answering `{"data": {"hasMore", "items"}}`. Statuses are Stripe's upper-cased (only DRAFT is printed);
+the lifecycle (spec's x-lifecycle) is tried exhaustively by the lifecycle probe.
 """
 
 from __future__ import annotations
@@ -126,13 +126,6 @@ def billing_lifecycle(run: ScenarioRun) -> None:
     _expect_attempt(run, retried, paid)
     run.expect_status(paid, "PAID")
 
-    run.refused(
-        "retryInvoicePayment",
-        path=path,
-        json={"invoiceId": invoice},
-        why="the invoice is already PAID (payment is retried on OPEN or UNCOLLECTIBLE invoices only)",
-        doc_ref=RETRY_PAGE,
-    )
     final = run.call("getInvoice", path=path)
     run.expect_status(final, "PAID")
     attempts = run.value(paid, "/data/totalPaymentAttempts")
@@ -221,7 +214,7 @@ WORKFLOWS = ProviderWorkflows(
         ),
         Scenario(
             "billing_lifecycle",
-            "payment profile, subscription, its first invoice; retry without and with a card; retry on PAID refused",
+            "payment profile, subscription, its first invoice; payment retried without and with a card",
             billing_lifecycle,
         ),
         Scenario(

@@ -1,7 +1,7 @@
 """The step language of workflow scenarios, and what every step checks.
 
-A scenario is a plain function over a `ScenarioRun`: `call` a step that must succeed, expect a step
-to be `refused` (an illegal transition) or a deleted object to be `gone`, and state what must hold
+A scenario is a plain function over a `ScenarioRun`: `call` a step that must succeed, `attempt` one
+whose outcome the scenario judges (the lifecycle probe), expect a deleted object to be `gone`, and state what must hold
 (`expect_status`, `expect_echo`). Every response is also judged on its own (documented status,
 strict schema) and every invoice in it against the provider's invariants, including the legality
 of its status change since it was last seen. Violations become findings whose evidence is the whole
@@ -112,31 +112,6 @@ class ScenarioRun:
             f"{operation_id} answered {exchange.status} to a valid request in a documented sequence.",
         )
         raise ScenarioAborted(operation_id)
-
-    def refused(
-        self,
-        operation_id: str,
-        *,
-        why: str,
-        doc_ref: str = "",
-        path: Mapping[str, str] | None = None,
-        json: Any = None,
-    ) -> Exchange:
-        """A step the lifecycle forbids (`why`): it must be refused with a 4xx and change nothing."""
-        exchange = self._send(operation_id, path, None, json, judge_lifecycle=False)
-        if exchange.ok:
-            self._add(
-                exchange,
-                Kind.STATE_TRANSITION,
-                "",
-                f"a 4xx refusal: {why}",
-                f"HTTP {exchange.status}: the action was carried out",
-                f"{operation_id} succeeded although {why}.",
-                doc_ref,
-            )
-        elif exchange.status >= 500:
-            self._server_error(exchange)
-        return exchange
 
     def gone(self, operation_id: str, *, path: Mapping[str, str], doc_ref: str = "") -> Exchange:
         """A read of a deleted object: it must answer 404."""
