@@ -43,6 +43,7 @@ class Subject:
 
     id: str
     context: dict[str, Any] = field(default_factory=dict)
+    seen: Any = None  # the invoice as last read back by the probe
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,9 @@ class _Probe:
         return self.run.attempt(operation_id, path=call.path, json=call.json)
 
     def read(self, subject: Subject) -> Exchange:
-        return self.run.attempt(self.driver.read, path=self.driver.read_path(subject))
+        exchange = self.run.attempt(self.driver.read, path=self.driver.read_path(subject))
+        subject.seen = self.invoice(exchange)
+        return exchange
 
     def invoice(self, exchange: Exchange) -> Any:
         return value_at(exchange.body, self.driver.invoice_at) if exchange.ok else MISSING
@@ -166,7 +169,7 @@ class _Probe:
 
     def forbidden(self, state: str, rule: Rule, subject: Subject) -> bool:
         """A forbidden action: refused with a documented 4xx, nothing changed. True if the invoice is as before."""
-        before = self.invoice(self.read(subject))
+        before = subject.seen
         exchange = self.send(rule.key, subject, self.driver.variants_of(rule.key)[0])
         where = f"a {state} invoice"
         allowed = " or ".join(rule.allowed_from)
