@@ -18,10 +18,11 @@ from conformance.baseline import load_baseline
 from conformance.engine.settings import Settings
 from conformance.engine.stage import engine_stage
 from conformance.errors import ConformanceError, UsageError
-from conformance.providers import all_providers, select_providers
+from conformance.lifecycle import require_lifecycle
+from conformance.providers import all_providers, get_provider, select_providers
 from conformance.reports.terminal import print_baseline, print_summary
 from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_dir
-from conformance.sandbox.faults import CATALOGUE
+from conformance.sandbox.faults import CATALOGUE, lifecycle_flips
 from conformance.sandbox.server import RunningDouble, serve_forever
 from conformance.targets import TARGETS, TargetOptions, parse_base_urls
 from conformance.workflows.stage import workflow_stage
@@ -192,7 +193,13 @@ def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_fault
         table.add_column("what the suite should report", overflow="fold")
         for fault in CATALOGUE:
             table.add_row(fault.name, fault.summary, fault.expect)
+        for flip in lifecycle_flips(require_lifecycle(get_provider(provider).spec)) if provider else ():
+            table.add_row(flip.name, flip.summary, flip.expect)
         console.print(table)
+        if not provider:
+            console.print(
+                "Name a provider to list its lifecycle rule flips (accept:ACTION@STATE, refuse:ACTION@STATE)."
+            )
         return
     if provider is None:
         raise UsageError("name the provider to serve, e.g. `conformance sandbox wooshpay`.")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from referencing.exceptions import Unresolvable
+
 from conformance.checks.invariants import InvoiceFacts
 from conformance.checks.invariants import Lifecycle as LifecycleFacts
 from conformance.errors import UsageError
@@ -296,7 +298,7 @@ def parse(spec: Spec, value: Any) -> Lifecycle:
     enum_at = reader.text(raw.get("enum"), ".enum")
     try:
         enum = spec.resolve(enum_at.removeprefix("#"))
-    except (KeyError, IndexError, ValueError, TypeError):
+    except (KeyError, IndexError, ValueError, TypeError, Unresolvable):
         raise reader.fail(".enum", f"points at {enum_at}, which the spec does not hold") from None
     if not isinstance(enum, list) or sorted(map(str, enum)) != sorted(states):
         raise reader.fail(".states", f"must be the status enum at {enum_at} ({enum}), in any order")

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
 from conformance.findings import Kind
+
+if TYPE_CHECKING:
+    from conformance.lifecycle import Lifecycle
 
 
 @dataclass(frozen=True)
@@ -162,9 +166,21 @@ class Flip:
         return f"{self.how}:{self.action}@{self.state}"
 
     @property
+    def summary(self) -> str:
+        done = "refused although the lifecycle allows it" if self.how == "refuse" else "accepted although forbidden"
+        return f"{self.action} on a {self.state} invoice is {done}."
+
+    @property
     def expect(self) -> str:
         wrong = "a forbidden action accepted" if self.how == "accept" else "an allowed action refused"
         return f"state_transition (breaking) from the lifecycle probe: {wrong}."
+
+
+def lifecycle_flips(lifecycle: Lifecycle) -> tuple[Flip, ...]:
+    """One fault per (state, action) of a provider's x-lifecycle: the opposite of what the rule says."""
+    return tuple(
+        Flip("refuse" if rule.allows(state) else "accept", rule.name, state) for state, rule in lifecycle.cells()
+    )
 
 
 def parse_flip(name: str) -> Flip | None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.findings import Kind, Source
-from conformance.lifecycle import Lifecycle, Rule, require_lifecycle
+from conformance.lifecycle import Rule, require_lifecycle
 from conformance.providers import get_provider
 from conformance.sandbox.double import ApiError
 from conformance.sandbox.server import running_double
@@ -103,7 +103,8 @@ def test_a_refusal_with_an_undocumented_status_is_reported(monkeypatch: pytest.M
     outcome = _probe_cell("wooshpay", "open", "finalizeInvoice")
     assert _cell(outcome, "open", "finalizeInvoice")["result"] == "failed"
     found = [f for f in outcome.findings if f.operation == "finalizeInvoice" and f.kind is Kind.STATE_TRANSITION]
-    assert found and "not the documented 400" in found[0].message
+    assert found
+    assert "not the documented 400" in found[0].message
 
 
 def test_a_refusal_that_changes_the_invoice_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,7 +121,8 @@ def test_a_refusal_that_changes_the_invoice_is_reported(monkeypatch: pytest.Monk
     monkeypatch.setattr(WooshPayDouble, "guard", sloppy)
     outcome = _probe_cell("wooshpay", "open", "finalizeInvoice")
     found = [f for f in outcome.findings if f.operation == "finalizeInvoice" and f.kind is Kind.STATE_TRANSITION]
-    assert found and "description" in found[0].observed
+    assert found
+    assert "description" in found[0].observed
     assert found[0].evidence.steps[-1]["operation"] == "retrieveInvoice"  # the read-back proves it
 
 
@@ -130,10 +132,6 @@ def test_a_wrong_resulting_state_is_reported(monkeypatch: pytest.MonkeyPatch) ->
     found = [f for f in outcome.findings if f.kind is Kind.STATE_TRANSITION and f.pointer == "/status"]
     assert found
     assert "open" in found[0].observed
-
-
-def _lifecycle(provider: str) -> Lifecycle:
-    return LIFECYCLES[provider]
 
 
 def test_every_provider_has_reachable_cells_and_the_probe_is_a_scenario() -> None:
