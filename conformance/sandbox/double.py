@@ -91,6 +91,8 @@ class ProviderDouble(ABC):
     #: Requests answered 429 under the `rate_limited` fault.
     rate_limited_requests: ClassVar[int] = 3
     slow_seconds: ClassVar[float] = 1.5
+    #: The error code of a lifecycle refusal.
+    refusal_code: ClassVar[str] = "invoice_unexpected_state"
 
     def __init__(
         self,
@@ -191,12 +193,12 @@ class ProviderDouble(ABC):
 
     def refusal(self, rule: LifecycleRule, current: str) -> ApiError:
         """The error a forbidden action answers: the lifecycle's documented refusal status."""
+        status = self._lifecycle().refused_with[0]
+        return ApiError(status, self.refusal_code, self.refusal_message(rule.name.replace("_", " "), rule, current))
+
+    def refusal_message(self, action: str, rule: LifecycleRule, current: str) -> str:
         allowed = " or ".join(rule.allowed_from)
-        return ApiError(
-            self._lifecycle().refused_with[0],
-            "invoice_unexpected_state",
-            f"You can only {rule.name.replace('_', ' ')} an invoice whose status is {allowed}; this one is {current}.",
-        )
+        return f"You can only {action} an invoice whose status is {allowed}; this one is {current}."
 
     def guard_event(self, event: str, current: str) -> None:
         """A back-office step (no operation performs it) applied out of turn is a bug of the caller."""

@@ -145,6 +145,7 @@ class LynkwellDouble(ProviderDouble):
         total_field="subTotal",
         server_error_operation="subscribePaymentProfile",
     )
+    refusal_code = "invoice_not_retryable"
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -245,13 +246,8 @@ class LynkwellDouble(ProviderDouble):
         self._attempt_payment(invoice)
         return _one(invoice)
 
-    def refusal(self, rule: Rule, current: str) -> ApiError:
-        allowed = " or ".join(rule.allowed_from)
-        return ApiError(
-            self._lifecycle().refused_with[0],
-            "invoice_not_retryable",
-            f"Payment can only be retried for an {allowed} invoice; this one is {current}.",
-        )
+    def refusal_message(self, action: str, rule: Rule, current: str) -> str:
+        return f"Payment can only be retried for an {' or '.join(rule.allowed_from)} invoice; this one is {current}."
 
     # -- operations: payment profiles -------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.checks.invariants import Breach
 from conformance.checks.json_values import MISSING, value_at
 from conformance.findings import Kind
 from conformance.lifecycle import Lifecycle, Rule, require_lifecycle
@@ -102,6 +103,11 @@ class _Probe:
     def status_of(self, exchange: Exchange) -> Any:
         return value_at(self.invoice(exchange), self.lifecycle.status)
 
+    def fail(self, exchange: Exchange, rule: Rule, what: tuple[str, str, str], **where: Any) -> None:
+        """A rule broken: `what` is (expected, observed, message); `where` may give pointer, base, through, kind."""
+        kind = where.pop("kind", Kind.STATE_TRANSITION)
+        self.run.report(exchange, Breach(kind, where.pop("pointer", ""), *what, rule.provenance.url), **where)
+
     # -- probing -----------------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -111,13 +117,15 @@ class _Probe:
         state = self.status_of(read)
         if state not in self.lifecycle.created.to:
             created = self.lifecycle.created
-            self.run.report_probe(
+            self.fail(
                 read,
-                self.lifecycle.status,
-                f"a new invoice in {' or '.join(created.to)} ({created.provenance.describe()})",
-                show(state),
-                f"A new invoice made by {created.key} is {show(state)}, not {' or '.join(created.to)}.",
                 created,
+                (
+                    f"a new invoice in {' or '.join(created.to)} ({created.provenance.describe()})",
+                    show(state),
+                    f"A new invoice made by {created.key} is {show(state)}, not {' or '.join(created.to)}.",
+                ),
+                pointer=self.lifecycle.status,
                 base=self.driver.invoice_at,
             )
             raise ScenarioAborted("the new invoice is in no documented state")
@@ -173,17 +181,18 @@ class _Probe:
         exchange = self.send(rule.key, subject, self.driver.variants_of(rule.key)[0])
         where = f"a {state} invoice"
         allowed = " or ".join(rule.allowed_from)
+        documented = "/".join(map(str, self.lifecycle.refused_with))
         if exchange.ok:
             self.results[(state, rule.key)] = FAILED
-            self.run.report_probe(
+            self.fail(
                 exchange,
-                "",
-                f"a {'/'.join(map(str, self.lifecycle.refused_with))} refusal: {rule.name} only from {allowed} "
-                f"({rule.provenance.describe()})",
-                f"HTTP {exchange.status}: the action was carried out",
-                f"{rule.key} succeeded on {where}, which its lifecycle forbids ({rule.name} only from {allowed}; "
-                f"{rule.provenance.describe()}).",
                 rule,
+                (
+                    f"a {documented} refusal: {rule.name} only from {allowed} ({rule.provenance.describe()})",
+                    f"HTTP {exchange.status}: the action was carried out",
+                    f"{rule.key} succeeded on {where}, which its lifecycle forbids ({rule.name} only from {allowed}; "
+                    f"{rule.provenance.describe()}).",
+                ),
             )
             return False
         if exchange.status >= 500:
@@ -192,25 +201,27 @@ class _Probe:
         after = self.read(subject)
         if exchange.status not in self.lifecycle.refused_with:
             self.results[(state, rule.key)] = FAILED
-            self.run.report_probe(
+            self.fail(
                 exchange,
-                "",
-                f"a {'/'.join(map(str, self.lifecycle.refused_with))} refusal, as the lifecycle documents",
-                f"HTTP {exchange.status}",
-                f"{rule.key} on {where} was refused with {exchange.status}, not the documented "
-                f"{'/'.join(map(str, self.lifecycle.refused_with))} ({rule.provenance.describe()}).",
                 rule,
+                (
+                    f"a {documented} refusal, as the lifecycle documents",
+                    f"HTTP {exchange.status}",
+                    f"{rule.key} on {where} was refused with {exchange.status}, not the documented {documented} "
+                    f"({rule.provenance.describe()}).",
+                ),
             )
         elif self.invoice(after) != before:
             self.results[(state, rule.key)] = FAILED
             changed = _changed(before, self.invoice(after))
-            self.run.report_probe(
+            self.fail(
                 exchange,
-                "",
-                "the invoice unchanged after a refusal",
-                f"changed: {', '.join(changed) or 'the whole object'}",
-                f"{rule.key} on {where} was refused, yet the invoice read back changed ({', '.join(changed)}).",
                 rule,
+                (
+                    "the invoice unchanged after a refusal",
+                    f"changed: {', '.join(changed) or 'the whole object'}",
+                    f"{rule.key} on {where} was refused, yet the invoice read back changed ({', '.join(changed)}).",
+                ),
                 through=after,
             )
             return False
@@ -224,26 +235,28 @@ class _Probe:
         how = f" ({variant})" if variant else ""
         if not exchange.ok:
             if exchange.status < 500:
-                self.run.report_probe(
+                self.fail(
                     exchange,
-                    "",
-                    f"success: {rule.name} is allowed from {state} ({rule.provenance.describe()})",
-                    f"HTTP {exchange.status}: {_short(exchange.text)}",
-                    f"{rule.key}{how} was refused on a {state} invoice, which its lifecycle allows "
-                    f"({rule.provenance.describe()}).",
                     rule,
+                    (
+                        f"success: {rule.name} is allowed from {state} ({rule.provenance.describe()})",
+                        f"HTTP {exchange.status}: {_short(exchange.text)}",
+                        f"{rule.key}{how} was refused on a {state} invoice, which its lifecycle allows "
+                        f"({rule.provenance.describe()}).",
+                    ),
                 )
             return False, None
         if rule.deletes:
             gone = self.run.attempt(self.driver.read, path=self.driver.read_path(subject))
             if gone.status != 404:
-                self.run.report_probe(
+                self.fail(
                     gone,
-                    "",
-                    f"404: {rule.key} deleted the invoice",
-                    f"HTTP {gone.status}",
-                    f"The invoice deleted by {rule.key} is still readable ({rule.provenance.describe()}).",
                     rule,
+                    (
+                        f"404: {rule.key} deleted the invoice",
+                        f"HTTP {gone.status}",
+                        f"The invoice deleted by {rule.key} is still readable ({rule.provenance.describe()}).",
+                    ),
                     kind=Kind.USE_AFTER_FREE,
                 )
                 return False, None
@@ -253,25 +266,29 @@ class _Probe:
         expected = rule.outcomes_from(state)
         base = self.driver.invoice_at
         if after not in expected:
-            self.run.report_probe(
+            self.fail(
                 read,
-                self.lifecycle.status,
-                f"{' or '.join(expected)} after {rule.name} from {state} ({rule.provenance.describe()})",
-                show(after),
-                f"After {rule.key}{how} on a {state} invoice it is {show(after)}, not {' or '.join(expected)}.",
                 rule,
+                (
+                    f"{' or '.join(expected)} after {rule.name} from {state} ({rule.provenance.describe()})",
+                    show(after),
+                    f"After {rule.key}{how} on a {state} invoice it is {show(after)}, not {' or '.join(expected)}.",
+                ),
+                pointer=self.lifecycle.status,
                 base=base,
             )
             return False, None
         unset = [t for t in rule.sets.get(after, ()) if value_at(self.invoice(read), t) in (None, MISSING)]
         for pointer in unset:
-            self.run.report_probe(
+            self.fail(
                 read,
-                pointer,
-                f"{pointer.lstrip('/')} set by {rule.name} ({rule.provenance.describe()})",
-                "null",
-                f"After {rule.key} the invoice is {after} but {pointer.lstrip('/')} is not set.",
                 rule,
+                (
+                    f"{pointer.lstrip('/')} set by {rule.name} ({rule.provenance.describe()})",
+                    "null",
+                    f"After {rule.key} the invoice is {after} but {pointer.lstrip('/')} is not set.",
+                ),
+                pointer=pointer,
                 base=base,
             )
         return not unset, after

@@ -18,7 +18,6 @@ from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_br
 from conformance.checks.json_values import MISSING, value_at
 from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer, response_violations
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on
-from conformance.lifecycle import Rule as LifecycleRule
 from conformance.lifecycle import lifecycle_of, with_lifecycle
 from conformance.specs import Spec
 from conformance.validation import show
@@ -130,32 +129,9 @@ class ScenarioRun:
             self._server_error(exchange)
         return exchange
 
-    def attempt(
-        self,
-        operation_id: str,
-        *,
-        path: Mapping[str, str] | None = None,
-        query: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> Exchange:
+    def attempt(self, operation_id: str, *, path: Mapping[str, str] | None = None, json: Any = None) -> Exchange:
         """A step whose outcome the caller judges (the lifecycle probe): judged on its own, never aborting."""
-        return self._send(operation_id, path, query, json, judge_lifecycle=False)
-
-    def report_probe(
-        self,
-        exchange: Exchange,
-        pointer: str,
-        expected: str,
-        observed: str,
-        message: str,
-        rule: LifecycleRule,
-        *,
-        base: str = "",
-        through: Exchange | None = None,
-        kind: Kind = Kind.STATE_TRANSITION,
-    ) -> None:
-        """A lifecycle rule broken; the finding cites the rule's documentation page."""
-        self._add(exchange, kind, base + pointer, expected, observed, message, rule.provenance.url, through=through)
+        return self._send(operation_id, path, None, json, judge_lifecycle=False)
 
     # -- what must hold -------------------------------------------------------------------------
 

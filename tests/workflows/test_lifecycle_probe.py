@@ -138,3 +138,21 @@ def test_every_provider_has_reachable_cells_and_the_probe_is_a_scenario() -> Non
     for provider, lifecycle in LIFECYCLES.items():
         assert lifecycle.reachable, provider
         assert WORKFLOWS[provider].scenario("lifecycle_probe")
+
+
+def test_a_new_invoice_in_an_undocumented_state_stops_the_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    create = WooshPayDouble._create_invoice
+
+    def born_open(self: WooshPayDouble, body: Any, customer: Any) -> Any:
+        invoice = create(self, body, customer)
+        invoice["status"] = "open"
+        return invoice
+
+    monkeypatch.setattr(WooshPayDouble, "_create_invoice", born_open)
+    outcome = _probe_cell("wooshpay", "draft", "finalizeInvoice")
+    found = [f for f in outcome.findings if f.kind is Kind.STATE_TRANSITION and f.pointer == "/status"]
+    assert found
+    assert "not draft" in found[0].message
+    assert not outcome.completed
+    assert outcome.lifecycle is not None
+    assert "draft" in outcome.lifecycle["unreachable"]
