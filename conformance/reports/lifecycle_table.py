@@ -95,3 +95,13 @@ def _table(provider: str, data: Mapping[str, Any]) -> LifecycleTable:
             )
         rows.append(StateRow(str(state), tuple(cells), unreachable.get(state)))
     return LifecycleTable(provider, actions, tuple(rows), tuple(int(s) for s in data.get("refused_with", [])))
+
+
+def summary_lines(document: FindingsDocument) -> list[str]:
+    """One line per probed provider for the terminal: the probe's counts and the states it could not reach."""
+    lines = []
+    for t in tables(document):
+        unreachable = [row.state for row in t.rows if row.unreachable]
+        line = f"lifecycle {t.provider}: {t.count('passed')} cells passed, {t.count('failed')} failed"
+        lines.append(line + (f"; not reachable: {', '.join(unreachable)}" if unreachable else ""))
+    return lines

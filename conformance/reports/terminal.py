@@ -10,6 +10,7 @@ from rich.table import Table
 
 from conformance.baseline import BaselineOutcome
 from conformance.findings import FindingsDocument, Severity
+from conformance.reports import lifecycle_table
 
 _STYLE = {Severity.BREAKING: "bold red", Severity.NON_BREAKING: "yellow", Severity.INFO: "cyan"}
 TOP_BREAKING = 10  # enough to start on; the rest are in the reports
@@ -30,6 +31,8 @@ def print_summary(document: FindingsDocument, console: Console, *, expired: int 
     if counts:
         console.print(table)
     _print_top_breaking(document, console)
+    for line in lifecycle_table.summary_lines(document):
+        console.print(escape(line), highlight=False, soft_wrap=True)
     s = document.summary
     verdict = "[bold red]FAIL[/]" if s.breaking or expired else "[bold green]PASS[/]"
     console.print(
