@@ -84,6 +84,10 @@ def test_clean_double_passes_every_reachable_cell_and_names_the_unreachable_stat
         expected = "passed" if cell["state"] in lifecycle.reachable else "not_reachable"
         assert cell["result"] == expected, cell
     assert len(coverage["cells"]) == len(lifecycle.states) * len(lifecycle.actions)
+    with network_blocked():
+        again = replay(workflows, scenario, committed_cassette(workflows, scenario))
+    assert again.lifecycle == coverage  # deterministic offline
+    assert again.requests == outcome.requests
 
 
 def test_useepay_cancelled_is_stated_unreachable() -> None:
