@@ -19,11 +19,12 @@ from conformance.coverage.gate import parse_thresholds
 from conformance.engine.settings import Settings
 from conformance.engine.stage import engine_stage
 from conformance.errors import ConformanceError, UsageError
-from conformance.providers import all_providers, select_providers
+from conformance.lifecycle import require_lifecycle
+from conformance.providers import all_providers, get_provider, select_providers
 from conformance.reports.console_output import line, print_table
 from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_dir
 from conformance.run_summary import conclude, format_option, quiet_option
-from conformance.sandbox.faults import CATALOGUE
+from conformance.sandbox.faults import CATALOGUE, lifecycle_flips
 from conformance.sandbox.server import RunningDouble, serve_forever
 from conformance.targets import TARGETS, TargetOptions, parse_base_urls
 from conformance.workflows.stage import workflow_stage
@@ -233,6 +234,7 @@ def run(
 def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_faults: bool, output_format: str) -> None:
     """Serve one provider double on 127.0.0.1 until interrupted."""
     if list_faults:
+        flips = lifecycle_flips(require_lifecycle(get_provider(provider).spec)) if provider else ()
         if output_format == "json":
             entries = [
                 {
@@ -244,11 +246,17 @@ def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_fault
                 }
                 for f in CATALOGUE
             ]
+            entries += [{"name": f.name, "summary": f.summary, "expect": f.expect} for f in flips]
             line(console, json.dumps(entries, indent=2, ensure_ascii=False))
             return
         rows = [(f.name, f.summary, f.expect) for f in CATALOGUE]
+        rows += [(f.name, f.summary, f.expect) for f in flips]
         columns = ("fault", "what the double does", "what the suite should report")
         print_table(console, "Fault catalogue", columns, rows, no_wrap=("fault",))
+        if not provider:
+            line(
+                console, "Name a provider to list its lifecycle rule flips (accept:ACTION@STATE, refuse:ACTION@STATE)."
+            )
         return
     if provider is None:
         raise UsageError("name the provider to serve, e.g. `conformance sandbox wooshpay`.")

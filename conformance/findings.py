@@ -377,6 +377,8 @@ class FindingsDocument:
     # Additions to schema_version 1 (interfaces.md): readers that do not know them ignore them.
     root_causes: tuple[RootCause, ...] = ()
     coverage: tuple[ProviderCoverage, ...] = ()
+    # provider -> its lifecycle coverage (states x actions, probed results); additive to schema_version 1.
+    lifecycle: dict[str, Any] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -398,6 +400,7 @@ class FindingsDocument:
             "findings": [f.to_json() for f in self.findings],
             "root_causes": [c.to_json() for c in self.root_causes],
             "coverage": {c.provider: c.to_json() for c in self.coverage},
+            **({"lifecycle": self.lifecycle} if self.lifecycle else {}),
         }
 
     def dumps(self) -> str:
@@ -424,6 +427,7 @@ class FindingsDocument:
             findings=tuple(Finding.from_json(f) for f in data["findings"]),
             root_causes=tuple(RootCause.from_json(c) for c in data.get("root_causes") or ()),
             coverage=tuple(ProviderCoverage.from_json(c) for c in (data.get("coverage") or {}).values()),
+            lifecycle=dict(data.get("lifecycle") or {}),
         )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from conformance import __version__
 from conformance.audit import audit_spec
@@ -33,6 +34,7 @@ class StageResult:
     # provider -> lifecycle transitions a probing stage knows and tried (absent: coverage shows n/a)
     transitions: dict[str, TransitionProbes] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # provider -> the target it effectively ran against
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # provider -> lifecycle coverage
 
 
 Stage = Callable[[list[Provider]], StageResult]
@@ -75,6 +77,7 @@ def execute(
             total.exchanges.setdefault(name, []).extend(seen)
         total.transitions.update(result.transitions)
         total.targets.update(result.targets)
+        total.lifecycle.update(result.lifecycle)
     findings = deduplicate(total.findings)
     if baseline is not None:
         findings = baseline.apply(findings)
@@ -93,6 +96,7 @@ def execute(
         findings=tuple(findings),
         root_causes=group(findings, {p.name: p.spec for p in providers}.get),
         coverage=_coverage(providers, total) if target in TARGETS else (),
+        lifecycle=total.lifecycle,
     )
     findings_json.write(document, report_dir)
     write_all(document, report_dir)

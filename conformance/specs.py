@@ -344,6 +344,9 @@ def parse_spec(path: Path) -> Spec:
     spec = Spec(provider=provider, path=path, document=document)
     spec.operations  # noqa: B018 - validate provenance eagerly so errors surface at load time
     spec.defects  # noqa: B018
+    from conformance.lifecycle import lifecycle_of  # it reads Specs: imported here, not at module level
+
+    lifecycle_of(spec)  # a broken x-lifecycle is a usage error at load time too
     return spec
 
 

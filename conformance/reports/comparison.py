@@ -12,7 +12,7 @@ from typing import Any
 
 from conformance.findings import FindingsDocument, Severity
 from conformance.providers import all_providers
-from conformance.reports import field_map
+from conformance.reports import field_map, lifecycle_table
 from conformance.reports.doc_context import spec_for
 from conformance.reports.model import http_url
 from conformance.reports.templating import html_environment, markdown_environment
@@ -391,11 +391,19 @@ def _pagination_difference(c: Comparison, specs: dict[str, Spec | None]) -> Diff
 
 
 def render_markdown(comparison: Comparison) -> str:
-    return markdown_environment().get_template("comparison.md.j2").render(c=comparison, run=comparison.document.run)
+    return (
+        markdown_environment()
+        .get_template("comparison.md.j2")
+        .render(c=comparison, run=comparison.document.run, lifecycle=lifecycle_table.tables(comparison.document))
+    )
 
 
 def render_html(comparison: Comparison) -> str:
-    return html_environment().get_template("comparison.html.j2").render(c=comparison, run=comparison.document.run)
+    return (
+        html_environment()
+        .get_template("comparison.html.j2")
+        .render(c=comparison, run=comparison.document.run, lifecycle=lifecycle_table.tables(comparison.document))
+    )
 
 
 def reports(document: FindingsDocument) -> dict[str, str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from conformance.coverage.compute import Metric, ProviderCoverage
 from conformance.findings import Finding, FindingsDocument
 from conformance.providers import all_providers
+from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import CHECK_COLUMNS, MatrixRow, cause_views, metrics_in_order, operation_matrix
 from conformance.reports.doc_context import DocNote, doc_note
 from conformance.reports.model import SEVERITIES, SEVERITY_RANK, Counts, findings_of, kinds_in, providers_of
@@ -66,6 +67,7 @@ def render(document: FindingsDocument) -> str:
         coverage_blocks=blocks,
         check_columns=[name for name, _ in CHECK_COLUMNS],
         rows=[Row(finding=f, note=doc_note(f), rank=SEVERITY_RANK[f.severity]) for f in document.findings],
+        lifecycle=lifecycle_table.tables(document),
     )
 
 

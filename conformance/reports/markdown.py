@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from conformance.findings import Finding, FindingsDocument, Kind
 from conformance.providers import all_providers
+from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import cause_views, coverage_of, metrics_in_order, number_ranges, shown_never
 from conformance.reports.doc_context import DocNote, doc_note, spec_for
 from conformance.reports.model import (
@@ -70,6 +71,7 @@ def render_vendor(document: FindingsDocument, provider: str) -> str:
         doc_items=_items(docs, start=len(api) + 1),
         spec=spec_for(provider),
         tested=document.run.target in TARGETS,
+        lifecycle=lifecycle_table.table(document, provider),
         Kind=Kind,
     )
 

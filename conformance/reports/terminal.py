@@ -19,6 +19,7 @@ from rich.markup import escape
 from conformance.baseline import BaselineOutcome
 from conformance.coverage.gate import Shortfall
 from conformance.findings import FindingsDocument, Severity
+from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import cause_views
 from conformance.reports.console_output import line, plain, print_table
 from conformance.root_causes import RootCause
@@ -48,6 +49,8 @@ def print_summary(
         _print_coverage(document, console)
         _print_kinds(document, console)
         _print_top_breaking(document, console)
+        for text in lifecycle_table.summary_lines(document):
+            line(console, text)
     for shortfall in gate:
         line(console, shortfall.line)
     s = document.summary

@@ -1,7 +1,7 @@
 """The base of every provider double: a WSGI app that serves a provider's spec like the provider would.
 
 What is the same for every provider lives here: routing from the spec's paths, request validation
-against the spec (Prism-style), auth enforcement, JSON responses, pagination, lifecycle guards, and
+against the spec (Prism-style), auth enforcement, JSON responses, pagination, lifecycle guards (from the spec's x-lifecycle), and
 the generic faults of the catalogue. A provider's double (conformance.sandboxes.<name>) supplies
 its state, its handlers (one method per operationId), its error object and its FaultTargets.
 """
@@ -23,7 +23,10 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from conformance.errors import UsageError
 from conformance.findings import Kind
+from conformance.lifecycle import Lifecycle, lifecycle_of
+from conformance.lifecycle import Rule as LifecycleRule
 from conformance.sandbox.faults import FaultSet
 from conformance.specs import Operation, Spec
 from conformance.validation import violations
@@ -89,6 +92,8 @@ class ProviderDouble(ABC):
     #: Requests answered 429 under the `rate_limited` fault.
     rate_limited_requests: ClassVar[int] = 3
     slow_seconds: ClassVar[float] = 1.5
+    #: The error code of a lifecycle refusal.
+    refusal_code: ClassVar[str] = "invoice_unexpected_state"
 
     def __init__(
         self,
@@ -104,6 +109,7 @@ class ProviderDouble(ABC):
         self.faults = faults or FaultSet()
         self.clock = clock
         self._random = random.Random(seed)
+        self._flips = self._lifecycle_flips()
         self._lock = threading.RLock()
         self._requests_seen = 0
         self._parameter_validators: dict[int, Draft202012Validator] = {}
@@ -175,16 +181,63 @@ class ProviderDouble(ABC):
             raise ApiError(404, "resource_missing", f"No such {what}: '{object_id}'", param)
         return found
 
-    def guard_transition(self, current: str, allowed_from: Sequence[str], action: str, what: str) -> None:
-        """Refuse an action the lifecycle forbids, unless the `illegal_transition_accepted` fault is on."""
-        if current in allowed_from or "illegal_transition_accepted" in self.faults:
-            return
-        raise ApiError(
-            400,
-            "invoice_unexpected_state" if what == "invoice" else "unexpected_state",
-            f"You can only {action} a {what} whose status is {' or '.join(allowed_from)}; this one is {current}.",
-            None,
-        )
+    def guard(self, action: str, current: str) -> None:
+        """Refuse `action` (an operationId of the x-lifecycle) in status `current` unless the lifecycle
+        allows it; the `illegal_transition_accepted` fault and accept:/refuse: flips change the answer."""
+        rule = self._lifecycle().action(action)
+        flipped = self._flips.get((rule.key, current))
+        allowed = rule.allows(current) or "illegal_transition_accepted" in self.faults
+        if flipped is not None:
+            allowed = flipped == "accept"
+        if not allowed:
+            raise self.refusal(rule, current)
+
+    def refusal(self, rule: LifecycleRule, current: str) -> ApiError:
+        """The error a forbidden action answers: the lifecycle's documented refusal status."""
+        status = self._lifecycle().refused_with[0]
+        return ApiError(status, self.refusal_code, self.refusal_message(rule.name.replace("_", " "), rule, current))
+
+    def refusal_message(self, action: str, rule: LifecycleRule, current: str) -> str:
+        allowed = " or ".join(rule.allowed_from)
+        return f"You can only {action} an invoice whose status is {allowed}; this one is {current}."
+
+    def guard_event(self, event: str, current: str) -> None:
+        """A back-office step (no operation performs it) applied out of turn is a bug of the caller."""
+        rule = self._lifecycle().event(event)
+        if not rule.allows(current):
+            raise ValueError(f"cannot {event} an invoice that is {current} (allowed from {rule.allowed_from})")
+
+    def _lifecycle(self) -> Lifecycle:
+        found = lifecycle_of(self.spec)
+        if found is None:
+            raise UsageError(f"{self.spec.path}: the {self.provider} double needs an x-lifecycle; declare one.")
+        return found
+
+    def _lifecycle_flips(self) -> dict[tuple[str, str], str]:
+        """(operationId, state) -> accept | refuse, checked against the declaration."""
+        flips: dict[tuple[str, str], str] = {}
+        for flip in self.faults.flips:
+            lifecycle = self._lifecycle()
+            try:
+                rule = lifecycle.action(flip.action)
+            except KeyError:
+                names = ", ".join(r.name for r in lifecycle.actions.values())
+                raise UsageError(
+                    f"fault {flip.name}: {self.provider} has no lifecycle action {flip.action!r} ({names})."
+                ) from None
+            if flip.state not in lifecycle.states:
+                raise UsageError(
+                    f"fault {flip.name}: {flip.state!r} is not a {self.provider} invoice status "
+                    f"({', '.join(lifecycle.states)})."
+                )
+            if rule.allows(flip.state) == (flip.how == "accept"):
+                verb = "allows" if flip.how == "accept" else "forbids"
+                raise UsageError(
+                    f"fault {flip.name} changes nothing: the lifecycle already {verb} {rule.name} in {flip.state}; "
+                    f"use {'refuse' if flip.how == 'accept' else 'accept'}:{flip.action}@{flip.state}."
+                )
+            flips[(rule.key, flip.state)] = flip.how
+        return flips
 
     def forget(self, objects: dict[str, JSON], object_id: str) -> None:
         """Delete an object, unless the `deleted_still_retrievable` fault keeps it visible."""

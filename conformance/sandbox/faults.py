@@ -6,10 +6,15 @@ generic; what they touch in a given provider's objects comes from that double's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
 from conformance.findings import Kind
+
+if TYPE_CHECKING:
+    from conformance.lifecycle import Lifecycle
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,46 @@ CATALOGUE: tuple[Fault, ...] = (
 
 BY_NAME = {fault.name: fault for fault in CATALOGUE}
 
+# Rule-flipping faults, one per cell of a provider's x-lifecycle: accept:ACTION@STATE makes a forbidden
+# action succeed, refuse:ACTION@STATE refuses an allowed one (ACTION: the rule's short name or operationId).
+FLIPS = ("accept", "refuse")
+_FLIP = re.compile(r"^(accept|refuse):([A-Za-z_][A-Za-z0-9_]*)@([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+@dataclass(frozen=True)
+class Flip:
+    """One lifecycle rule flipped: `how` the double answers `action` in `state`."""
+
+    how: str  # accept | refuse
+    action: str
+    state: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.how}:{self.action}@{self.state}"
+
+    @property
+    def summary(self) -> str:
+        done = "refused although the lifecycle allows it" if self.how == "refuse" else "accepted although forbidden"
+        return f"{self.action} on a {self.state} invoice is {done}."
+
+    @property
+    def expect(self) -> str:
+        wrong = "a forbidden action accepted" if self.how == "accept" else "an allowed action refused"
+        return f"state_transition (breaking) from the lifecycle probe: {wrong}."
+
+
+def lifecycle_flips(lifecycle: Lifecycle) -> tuple[Flip, ...]:
+    """One fault per (state, action) of a provider's x-lifecycle: the opposite of what the rule says."""
+    return tuple(
+        Flip("refuse" if rule.allows(state) else "accept", rule.name, state) for state, rule in lifecycle.cells()
+    )
+
+
+def parse_flip(name: str) -> Flip | None:
+    match = _FLIP.match(name)
+    return Flip(*match.groups()) if match else None
+
 
 @dataclass(frozen=True)
 class FaultSet:
@@ -157,10 +202,11 @@ class FaultSet:
     @classmethod
     def of(cls, names: tuple[str, ...] | list[str] | None) -> FaultSet:
         names = list(names or ())
-        unknown = [n for n in names if n not in BY_NAME]
+        unknown = [n for n in names if n not in BY_NAME and parse_flip(n) is None]
         if unknown:
             raise UsageError(
-                f"unknown fault {unknown[0]!r}; `conformance sandbox PROVIDER --list-faults` lists the catalogue."
+                f"unknown fault {unknown[0]!r}; `conformance sandbox PROVIDER --list-faults` lists the catalogue "
+                "(lifecycle rules flip as accept:ACTION@STATE or refuse:ACTION@STATE)."
             )
         return cls(frozenset(names))
 
@@ -171,3 +217,7 @@ class FaultSet:
 
     def __bool__(self) -> bool:
         return bool(self.names)
+
+    @property
+    def flips(self) -> tuple[Flip, ...]:
+        return tuple(flip for name in sorted(self.names) if (flip := parse_flip(name)) is not None)

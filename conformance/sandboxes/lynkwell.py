@@ -61,6 +61,7 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
+from conformance.lifecycle import Rule
 from conformance.providers.lynkwell import AUDIENCE
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
 
@@ -70,8 +71,6 @@ DEFAULT_LIMIT = 20
 CURRENCY = "USD"
 # Where finalized invoices' PDFs live; a reserved .invalid host, since none is documented.
 PDF_URL = "https://invoices.lynkwell.invalid/{invoice_id}.pdf"
-
-PAYABLE = ("OPEN", "UNCOLLECTIBLE")
 
 
 @dataclass(frozen=True)
@@ -147,6 +146,7 @@ class LynkwellDouble(ProviderDouble):
         server_error_operation="subscribePaymentProfile",
         removed_fields=("periodEnd", "pdfUrl", "network"),
     )
+    refusal_code = "invoice_not_retryable"
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -243,16 +243,12 @@ class LynkwellDouble(ProviderDouble):
                 f"The body's invoiceId '{request.body['invoiceId']}' is not the invoice of the path, {invoice_id}.",
                 "invoiceId",
             )
-        try:
-            self.guard_transition(invoice["status"], PAYABLE, "retry payment of", "invoice")
-        except ApiError:
-            raise ApiError(
-                409,
-                "invoice_not_retryable",
-                f"Payment can only be retried for an OPEN or UNCOLLECTIBLE invoice; {invoice_id} is {invoice['status']}.",
-            ) from None
+        self.guard("retryInvoicePayment", invoice["status"])
         self._attempt_payment(invoice)
         return _one(invoice)
+
+    def refusal_message(self, action: str, rule: Rule, current: str) -> str:
+        return f"Payment can only be retried for an {' or '.join(rule.allowed_from)} invoice; this one is {current}."
 
     # -- operations: payment profiles -------------------------------------------------------------
 
@@ -312,7 +308,7 @@ class LynkwellDouble(ProviderDouble):
         OPEN: no payment method; PAID: a Visa card attached first; DRAFT: the first invoice is left
         unfinalized; UNCOLLECTIBLE / VOID: an OPEN invoice marked so afterwards.
         """
-        if status not in ("DRAFT", "OPEN", "PAID", "UNCOLLECTIBLE", "VOID"):
+        if status not in self._lifecycle().states:
             raise ValueError(f"cannot seed invoices in status {status!r}")
         prices = list(CATALOGUE)
         created = []
@@ -343,7 +339,7 @@ class LynkwellDouble(ProviderDouble):
         """DRAFT -> OPEN, then automatic collection if the profile has a payment method."""
         with self._lock:
             invoice = self.invoices[invoice_id]
-            _require_status(invoice, ("DRAFT",), "finalize")
+            self.guard_event("finalize", invoice["status"])
             invoice["status"] = "OPEN"
             invoice["pdfUrl"] = PDF_URL.format(invoice_id=quote(invoice_id))
             if self._profile_methods[invoice["paymentProfileId"]]:
@@ -353,12 +349,12 @@ class LynkwellDouble(ProviderDouble):
 
     def mark_uncollectible(self, invoice_id: str) -> None:
         with self._lock:
-            _require_status(self.invoices[invoice_id], ("OPEN",), "mark uncollectible")
+            self.guard_event("markUncollectible", self.invoices[invoice_id]["status"])
             self.invoices[invoice_id]["status"] = "UNCOLLECTIBLE"
 
     def void_invoice(self, invoice_id: str) -> None:
         with self._lock:
-            _require_status(self.invoices[invoice_id], PAYABLE, "void")
+            self.guard_event("void", self.invoices[invoice_id]["status"])
             self.invoices[invoice_id]["status"] = "VOID"
 
     # -- state changes ----------------------------------------------------------------------------
@@ -505,11 +501,6 @@ def _one(obj: JSON) -> ApiResponse:
 
 def _unknown_reference(what: str, object_id: str, param: str) -> ApiError:
     return ApiError(409, "resource_missing", f"No such {what}: '{object_id}' (given as {param}).", param)
-
-
-def _require_status(invoice: JSON, allowed: Sequence[str], action: str) -> None:
-    if invoice["status"] not in allowed:
-        raise ValueError(f"cannot {action} invoice {invoice['id']}: it is {invoice['status']}")
 
 
 def _token_fields(request: Request) -> Mapping[str, Any]:

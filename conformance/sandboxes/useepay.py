@@ -16,7 +16,7 @@ What it reproduces:
 - Lifecycle (no page lists one; the spec's status enum): createInvoice -> open. payInvoice from open or
   payment_failed -> paid (a pi_ payment intent is set, the error fields cleared) or payment_failed.
   updateInvoice only while open or payment_failed. Paying or updating a paid or cancelled invoice is
-  refused with 409 and the error object (guard_transition; the spec's InvoiceStateConflict). No
+  refused with 409 and the error object (guard(), from the spec's x-lifecycle). No
   documented operation cancels an invoice, so cancelled is never reached here.
 - Payment rule (deterministic; the docs publish no test cards or test mandates): a mandate is unusable
   when its customer_acceptance.accepted_at lies after the payment attempt (the customer cannot have
@@ -31,14 +31,14 @@ What it reproduces:
 
 Faults: every fault of the catalogue applies except deleted_still_retrievable (UseePay documents no
 delete operation). Response-shape faults touch FaultTargets below; pagination faults come from page();
-illegal_transition_accepted from guard_transition().
+illegal_transition_accepted and the accept:/refuse: flips from guard().
 """
 
 from __future__ import annotations
 
 import copy
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -52,9 +52,6 @@ DEFAULT_PAGE_SIZE = 10
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # "2024-10-28T07:17:43Z", as every example prints
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _LATEST = datetime.max.replace(tzinfo=UTC)
-# Statuses from which an invoice may still be paid, or changed (paid and cancelled are final).
-PAYABLE = ("open", "payment_failed")
-UPDATABLE = ("open", "payment_failed")
 UPDATABLE_FIELDS = ("description", "metadata", "footer")
 CUSTOMER_FIELDS = (
     "merchant_customer_id",
@@ -135,14 +132,6 @@ class UseePayDouble(ProviderDouble):
         alphabet = string.ascii_uppercase + string.digits
         return self.id_prefixes[kind] + "".join(self._random.choice(alphabet) for _ in range(13))
 
-    def guard_transition(self, current: str, allowed_from: Sequence[str], action: str, what: str) -> None:
-        # The spec answers a status that forbids the operation with 409, not the base's 400.
-        try:
-            super().guard_transition(current, allowed_from, action, what)
-        except ApiError as error:
-            error.status = 409
-            raise
-
     def timestamp(self) -> str:
         return _format_instant(self.now())
 
@@ -193,7 +182,7 @@ class UseePayDouble(ProviderDouble):
 
     def updateInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self.require(self.invoices, request.path_params["id"], "invoice")
-        self.guard_transition(invoice["status"], UPDATABLE, "update", "invoice")
+        self.guard("updateInvoice", invoice["status"])
         # Fields sent replace the stored ones whole (metadata included); days_until_due is not echoed.
         invoice.update({name: request.body[name] for name in UPDATABLE_FIELDS if name in request.body})
         invoice["modify_at"] = self.timestamp()
@@ -201,7 +190,7 @@ class UseePayDouble(ProviderDouble):
 
     def payInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self.require(self.invoices, request.path_params["id"], "invoice")
-        self.guard_transition(invoice["status"], PAYABLE, "pay", "invoice")
+        self.guard("payInvoice", invoice["status"])
         self._pay(invoice, request.body["mandate_data"]["customer_acceptance"])
         return ApiResponse(200, copy.deepcopy(invoice))
 

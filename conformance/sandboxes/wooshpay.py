@@ -15,8 +15,8 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
   to paid when nothing is due; pay an open invoice -> paid (amount_paid = amount_due, amount_remaining 0,
   paid_at, a charge unless paid_out_of_band); void an open invoice -> void (voided_at); delete only drafts
   (the draft's invoice items and lines go with it; then 404); send only open send_invoice invoices; add
-  lines and invoice items with `invoice` only to drafts. Illegal transitions go through
-  guard_transition (400 invoice_unexpected_state).
+  lines and invoice items with `invoice` only to drafts. Which action is allowed in which status is
+  the spec's x-lifecycle, enforced by guard() (400 invoice_unexpected_state).
 - Paying needs a payment method, as on Stripe: the body's payment_method, the invoice's
   default_payment_method or the customer's payment_method; none of them answers 400. Stripe's
   declining test payment methods (pm_card_chargeDeclined, pm_card_visa_chargeDeclined) answer 402
@@ -36,7 +36,7 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
   (Idempotent-Replayed: true); with a different request it answers 409 idempotency_error.
 
 Faults: all of the catalogue apply. Response-shape faults touch FaultTargets below; pagination
-faults come from page(), illegal_transition_accepted from guard_transition(), deleted_still_retrievable
+faults come from page(), illegal_transition_accepted and the accept:/refuse: flips from guard(), deleted_still_retrievable
 from forget() in deleteInvoice.
 """
 
@@ -72,11 +72,6 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
 )
 DECLINING_PAYMENT_METHODS = frozenset({"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"})
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
-
-DRAFT = ("draft",)
-PAYABLE = ("open", "uncollectible")
-VOIDABLE = ("open", "uncollectible")
-SENDABLE = ("open",)
 
 # Framework error codes -> the code WooshPay (Stripe) sends; None: no code at all.
 _ERROR_CODES: dict[str, str | None] = {
@@ -290,7 +285,7 @@ class WooshPayDouble(ProviderDouble):
 
     def deleteInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self._invoice(request)
-        self.guard_transition(invoice["status"], DRAFT, "delete", "invoice")
+        self.guard("deleteInvoice", invoice["status"])
         invoice_id = invoice["id"]
         self.forget(self.invoices, invoice_id)
         if invoice_id not in self.invoices:
@@ -302,7 +297,7 @@ class WooshPayDouble(ProviderDouble):
     @idempotent
     def finalizeInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self._invoice(request)
-        self.guard_transition(invoice["status"], DRAFT, "finalize", "invoice")
+        self.guard("finalizeInvoice", invoice["status"])
         body = request.body or {}
         if "auto_advance" in body:
             invoice["auto_advance"] = body["auto_advance"]
@@ -312,7 +307,7 @@ class WooshPayDouble(ProviderDouble):
     @idempotent
     def sendInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self._invoice(request)
-        self.guard_transition(invoice["status"], SENDABLE, "send", "invoice")
+        self.guard("sendInvoice", invoice["status"])
         if invoice["collection_method"] != "send_invoice":
             raise ApiError(
                 400,
@@ -325,21 +320,21 @@ class WooshPayDouble(ProviderDouble):
     @idempotent
     def voidInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self._invoice(request)
-        self.guard_transition(invoice["status"], VOIDABLE, "void", "invoice")
+        self.guard("voidInvoice", invoice["status"])
         self._void(invoice)
         return ApiResponse(200, self._invoice_object(invoice))
 
     @idempotent
     def payInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self._invoice(request)
-        self.guard_transition(invoice["status"], PAYABLE, "pay", "invoice")
+        self.guard("payInvoice", invoice["status"])
         self._pay(invoice, request.body or {})
         return ApiResponse(200, self._invoice_object(invoice))
 
     @idempotent
     def addInvoiceLines(self, request: ApiRequest) -> ApiResponse:
         invoice = self._invoice(request)
-        self.guard_transition(invoice["status"], DRAFT, "add lines to", "invoice")
+        self.guard("addInvoiceLines", invoice["status"])
         given = request.body["lines"]
         self._check_room(invoice, len(given), "lines")
         # Every line is checked before any is added, so a bad line adds nothing.
@@ -690,7 +685,7 @@ class WooshPayDouble(ProviderDouble):
             raise ApiError(
                 400, "parameter_invalid", f"Invoice '{invoice['id']}' belongs to another customer.", "invoice"
             )
-        self.guard_transition(invoice["status"], DRAFT, "add invoice items to", "invoice")
+        self.guard("createInvoiceItem", invoice["status"])
         self._check_room(invoice, 1, "invoice")
         return invoice
 

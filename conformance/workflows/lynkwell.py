@@ -2,22 +2,24 @@
 
 No operation creates an invoice: subscribing a payment profile to a price starts a subscription whose
 first invoice appears in the invoice list. Lists page with `limit` (a string) and `startingAfter`,
-answering `{"data": {"hasMore", "items"}}`. Statuses are Stripe's upper-cased (only DRAFT is printed):
-DRAFT -> OPEN -> PAID | UNCOLLECTIBLE | VOID; a payment can be retried only on OPEN or UNCOLLECTIBLE.
+answering `{"data": {"hasMore", "items"}}`. Statuses are Stripe's upper-cased (only DRAFT is printed);
+the lifecycle (spec's x-lifecycle) is tried exhaustively by the lifecycle probe.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from conformance.checks.invariants import Breach, InvoiceFacts, Lifecycle, LinesTotal, Timeline
+from conformance.checks.invariants import Breach, InvoiceFacts, LinesTotal, Timeline
 from conformance.checks.json_values import number
 from conformance.checks.pagination import ListShape
 from conformance.findings import Kind
 from conformance.validation import show
 from conformance.workflows.client import Exchange
+from conformance.workflows.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.workflows.listing import Listing, Walk, walk
-from conformance.workflows.scenario import ProviderWorkflows, Scenario, ScenarioRun
+from conformance.workflows.scenario import ProviderWorkflows, Scenario, ScenarioAborted, ScenarioRun
 
 INVOICES_PAGE = "https://docs.lynkwell.com/api/billing/Invoices"
 RETRY_PAGE = "https://docs.lynkwell.com/api/billing/Invoice"
@@ -28,17 +30,6 @@ FACTS = InvoiceFacts(
     # The invoice's subTotal is the sum of its subscription items' totals (the unit of money is
     # undocumented, LW-MONEY-UNIT-UNDOCUMENTED, so no unit is checked).
     totals=(LinesTotal(total="/subTotal", lines="/subscriptionItems", line_amount="total", doc_ref=INVOICES_PAGE),),
-    lifecycle=Lifecycle(
-        status="/status",
-        transitions={
-            "DRAFT": frozenset({"OPEN", "PAID"}),
-            "OPEN": frozenset({"PAID", "UNCOLLECTIBLE", "VOID"}),
-            "UNCOLLECTIBLE": frozenset({"PAID", "VOID"}),
-            "PAID": frozenset(),
-            "VOID": frozenset(),
-        },
-        doc_ref=INVOICES_PAGE,
-    ),
     timeline=Timeline(
         created="/createdAt",
         not_before_created=("/lastPaymentAttemptDate",),
@@ -135,13 +126,6 @@ def billing_lifecycle(run: ScenarioRun) -> None:
     _expect_attempt(run, retried, paid)
     run.expect_status(paid, "PAID")
 
-    run.refused(
-        "retryInvoicePayment",
-        path=path,
-        json={"invoiceId": invoice},
-        why="the invoice is already PAID (payment is retried on OPEN or UNCOLLECTIBLE invoices only)",
-        doc_ref=RETRY_PAGE,
-    )
     final = run.call("getInvoice", path=path)
     run.expect_status(final, "PAID")
     attempts = run.value(paid, "/data/totalPaymentAttempts")
@@ -184,6 +168,41 @@ def _expect_attempt(run: ScenarioRun, before: Exchange, after: Exchange) -> None
     )
 
 
+# -- the lifecycle probe ----------------------------------------------------------------------------
+
+WITH_CARD, WITHOUT_CARD = "after attaching a card", "with no payment method"
+
+
+def _probe_invoice(run: ScenarioRun, shared: dict[str, Any]) -> Subject:
+    """A new profile's first invoice: subscribing bills it; the invoice list shows it."""
+    profile = run.need(run.call("createPaymentProfile", json={"driver": DRIVER}), "/data/id")
+    run.call("subscribePaymentProfile", path={"paymentProfileId": profile}, json={"priceId": PRICE_ID})
+    listed = run.call("listInvoices", query={"limit": LARGEST_PAGE})
+    items = run.value(listed, "/data/items") or []
+    mine = [i["id"] for i in items if isinstance(i, dict) and i.get("paymentProfileId") == profile and "id" in i]
+    if not mine:
+        raise ScenarioAborted("the subscription's first invoice is not listed")
+    return Subject(mine[0], {"profile": profile})
+
+
+def _probe_call(run: ScenarioRun, invoice: Subject, operation_id: str, variant: str) -> Call:
+    if variant == WITH_CARD and not invoice.context.get("card"):
+        profile = invoice.context["profile"]
+        run.call("attachPaymentMethod", path={"paymentProfileId": profile}, json={"paymentMethodId": PAYMENT_METHOD_ID})
+        invoice.context["card"] = True
+    return Call(path={"invoiceId": invoice.id}, json={"invoiceId": invoice.id})
+
+
+PROBE = ProbeDriver(
+    create=_probe_invoice,
+    act=_probe_call,
+    read="getInvoice",
+    read_path=lambda invoice: {"invoiceId": invoice.id},
+    invoice_at="/data",
+    variants={"retryInvoicePayment": (WITH_CARD, WITHOUT_CARD)},
+)
+
+
 WORKFLOWS = ProviderWorkflows(
     provider="lynkwell",
     invoices=FACTS,
@@ -197,8 +216,13 @@ WORKFLOWS = ProviderWorkflows(
         ),
         Scenario(
             "billing_lifecycle",
-            "payment profile, subscription, its first invoice; retry without and with a card; retry on PAID refused",
+            "payment profile, subscription, its first invoice; payment retried without and with a card",
             billing_lifecycle,
+        ),
+        Scenario(
+            "lifecycle_probe",
+            "every action of x-lifecycle tried in every reachable status: allowed ones succeed, forbidden ones refused",
+            scenario_run(PROBE),
         ),
     ),
 )

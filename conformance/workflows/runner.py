@@ -52,6 +52,7 @@ class ScenarioOutcome:
     stopped: str | None = None  # why the scenario could not go on, and that its later steps were not reached
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
     exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
+    lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
 
 
 def run_live(
@@ -170,6 +171,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         completed=completed,
         exchanges=[from_workflow(e) for e in exchanges],
         stopped=run.stop_reason,
+        lifecycle=run.lifecycle,
     )
 
 

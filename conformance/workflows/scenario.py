@@ -1,7 +1,7 @@
 """The step language of workflow scenarios, and what every step checks.
 
-A scenario is a plain function over a `ScenarioRun`: `call` a step that must succeed, expect a step
-to be `refused` (an illegal transition) or a deleted object to be `gone`, and state what must hold
+A scenario is a plain function over a `ScenarioRun`: `call` a step that must succeed, `attempt` one
+whose outcome the scenario judges (the lifecycle probe), expect a deleted object to be `gone`, and state what must hold
 (`expect_status`, `expect_echo`). Every response is also judged on its own (documented status,
 strict schema) and every invoice in it against the provider's invariants, including the legality
 of its status change since it was last seen. Violations become findings whose evidence is the whole
@@ -24,10 +24,14 @@ from conformance.checks.response_schema import (
     response_violations,
 )
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, normalise_pointer
+from conformance.lifecycle import lifecycle_of, with_lifecycle
 from conformance.specs import Spec
 from conformance.validation import show
 from conformance.workflows.client import Exchange, WorkflowClient
 from conformance.workflows.evidence import curl, steps
+
+# id(spec) -> (spec, the declared facts, the facts completed from its lifecycle)
+_FACTS: dict[int, tuple[Spec, InvoiceFacts, InvoiceFacts]] = {}
 
 
 class ScenarioAborted(Exception):
@@ -73,12 +77,22 @@ class ScenarioRun:
     secrets: list[str]
     reported: list[Reported] = field(default_factory=list)
     stop_reason: str | None = None  # set when the scenario could not go on
+    lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table, when it ran
     _last_seen: dict[str, Any] = field(default_factory=dict)  # invoice id -> the invoice as last seen
     _pointers_reported: dict[int, set[str]] = field(default_factory=dict)  # step -> pointers with a finding
 
     @property
     def facts(self) -> InvoiceFacts:
-        return self.workflows.invoices
+        """The provider's invoice facts with the legal transitions and timestamps of its spec's x-lifecycle."""
+        spec = self.spec
+        cached = _FACTS.get(id(spec))
+        if cached is None or cached[0] is not spec or cached[1] is not self.workflows.invoices:
+            cached = _FACTS[id(spec)] = (
+                spec,
+                self.workflows.invoices,
+                with_lifecycle(self.workflows.invoices, lifecycle_of(spec)),
+            )
+        return cached[2]
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -112,32 +126,6 @@ class ScenarioRun:
             return exchange
         raise ScenarioAborted(f"{operation_id} answered {exchange.status} without the documented object")
 
-    def refused(
-        self,
-        operation_id: str,
-        *,
-        why: str,
-        doc_ref: str = "",
-        path: Mapping[str, str] | None = None,
-        json: Any = None,
-    ) -> Exchange:
-        """A step the lifecycle forbids (`why`): it must be refused with a 4xx and change nothing."""
-        exchange = self._send(operation_id, path, None, json, judge_lifecycle=False)
-        if exchange.ok:
-            self._add(
-                exchange,
-                Kind.STATE_TRANSITION,
-                "",
-                f"a 4xx refusal: {why}",
-                f"HTTP {exchange.status}: the action was carried out",
-                f"{operation_id} succeeded although {why}.",
-                doc_ref,
-                check="lifecycle.refused",
-            )
-        elif exchange.status >= 500:
-            self._server_error(exchange)
-        return exchange
-
     def gone(self, operation_id: str, *, path: Mapping[str, str], doc_ref: str = "") -> Exchange:
         """A read of a deleted object: it must answer 404."""
         exchange = self._send(operation_id, path, None, None)
@@ -155,6 +143,10 @@ class ScenarioRun:
         elif exchange.status >= 500:
             self._server_error(exchange)
         return exchange
+
+    def attempt(self, operation_id: str, *, path: Mapping[str, str] | None = None, json: Any = None) -> Exchange:
+        """A step whose outcome the caller judges (the lifecycle probe): judged on its own, never aborting."""
+        return self._send(operation_id, path, None, json, judge_lifecycle=False)
 
     # -- what must hold -------------------------------------------------------------------------
 

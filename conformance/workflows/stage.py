@@ -38,6 +38,8 @@ def workflow_stage(options: TargetOptions, *, timeout: float = 10.0, max_retry_a
                 result.requests += outcome.requests
                 result.operations.update((provider.name, op) for op in outcome.operations)
                 result.exchanges.setdefault(provider.name, []).extend(outcome.exchanges)
+                if outcome.lifecycle is not None:
+                    result.lifecycle[provider.name] = outcome.lifecycle
         return result
 
     return stage

@@ -44,7 +44,11 @@ def test_every_sequence_fault_is_covered_for_every_provider() -> None:
 
 def _findings(provider: str, fault: str) -> list[Finding]:
     workflows = WORKFLOWS[provider]
-    return [f for scenario in workflows.scenarios for f in run_on_double(workflows, scenario, faults=(fault,)).findings]
+    # Only lifecycle faults can show in the lifecycle probe, the longest scenario: skip it for the others.
+    scenarios = [
+        s for s in workflows.scenarios if s.name != "lifecycle_probe" or fault == "illegal_transition_accepted"
+    ]
+    return [f for scenario in scenarios for f in run_on_double(workflows, scenario, faults=(fault,)).findings]
 
 
 @pytest.mark.parametrize(("provider", "fault"), sorted(WHERE), ids=lambda v: str(v))

@@ -23,7 +23,12 @@ from conformance.checks.invariants import (
 from conformance.checks.json_values import instant
 from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
 from conformance.findings import Kind
-from conformance.workflows.wooshpay import FACTS as WOOSHPAY
+from conformance.lifecycle import lifecycle_of, with_lifecycle
+from conformance.providers import get_provider
+from conformance.workflows.wooshpay import FACTS
+
+# WooshPay's facts as a run checks them: completed by its spec's x-lifecycle.
+WOOSHPAY = with_lifecycle(FACTS, lifecycle_of(get_provider("wooshpay").spec))
 
 DOC = "https://docs.example/invoices"
 
