@@ -12,8 +12,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from conformance.cassettes import store
+from conformance.coverage.compute import TransitionProbes
 from conformance.findings import Source
 from conformance.pipeline import Stage, StageResult
 from conformance.providers.base import Provider
@@ -21,6 +23,7 @@ from conformance.ratelimit import RateLimitPolicy, rate_limit_finding
 from conformance.sandbox.server import running_double
 from conformance.targets import TargetOptions, connect, mode_for
 from conformance.workflows import WORKFLOW_SUITE, workflows_for
+from conformance.workflows.lifecycle_probe import NOT_REACHABLE
 from conformance.workflows.runner import ScenarioOutcome, Target, replay, run_live
 from conformance.workflows.scenario import ProviderWorkflows
 
@@ -40,9 +43,19 @@ def workflow_stage(options: TargetOptions, *, timeout: float = 10.0, max_retry_a
                 result.exchanges.setdefault(provider.name, []).extend(outcome.exchanges)
                 if outcome.lifecycle is not None:
                     result.lifecycle[provider.name] = outcome.lifecycle
+                    result.transitions[provider.name] = transition_probes(outcome.lifecycle)
         return result
 
     return stage
+
+
+def transition_probes(table: Mapping[str, Any]) -> TransitionProbes:
+    """The probe's state x action table as contract coverage: every cell a transition, probed unless
+    its state was not reached."""
+    cells = [c for c in table.get("cells", []) if isinstance(c, Mapping)]
+    labels = [f"{c.get('action')}@{c.get('state')}" for c in cells]
+    probed = [label for label, c in zip(labels, cells, strict=True) if c.get("result") != NOT_REACHABLE]
+    return TransitionProbes(documented=tuple(labels), probed=tuple(probed))
 
 
 def run_provider(
