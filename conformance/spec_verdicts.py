@@ -23,6 +23,28 @@ from conformance.fsutil import atomic_write_text
 CACHE_VARIABLE = "CONFORMANCE_CACHE_DIR"
 
 
+class OpenAPIInvalid(Exception):
+    """openapi-spec-validator's verdict, without importing it where no validation is needed."""
+
+    def __init__(self, message: str, absolute_path: tuple[Any, ...]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.absolute_path = absolute_path
+
+
+def validate_openapi(document: Any) -> None:
+    """OpenAPI 3.1 validation; its package takes a large share of start-up, so it is imported here."""
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    try:
+        validate(document)
+    except OpenAPIValidationError as exc:
+        raise OpenAPIInvalid(
+            str(getattr(exc, "message", exc)), tuple(getattr(exc, "absolute_path", ()) or ())
+        ) from None
+
+
 def cache_dir() -> Path | None:
     value = os.environ.get(CACHE_VARIABLE, "")
     if value.lower() == "off":
@@ -38,7 +60,7 @@ def _key(text: str) -> str:
     return hashlib.sha256(f"openapi-spec-validator {validator}\0{text}".encode()).hexdigest()
 
 
-def validate_once(text: str, document: Any, validate: Callable[[Any], None]) -> None:
+def validate_once(text: str, document: Any, validate: Callable[[Any], None] = validate_openapi) -> None:
     """`validate(document)` unless these exact bytes already passed it; a pass is remembered."""
     directory = cache_dir()
     marker = directory / _key(text) if directory is not None else None

@@ -12,7 +12,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer, response_violations
+from conformance.checks.response_schema import response_violations
+from conformance.replay.facts import response_facts
 from conformance.specs import Operation, Spec
 from conformance.validation import Violation, strict_document
 
@@ -39,8 +40,7 @@ def fast_validator(spec: Spec, schema_pointer: str) -> Any:
 
 def schema_violations(spec: Spec, operation: Operation, status: int, body: Any) -> list[Violation] | None:
     """As `response_violations(spec, operation, status, body)`, answered fast when the body conforms."""
-    response_pointer = documented_response_pointer(spec, operation, status)
-    schema_pointer = json_schema_pointer(spec, response_pointer) if response_pointer else None
+    schema_pointer = response_facts(spec, operation, status).schema_pointer
     if schema_pointer is None:
         return None
     if fast_validator(spec, schema_pointer).is_valid(body):

@@ -14,8 +14,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from conformance.checks.response_schema import documented_response_pointer
 from conformance.replay.expectations import status_in
+from conformance.replay.facts import response_facts
 from conformance.specs import Operation, Spec
 
 
@@ -30,7 +30,7 @@ class Failed:
 
 
 def status_failure(spec: Spec, operation: Operation, status: int) -> Failed | None:
-    documented = [str(k) for k in _responses(spec, operation)]
+    documented = list(response_facts(spec, operation, status).documented_statuses)
     if "default" in documented or status_in(status, documented):
         return None
     return Failed(
@@ -42,8 +42,7 @@ def status_failure(spec: Spec, operation: Operation, status: int) -> Failed | No
 
 
 def content_type_failure(spec: Spec, operation: Operation, status: int, content_type: str | None) -> Failed | None:
-    pointer = documented_response_pointer(spec, operation, status)
-    documented = list((spec.resolve(pointer).get("content") or {}) if pointer else {})
+    documented = list(response_facts(spec, operation, status).content_types)
     if not documented:
         return None
     expected = "a documented content type: " + ", ".join(documented)
@@ -56,8 +55,7 @@ def content_type_failure(spec: Spec, operation: Operation, status: int, content_
 
 
 def header_failure(spec: Spec, operation: Operation, status: int, headers: Mapping[str, list[str]]) -> Failed | None:
-    pointer = documented_response_pointer(spec, operation, status)
-    documented = (spec.resolve(pointer).get("headers") or {}) if pointer else {}
+    documented = response_facts(spec, operation, status).headers
     if not documented:
         return None
     received = {name.lower(): values for name, values in headers.items()}
@@ -82,10 +80,6 @@ def header_failure(spec: Spec, operation: Operation, status: int, headers: Mappi
         + [f"headers not matching their schema: {', '.join(invalid)}"] * bool(invalid)
     )
     return Failed("response_headers_conformance", "Response headers do not conform", detail, "the documented headers")
-
-
-def _responses(spec: Spec, operation: Operation) -> dict[str, Any]:
-    return spec.resolve(operation.pointer).get("responses") or {}
 
 
 def _media_type(value: str) -> tuple[str, str]:
