@@ -128,7 +128,12 @@ def audit(providers: tuple[str, ...], report_dir: Path) -> None:
 @click.option(
     "--max-examples", type=click.IntRange(min=1), default=10, show_default=True, help="Generated cases per operation."
 )
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Providers run in parallel.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Providers run in parallel. Default: every core for a replay, one otherwise.",
+)
 @click.option(
     "--cassette-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -150,7 +155,7 @@ def run(
     baseline: Path | None,
     seed: int,
     max_examples: int,
-    workers: int,
+    workers: int | None,
     cassette_dir: Path | None,
     allow_production: bool,
     rate_limit: str | None,

@@ -9,6 +9,7 @@ serial runs find. The generation machinery is imported only by the paths that ge
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,15 +96,18 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
     )
 
 
-def engine_stage(options: TargetOptions, settings: Settings, workers: int = 1) -> Stage:
+def engine_stage(options: TargetOptions, settings: Settings, workers: int | None = 1) -> Stage:
+    """`workers` None: every core for a re-judging replay (parsing cassettes is most of its time), else one."""
+
     def stage(providers: list[Provider]) -> StageResult:
         names = [p.name for p in providers]
-        if workers > 1 and len(names) > 1:
+        judging = options.target == "replay" and options.replay != "exact" and not options.base_urls
+        count = workers if workers is not None else (os.cpu_count() or 1) if judging else 1
+        if count > 1 and len(names) > 1:
             # Re-judging imports no generator and starts no thread: forking is cheap and safe there.
-            judging = options.target == "replay" and options.replay != "exact" and not options.base_urls
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if judging and "fork" in methods else "spawn")
-            with ProcessPoolExecutor(max_workers=min(workers, len(names)), mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=min(count, len(names)), mp_context=context) as pool:
                 outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names)))
         else:
             outcomes = [run_one(name, options, settings) for name in names]
