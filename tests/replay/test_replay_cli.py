@@ -144,3 +144,4 @@ def test_a_cassette_without_notes_is_still_judged(tmp_path: Path) -> None:
     result, document = _run(tmp_path / "r", "--provider", "lynkwell", "--cassette-dir", str(cassettes))
     assert result.exit_code == 0, result.output
     assert document["summary"]["requests"] > 0
+    assert not [f for f in document["findings"] if f["kind"] == "stale_cassette"]
