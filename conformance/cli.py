@@ -26,7 +26,7 @@ from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_di
 from conformance.run_summary import conclude, format_option, quiet_option
 from conformance.sandbox.faults import CATALOGUE, lifecycle_flips
 from conformance.sandbox.server import RunningDouble, serve_forever
-from conformance.targets import TARGETS, TargetOptions, parse_base_urls
+from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
 from conformance.workflows.stage import workflow_stage
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -119,13 +119,27 @@ def audit(providers: tuple[str, ...], report_dir: Path, output_format: str, quie
     metavar="PROVIDER=URL",
     help="Point one provider at another server (repeatable); implies a live-type run for it.",
 )
+@click.option(
+    "--replay",
+    "replay_mode",
+    type=click.Choice(REPLAY_MODES),
+    default="judge",
+    show_default=True,
+    help="judge: re-judge the recorded exchanges against the current specs; exact: regenerate the recorded "
+    "requests (same schemathesis/Hypothesis versions as the recording) and match them byte for byte.",
+)
 @_report_dir_option
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Generation seed (recorded suites use 0).")
 @click.option(
     "--max-examples", type=click.IntRange(min=1), default=10, show_default=True, help="Generated cases per operation."
 )
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Providers run in parallel.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Providers run in parallel. Default: every core for a replay, one otherwise.",
+)
 @click.option(
     "--cassette-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -159,11 +173,12 @@ def run(
     providers: tuple[str, ...],
     target: str,
     base_urls: tuple[str, ...],
+    replay_mode: str,
     report_dir: Path,
     baseline: Path | None,
     seed: int,
     max_examples: int,
-    workers: int,
+    workers: int | None,
     cassette_dir: Path | None,
     allow_production: bool,
     rate_limit: str | None,
@@ -182,6 +197,7 @@ def run(
         base_urls=parse_base_urls(base_urls, all_providers()),
         cassette_dir=cassette_dir or cassettes_dir(),
         allow_production=allow_production,
+        replay=replay_mode,
     )
     settings = Settings(
         seed=seed,

@@ -24,18 +24,22 @@ from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
 from conformance.coverage.exchanges import Exchange, from_schemathesis
-from conformance.engine.check_failures import kind_of, severity_of
+from conformance.engine.check_failures import (
+    WIRE_JUDGED_CHECKS,
+    expected_for,
+    kind_of,
+    severity_of,
+    violation_message,
+)
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
+from conformance.engine.intent import IntentRecorder
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import TargetUnreachable, UsageError, first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
-
-# Checks that judge a request as invalid by what was generated: re-judged by what was sent.
-WIRE_JUDGED_CHECKS = frozenset({"negative_data_rejection", "missing_required_header"})
 
 
 @dataclass
@@ -70,6 +74,8 @@ class EngineRun:
     secrets: list[str]
     cassette: Path | None = None
     safe_methods_only: bool = False
+    # Recording only: notes what each recorded request was meant to be, for the default replay.
+    intents: IntentRecorder | None = None
     _pending: list[_Pending] = field(default_factory=list)
     _result: EngineResult = field(default_factory=EngineResult)
     _first_success: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +103,8 @@ class EngineRun:
                 stop_reason = getattr(event, "stop_reason", None)
         self._probe_auth()
         self._report_rate_limiting()
+        if self.intents is not None:
+            self.intents.finish()
         if stop_reason is StopReason.SERVER_UNAVAILABLE or (
             self._result.requests and not self._result.responses and self._result.transport_errors
         ):
@@ -161,9 +169,12 @@ class EngineRun:
                     if exchange is not None:
                         self._result.exchanges.append(exchange)
                     self._judge_response(operation, interaction)
-            for check in recorder.checks.get(case_id, []):
+            checks = recorder.checks.get(case_id, [])
+            for check in checks:
                 if check.failure_info is not None and check.name not in ("response_schema_conformance",):
                     self._on_check_failure(operation, check.name, check.failure_info.failure, interaction)
+            if self.intents is not None:
+                self.intents.case(case_id, case, operation.operation_id, interaction, checks)
 
     def _judge_response(self, operation: Operation, interaction: Any) -> None:
         response = interaction.response
@@ -199,7 +210,7 @@ class EngineRun:
                 pointer=violation.pointer,
                 expected=violation.expected,
                 observed=violation.observed,
-                message=_violation_message(operation, response.status_code, violation.kind, violation.pointer),
+                message=violation_message(operation, response.status_code, violation.kind, violation.pointer),
                 interaction=interaction,
                 check=violation.check,
                 instance_pointer=violation.instance_pointer,
@@ -215,7 +226,7 @@ class EngineRun:
             operation,
             kind=kind_of(check),
             pointer="",
-            expected=_expected_for(check, failure, documented_statuses(self.spec, operation)),
+            expected=expected_for(check, failure, documented_statuses(self.spec, operation)),
             observed=f"HTTP {status}: {detail}" if status else detail,
             message=f"{operation.operation_id}: {title} ({check}).",
             interaction=interaction,
@@ -295,6 +306,7 @@ class EngineRun:
                 for name, values in request.headers.items()
                 if name.lower() not in SENSITIVE_HEADERS
             }
+            before = len(self.intents) if self.intents is not None else 0
             try:
                 response = requests.request(
                     request.method,
@@ -305,6 +317,9 @@ class EngineRun:
                 )
             except (requests.RequestException, CannotOverwriteExistingCassetteException):
                 continue
+            finally:
+                if self.intents is not None:
+                    self.intents.auth_probe(operation_id, before)
             if 200 <= response.status_code < 300:
                 operation = self.spec.operations[operation_id]
                 self._add(
@@ -356,35 +371,6 @@ class EngineRun:
             check=check,
         )
         self._pending.append(_Pending(finding=finding, key=key))
-
-
-def _violation_message(operation: Operation, status: int, kind: Kind, pointer: str) -> str:
-    what = {
-        Kind.MISSING_FIELD: "lacks the documented field",
-        Kind.UNDOCUMENTED_FIELD: "carries an undocumented field",
-        Kind.TYPE_MISMATCH: "has the wrong type at",
-        Kind.NULLABILITY: "has null where the documentation allows none, at",
-        Kind.ENUM_VIOLATION: "has a value the documentation does not list, at",
-        Kind.FORMAT_VIOLATION: "has a badly formatted value at",
-    }.get(kind, "does not match the documented schema at")
-    return f"The {status} response of {operation.operation_id} {what} {pointer or '/'}."
-
-
-def _expected_for(check: str, failure: Any, documented: list[str]) -> str:
-    if check == "status_code_conformance":
-        # As the spec writes them (5XX), not schemathesis's expansion into 100 numbers.
-        return "a documented status: " + ", ".join(documented) if documented else "a documented status code"
-    if check == "content_type_conformance":
-        documented = getattr(failure, "defined_content_types", None)
-        return "a documented content type: " + ", ".join(documented) if documented else "a documented content type"
-    return {
-        "not_a_server_error": "no 5xx for any request",
-        "ignored_auth": "401 or 403 without valid credentials",
-        "negative_data_rejection": "a 4xx for invalid input",
-        "positive_data_acceptance": "a 2xx for valid input",
-        "use_after_free": "404 for a deleted resource",
-        "ensure_resource_availability": "the created resource to be retrievable",
-    }.get(check, f"the {check} check to pass")
 
 
 def _preview(content: bytes, limit: int = 80) -> str:

@@ -1,12 +1,15 @@
 """The engine as a pipeline stage: every selected provider through its target, serially or in processes.
 
-Parallelism is across providers (one process each): within a provider the run stays sequential, so
-recordings replay in the order they were made and parallel runs find exactly what serial runs find.
+A replay re-judges the recorded exchanges (conformance.replay) unless `--replay exact` asks for them to
+be regenerated; live, record and sandbox runs go through schemathesis. Parallelism is across providers
+(one process each): within a provider the run stays sequential, so parallel runs find exactly what
+serial runs find. The generation machinery is imported only by the paths that generate.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +17,12 @@ from typing import Any
 
 from conformance.cassettes.store import read_cassette
 from conformance.coverage.exchanges import Exchange
-from conformance.engine.cleanup import clean_up
-from conformance.engine.evidence import CassetteIndex
-from conformance.engine.runner import EngineRun
 from conformance.engine.settings import Settings
 from conformance.findings import Finding
 from conformance.pipeline import Stage, StageResult
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
-from conformance.targets import TargetOptions, connect
+from conformance.targets import TargetOptions, connect, mode_for
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,32 @@ class _ProviderOutcome:
 
 def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
     provider = get_provider(provider_name)
+    if mode_for(provider, options) == "replay" and options.replay != "exact":
+        return _rejudge(provider, options)
+    return _generate(provider, options, settings)
+
+
+def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
+    from conformance.replay.engine import replay_engine
+
+    outcome = replay_engine(provider, options.cassette_dir, root=Path.cwd())
+    return _ProviderOutcome(
+        provider=provider.name,
+        base_url=outcome.base_url,
+        findings=[f.to_json() for f in outcome.findings],
+        requests=outcome.requests,
+        operations=sorted(outcome.operations),
+        mode="replay",
+        exchanges=outcome.exchanges,
+    )
+
+
+def _generate(provider: Provider, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
+    from conformance.engine.cleanup import clean_up
+    from conformance.engine.evidence import CassetteIndex
+    from conformance.engine.intent import IntentRecorder
+    from conformance.engine.runner import EngineRun
+
     with connect(provider, options, settings.generation()) as connection:
         if connection.mode == "replay":
             settings = settings.replaying(connection.recorded_generation)
@@ -51,6 +77,11 @@ def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _
             secrets=connection.secrets,
             cassette=connection.cassette,
             safe_methods_only=connection.safe_methods_only,
+            intents=(
+                IntentRecorder(connection.recording, connection.intents, provider.semantic_rejection_statuses)
+                if connection.recording is not None and connection.intents is not None
+                else None
+            ),
         )
         result = run.execute()
         if connection.mode in ("live", "record"):
@@ -72,12 +103,18 @@ def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _
     )
 
 
-def engine_stage(options: TargetOptions, settings: Settings, workers: int = 1) -> Stage:
+def engine_stage(options: TargetOptions, settings: Settings, workers: int | None = 1) -> Stage:
+    """`workers` None: every core for a re-judging replay (parsing cassettes is most of its time), else one."""
+
     def stage(providers: list[Provider]) -> StageResult:
         names = [p.name for p in providers]
-        if workers > 1 and len(names) > 1:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(workers, len(names)), mp_context=context) as pool:
+        judging = options.target == "replay" and options.replay != "exact" and not options.base_urls
+        count = workers if workers is not None else (os.cpu_count() or 1) if judging else 1
+        if count > 1 and len(names) > 1:
+            # Re-judging imports no generator and starts no thread: forking is cheap and safe there.
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if judging and "fork" in methods else "spawn")
+            with ProcessPoolExecutor(max_workers=min(count, len(names)), mp_context=context) as pool:
                 outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names)))
         else:
             outcomes = [run_one(name, options, settings) for name in names]

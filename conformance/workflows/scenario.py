@@ -25,6 +25,7 @@ from conformance.checks.response_schema import (
 )
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, normalise_pointer
 from conformance.lifecycle import lifecycle_of, with_lifecycle
+from conformance.replay.fast_schema import schema_violations
 from conformance.specs import Spec
 from conformance.validation import show
 from conformance.workflows.client import Exchange, WorkflowClient
@@ -299,7 +300,7 @@ class ScenarioRun:
             )
         if exchange.body is None:
             return
-        for violation in response_violations(self.spec, operation, exchange.status, exchange.body) or []:
+        for violation in schema_violations(self.spec, operation, exchange.status, exchange.body) or []:
             self._add(
                 exchange,
                 violation.kind,
