@@ -23,7 +23,7 @@ from conformance.reports.terminal import print_baseline, print_summary
 from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_dir
 from conformance.sandbox.faults import CATALOGUE
 from conformance.sandbox.server import RunningDouble, serve_forever
-from conformance.targets import TARGETS, TargetOptions, parse_base_urls
+from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
 from conformance.workflows.stage import workflow_stage
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,6 +113,15 @@ def audit(providers: tuple[str, ...], report_dir: Path) -> None:
     metavar="PROVIDER=URL",
     help="Point one provider at another server (repeatable); implies a live-type run for it.",
 )
+@click.option(
+    "--replay",
+    "replay_mode",
+    type=click.Choice(REPLAY_MODES),
+    default="judge",
+    show_default=True,
+    help="judge: re-judge the recorded exchanges against the current specs; exact: regenerate the recorded "
+    "requests (same schemathesis/Hypothesis versions as the recording) and match them byte for byte.",
+)
 @_report_dir_option
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Generation seed (recorded suites use 0).")
@@ -136,6 +145,7 @@ def run(
     providers: tuple[str, ...],
     target: str,
     base_urls: tuple[str, ...],
+    replay_mode: str,
     report_dir: Path,
     baseline: Path | None,
     seed: int,
@@ -154,6 +164,7 @@ def run(
         base_urls=parse_base_urls(base_urls, all_providers()),
         cassette_dir=cassette_dir or cassettes_dir(),
         allow_production=allow_production,
+        replay=replay_mode,
     )
     settings = Settings(seed=seed, max_examples=max_examples, request_timeout=request_timeout, rate_limit=rate_limit)
     stages = [] if no_audit else [pipeline.audit_stage]

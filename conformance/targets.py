@@ -23,6 +23,8 @@ from conformance.providers.base import Provider, ProviderAuth
 from conformance.sandbox.server import running_double
 
 TARGETS = ("replay", "live", "record", "sandbox")
+# judge: re-judge the recorded exchanges (default); exact: regenerate with the recorded settings.
+REPLAY_MODES = ("judge", "exact")
 REPLAY_CREDENTIAL = "REDACTED"  # what the cassettes hold in place of every credential
 
 
@@ -33,6 +35,7 @@ class TargetOptions:
     cassette_dir: Path = Path("cassettes")
     allow_production: bool = False
     env: Mapping[str, str] | None = None
+    replay: str = "judge"
 
 
 @dataclass
@@ -51,6 +54,9 @@ class Connection:
     recorded_generation: Mapping[str, Any] | None = None
     # The cassette a replay reads, already parsed (its interactions index the findings' evidence).
     replayed: store.LoadedCassette | None = None
+    # Recording: the VCR cassette being written, and the notes saying what each request was meant to be.
+    recording: Any = None
+    intents: dict[int, dict[str, Any]] | None = None
 
 
 def mode_for(provider: Provider, options: TargetOptions) -> str:
@@ -137,8 +143,11 @@ def _live(
         return
     path = store.cassette_path(options.cassette_dir, provider.name, store.ENGINE_SUITE)
     metadata = store.recording_metadata(provider, base_url, options.env, generation=dict(generation or {}))
-    with store.recording(path, secrets=secrets, metadata=metadata):
+    intents: dict[int, dict[str, Any]] = {}
+    with store.recording(path, secrets=secrets, metadata=metadata, intents=intents) as cassette:
         connection.cassette = path
+        connection.recording = cassette
+        connection.intents = intents
         yield connection
 
 

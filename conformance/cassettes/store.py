@@ -30,6 +30,9 @@ from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
 
 ENGINE_SUITE = "engine"
+# Each interaction of an engine recording says what its request was meant to be (conformance.engine.intent),
+# under this key next to `request` and `response`; plain vcrpy ignores it.
+INTENT_KEY = "conformance"
 # Hosts and ports differ between recordings (doubles listen on free ports): match on method, path,
 # query, body, and whether the request carried credentials (their values read REDACTED, but an auth
 # probe resending a request without them must not be answered with the authenticated reply). Bodies
@@ -90,15 +93,16 @@ def generator_versions() -> dict[str, str]:
 
 
 def check_generator(cassette: LoadedCassette, provider: str) -> None:
-    """A replay under other generator releases would send other requests: stop and say why."""
+    """An exact replay under other generator releases would send other requests: stop and say why."""
     recorded = cassette.metadata.get("generated_by")
     installed = generator_versions()
     if recorded and recorded != installed:
         was = ", ".join(f"{k} {v}" for k, v in sorted(recorded.items()))
         now = ", ".join(f"{k} {v}" for k, v in sorted(installed.items()))
         raise UsageError(
-            f"cassette {cassette.path} was generated with {was} but {now} is installed; install the pinned "
-            f"versions (pip install -e .) or re-record with `{record_command(provider)}`."
+            f"exact replay of {cassette.path} needs {was} but {now} is installed; install those versions, "
+            f"re-record with `{record_command(provider)}`, or drop --replay exact (the default replay "
+            "re-judges the recordings under any version)."
         )
 
 
@@ -111,9 +115,16 @@ def record_command(provider: str, suite: str = ENGINE_SUITE) -> str:
 class ScrubbingPersister:
     """VCR persister: scrubs every interaction before it is serialized, writes atomically, loads strictly."""
 
-    def __init__(self, secrets: Iterable[str] = (), metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        secrets: Iterable[str] = (),
+        metadata: dict[str, Any] | None = None,
+        intents: Mapping[int, dict[str, Any]] | None = None,
+    ) -> None:
         self.secrets = list(secrets)
         self.metadata = metadata or {}
+        # Filled while the recording runs: interaction position -> what its request was meant to be.
+        self.intents = intents
 
     def load_cassette(self, cassette_path: str | Path, serializer: Any) -> Any:
         path = Path(cassette_path)
@@ -131,9 +142,14 @@ class ScrubbingPersister:
     def save_cassette(self, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
         # As vcr.serialize does, with every interaction scrubbed between recording and writing.
         interactions = []
-        for request, response in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True):
+        for position, (request, response) in enumerate(
+            zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
+        ):
             clean = scrub_interaction({"request": request._to_dict(), "response": response}, self.secrets)
-            interactions.append({part: convert_to_unicode(value) for part, value in clean.items()})
+            interaction = {part: convert_to_unicode(value) for part, value in clean.items()}
+            if self.intents is not None:
+                interaction[INTENT_KEY] = self.intents.get(position, {"role": "setup"})
+            interactions.append(interaction)
         data: dict[str, Any] = {"version": 1, "interactions": interactions}
         metadata = {**(cassette_dict.get("metadata") or {}), **self.metadata}
         if metadata:
@@ -141,7 +157,13 @@ class ScrubbingPersister:
         atomic_write_text(Path(cassette_path), serializer.serialize(data))
 
 
-def make_vcr(*, record: bool, secrets: Iterable[str] = (), metadata: dict[str, Any] | None = None) -> vcr.VCR:
+def make_vcr(
+    *,
+    record: bool,
+    secrets: Iterable[str] = (),
+    metadata: dict[str, Any] | None = None,
+    intents: Mapping[int, dict[str, Any]] | None = None,
+) -> vcr.VCR:
     """A VCR that records everything (record) or replays only, never touching the network (replay)."""
     recorder = vcr.VCR(
         record_mode="all" if record else "none",
@@ -149,7 +171,7 @@ def make_vcr(*, record: bool, secrets: Iterable[str] = (), metadata: dict[str, A
         decode_compressed_response=True,
     )
     recorder.register_matcher("request_key", _request_key)
-    recorder.register_persister(ScrubbingPersister(secrets, metadata))
+    recorder.register_persister(ScrubbingPersister(secrets, metadata, intents))
     return recorder
 
 
@@ -158,13 +180,24 @@ def staging_path(path: Path) -> Path:
 
 
 @contextmanager
-def recording(path: Path, *, secrets: Iterable[str], metadata: dict[str, Any]) -> Iterator[Cassette]:
-    """Record into a staging file that replaces `path` only if the block finishes without an exception."""
+def recording(
+    path: Path,
+    *,
+    secrets: Iterable[str],
+    metadata: dict[str, Any],
+    intents: Mapping[int, dict[str, Any]] | None = None,
+) -> Iterator[Cassette]:
+    """Record into a staging file that replaces `path` only if the block finishes without an exception.
+
+    `intents` (position -> note), filled by the caller while recording, is written into each interaction.
+    """
     staged = staging_path(path)
     with contextlib.suppress(FileNotFoundError):
         staged.unlink()
     try:
-        with make_vcr(record=True, secrets=secrets, metadata=metadata).use_cassette(str(staged)) as cassette:
+        with make_vcr(record=True, secrets=secrets, metadata=metadata, intents=intents).use_cassette(
+            str(staged)
+        ) as cassette:
             yield cassette
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -181,13 +214,35 @@ class LoadedCassette:
     metadata: dict[str, Any]
 
 
+# libyaml's parser: about 6x faster than the pure-Python one on cassettes, same data.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARSED: dict[tuple[str, int, int], LoadedCassette] = {}
+
+
 def read_cassette(path: Path, provider: str, suite: str = ENGINE_SUITE) -> LoadedCassette:
-    """The cassette as plain data, or a UsageError that says what is wrong and how to fix it."""
+    """The cassette as plain data, or a UsageError that says what is wrong and how to fix it.
+
+    Parsed once per process and file version (path, mtime, size); callers must not mutate the result.
+    """
     fix = f"restore it from git or re-record it with `{record_command(provider, suite)}`"
     if not path.is_file():
         raise UsageError(f"no cassette at {path}; record one with `{record_command(provider, suite)}`.")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError as exc:
+        raise UsageError(f"cassette {path} cannot be read ({type(exc).__name__}); {fix}.") from None
+    cached = _PARSED.get(key)
+    if cached is not None:
+        return cached
+    loaded = _parse_cassette(path, fix)
+    _PARSED[key] = loaded
+    return loaded
+
+
+def _parse_cassette(path: Path, fix: str) -> LoadedCassette:
+    try:
+        data = yaml.load(path.read_bytes(), Loader=_YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"cassette {path} is corrupt ({type(exc).__name__}); {fix}.") from None
     interactions = data.get("interactions") if isinstance(data, dict) else None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.findings import Kind, Severity
+from conformance.specs import Operation
 
 CHECK_KINDS: dict[str, Kind] = {
     "not_a_server_error": Kind.SERVER_ERROR,
@@ -29,3 +32,34 @@ def kind_of(check_name: str) -> Kind:
 def severity_of(check_name: str) -> Severity | None:
     """An override of the kind's default severity, or None to keep it."""
     return Severity.NON_BREAKING if check_name in NON_BREAKING_CHECKS else None
+
+
+def violation_message(operation: Operation, status: int, kind: Kind, pointer: str) -> str:
+    what = {
+        Kind.MISSING_FIELD: "lacks the documented field",
+        Kind.UNDOCUMENTED_FIELD: "carries an undocumented field",
+        Kind.TYPE_MISMATCH: "has the wrong type at",
+        Kind.NULLABILITY: "has null where the documentation allows none, at",
+        Kind.ENUM_VIOLATION: "has a value the documentation does not list, at",
+        Kind.FORMAT_VIOLATION: "has a badly formatted value at",
+    }.get(kind, "does not match the documented schema at")
+    return f"The {status} response of {operation.operation_id} {what} {pointer or '/'}."
+
+
+def expected_for(check: str, failure: Any) -> str:
+    if check == "status_code_conformance":
+        allowed = getattr(failure, "allowed_status_codes", None) or getattr(failure, "defined_status_codes", None)
+        if allowed:
+            return "a documented status: " + ", ".join(str(s) for s in allowed)
+        return "a documented status code"
+    if check == "content_type_conformance":
+        documented = getattr(failure, "defined_content_types", None)
+        return "a documented content type: " + ", ".join(documented) if documented else "a documented content type"
+    return {
+        "not_a_server_error": "no 5xx for any request",
+        "ignored_auth": "401 or 403 without valid credentials",
+        "negative_data_rejection": "a 4xx for invalid input",
+        "positive_data_acceptance": "a 2xx for valid input",
+        "use_after_free": "404 for a deleted resource",
+        "ensure_resource_availability": "the created resource to be retrievable",
+    }.get(check, f"the {check} check to pass")

@@ -22,9 +22,10 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from conformance.cassettes.scrub import SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.response_schema import response_violations
-from conformance.engine.check_failures import kind_of, severity_of
+from conformance.engine.check_failures import expected_for, kind_of, severity_of, violation_message
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
+from conformance.engine.intent import IntentRecorder
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import TargetUnreachable, UsageError, first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
@@ -62,6 +63,8 @@ class EngineRun:
     secrets: list[str]
     cassette: Path | None = None
     safe_methods_only: bool = False
+    # Recording only: notes what each recorded request was meant to be, for the default replay.
+    intents: IntentRecorder | None = None
     _pending: list[_Pending] = field(default_factory=list)
     _result: EngineResult = field(default_factory=EngineResult)
     _first_success: dict[str, Any] = field(default_factory=dict)
@@ -138,9 +141,12 @@ class EngineRun:
                 if interaction.response is not None:
                     self._result.responses += 1
                     self._judge_response(operation, interaction)
-            for check in recorder.checks.get(case_id, []):
+            checks = recorder.checks.get(case_id, [])
+            for check in checks:
                 if check.failure_info is not None and check.name not in ("response_schema_conformance",):
                     self._on_check_failure(operation, check.name, check.failure_info.failure, interaction)
+            if self.intents is not None:
+                self.intents.case(case, operation.operation_id, interaction, checks)
 
     def _judge_response(self, operation: Operation, interaction: Any) -> None:
         response = interaction.response
@@ -162,7 +168,7 @@ class EngineRun:
                 pointer=violation.pointer,
                 expected=violation.expected,
                 observed=violation.observed,
-                message=_violation_message(operation, response.status_code, violation.kind, violation.pointer),
+                message=violation_message(operation, response.status_code, violation.kind, violation.pointer),
                 interaction=interaction,
             )
 
@@ -174,7 +180,7 @@ class EngineRun:
             operation,
             kind=kind_of(check),
             pointer="",
-            expected=_expected_for(check, failure),
+            expected=expected_for(check, failure),
             observed=f"HTTP {status}: {detail}" if status else detail,
             message=f"{operation.operation_id}: {title} ({check}).",
             interaction=interaction,
@@ -242,6 +248,7 @@ class EngineRun:
                 for name, values in request.headers.items()
                 if name.lower() not in SENSITIVE_HEADERS
             }
+            before = len(self.intents) if self.intents is not None else 0
             try:
                 response = requests.request(
                     request.method,
@@ -252,6 +259,9 @@ class EngineRun:
                 )
             except (requests.RequestException, CannotOverwriteExistingCassetteException):
                 continue
+            finally:
+                if self.intents is not None:
+                    self.intents.auth_probe(operation_id, before)
             if 200 <= response.status_code < 300:
                 operation = self.spec.operations[operation_id]
                 self._add(
@@ -298,37 +308,6 @@ class EngineRun:
             severity=severity_of(severity_check) if severity_check else None,
         )
         self._pending.append(_Pending(finding=finding, key=key))
-
-
-def _violation_message(operation: Operation, status: int, kind: Kind, pointer: str) -> str:
-    what = {
-        Kind.MISSING_FIELD: "lacks the documented field",
-        Kind.UNDOCUMENTED_FIELD: "carries an undocumented field",
-        Kind.TYPE_MISMATCH: "has the wrong type at",
-        Kind.NULLABILITY: "has null where the documentation allows none, at",
-        Kind.ENUM_VIOLATION: "has a value the documentation does not list, at",
-        Kind.FORMAT_VIOLATION: "has a badly formatted value at",
-    }.get(kind, "does not match the documented schema at")
-    return f"The {status} response of {operation.operation_id} {what} {pointer or '/'}."
-
-
-def _expected_for(check: str, failure: Any) -> str:
-    if check == "status_code_conformance":
-        allowed = getattr(failure, "allowed_status_codes", None) or getattr(failure, "defined_status_codes", None)
-        if allowed:
-            return "a documented status: " + ", ".join(str(s) for s in allowed)
-        return "a documented status code"
-    if check == "content_type_conformance":
-        documented = getattr(failure, "defined_content_types", None)
-        return "a documented content type: " + ", ".join(documented) if documented else "a documented content type"
-    return {
-        "not_a_server_error": "no 5xx for any request",
-        "ignored_auth": "401 or 403 without valid credentials",
-        "negative_data_rejection": "a 4xx for invalid input",
-        "positive_data_acceptance": "a 2xx for valid input",
-        "use_after_free": "404 for a deleted resource",
-        "ensure_resource_availability": "the created resource to be retrievable",
-    }.get(check, f"the {check} check to pass")
 
 
 def _json_or_none(content: bytes) -> Any:

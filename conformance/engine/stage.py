@@ -1,7 +1,9 @@
 """The engine as a pipeline stage: every selected provider through its target, serially or in processes.
 
-Parallelism is across providers (one process each): within a provider the run stays sequential, so
-recordings replay in the order they were made and parallel runs find exactly what serial runs find.
+A replay re-judges the recorded exchanges (conformance.replay) unless `--replay exact` asks for them to
+be regenerated; live, record and sandbox runs go through schemathesis. Parallelism is across providers
+(one process each): within a provider the run stays sequential, so parallel runs find exactly what
+serial runs find. The generation machinery is imported only by the paths that generate.
 """
 
 from __future__ import annotations
@@ -13,15 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cassettes.store import read_cassette
-from conformance.engine.cleanup import clean_up
-from conformance.engine.evidence import CassetteIndex
-from conformance.engine.runner import EngineRun
 from conformance.engine.settings import Settings
 from conformance.findings import Finding
 from conformance.pipeline import Stage, StageResult
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
-from conformance.targets import TargetOptions, connect
+from conformance.targets import TargetOptions, connect, mode_for
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,30 @@ class _ProviderOutcome:
 
 def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
     provider = get_provider(provider_name)
+    if mode_for(provider, options) == "replay" and options.replay != "exact":
+        return _rejudge(provider, options)
+    return _generate(provider, options, settings)
+
+
+def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
+    from conformance.replay.engine import replay_engine
+
+    outcome = replay_engine(provider, options.cassette_dir, root=Path.cwd())
+    return _ProviderOutcome(
+        provider=provider.name,
+        base_url=outcome.base_url,
+        findings=[f.to_json() for f in outcome.findings],
+        requests=outcome.requests,
+        operations=sorted(outcome.operations),
+    )
+
+
+def _generate(provider: Provider, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
+    from conformance.engine.cleanup import clean_up
+    from conformance.engine.evidence import CassetteIndex
+    from conformance.engine.intent import IntentRecorder
+    from conformance.engine.runner import EngineRun
+
     with connect(provider, options, settings.generation()) as connection:
         if connection.mode == "replay":
             settings = settings.replaying(connection.recorded_generation)
@@ -48,6 +71,11 @@ def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _
             secrets=connection.secrets,
             cassette=connection.cassette,
             safe_methods_only=connection.safe_methods_only,
+            intents=(
+                IntentRecorder(connection.recording, connection.intents, provider.semantic_rejection_statuses)
+                if connection.recording is not None and connection.intents is not None
+                else None
+            ),
         )
         result = run.execute()
         if connection.mode in ("live", "record"):

@@ -1,0 +1,262 @@
+"""The engine's cassette re-judged: every recorded exchange against its operation in the current spec.
+
+For each interaction: its operation (method and path template; an undeclared-method probe keeps the
+operation it probed), then every response-side judgement the live run makes: server error,
+documented status, content type, headers, strict schema (undocumented fields included), an
+unauthenticated probe answered 2xx, and the request's recorded meaning against its status (an
+invalid request accepted, a valid one refused). Checks that need state or extra requests (use after
+free, resource availability, ignored auth, undeclared methods, missing headers) carry the verdict
+the recording reached. Interactions the current spec has no operation for are one finding per
+operation or path, so a spec edit shows exactly what the recordings no longer cover.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.cassettes import store
+from conformance.engine.check_failures import expected_for, kind_of, severity_of, violation_message
+from conformance.engine.evidence import curl_command
+from conformance.errors import first_line
+from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
+from conformance.providers.base import Provider
+from conformance.replay import http_checks
+from conformance.replay.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
+from conformance.replay.fast_schema import schema_violations
+from conformance.specs import Operation, Spec
+
+
+@dataclass
+class ReplayOutcome:
+    base_url: str
+    findings: list[Finding] = field(default_factory=list)
+    requests: int = 0
+    operations: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    position: int
+    method: str
+    uri: str
+    path: str
+    request: dict[str, Any]
+    status: int
+    headers: dict[str, list[str]]
+    text: str | bytes
+
+    @property
+    def content_type(self) -> str | None:
+        for name, values in self.headers.items():
+            if name.lower() == "content-type" and values:
+                return str(values[0] if isinstance(values, list) else values)
+        return None
+
+
+def replay_engine(provider: Provider, cassette_dir: Path, *, root: Path) -> ReplayOutcome:
+    path = store.cassette_path(cassette_dir, provider.name, store.ENGINE_SUITE)
+    cassette = store.read_cassette(path, provider.name)
+    return judge_cassette(provider, provider.spec, cassette, label=store.display_path(path, root))
+
+
+def judge_cassette(provider: Provider, spec: Spec, cassette: store.LoadedCassette, *, label: str) -> ReplayOutcome:
+    base_url = str(cassette.metadata.get("base_url") or "")
+    prefix = urlsplit(base_url).path.rstrip("/")
+    judge = _Judge(provider, spec, label)
+    outcome = ReplayOutcome(base_url=base_url)
+    unmapped: Counter[tuple[str, str, str | None]] = Counter()
+    first_unmapped: dict[tuple[str, str, str | None], int] = {}
+    for position, interaction in enumerate(cassette.interactions):
+        note = interaction.get(store.INTENT_KEY)
+        role = note.get("role") if isinstance(note, dict) else None
+        if role in ("setup", "check_request"):
+            continue
+        exchange = _exchange(position, interaction, prefix)
+        recorded_op = note.get("operation") if isinstance(note, dict) else None
+        operation = spec.operation_at(exchange.method, exchange.path)
+        if operation is None and recorded_op in spec.operations:
+            operation = spec.operations[recorded_op]  # an undeclared-method probe of this operation
+        if operation is None:
+            key = (exchange.method, exchange.path, recorded_op)
+            unmapped[key] += 1
+            first_unmapped.setdefault(key, position)
+            continue
+        if role == "auth_probe":
+            judge.auth_probe(operation, exchange)
+            continue
+        outcome.requests += 1
+        outcome.operations.add(operation.operation_id)
+        judge.case(operation, exchange, note if isinstance(note, dict) else {})
+    outcome.findings = judge.findings + _unmapped_findings(provider, spec, unmapped, first_unmapped, label)
+    return outcome
+
+
+def _exchange(position: int, interaction: dict[str, Any], prefix: str) -> _Exchange:
+    request = interaction["request"]
+    response = interaction["response"]
+    path = urlsplit(str(request.get("uri", ""))).path
+    if prefix and path.startswith(prefix):
+        path = path[len(prefix) :] or "/"
+    body = response.get("body")
+    text = body.get("string", "") if isinstance(body, dict) else (body or "")
+    status = response.get("status")
+    return _Exchange(
+        position=position,
+        method=str(request.get("method", "")).upper(),
+        uri=str(request.get("uri", "")),
+        path=path,
+        request=request,
+        status=int(status.get("code", 0) if isinstance(status, dict) else status or 0),
+        headers=response.get("headers") or {},
+        text=text or "",
+    )
+
+
+class _Judge:
+    def __init__(self, provider: Provider, spec: Spec, label: str) -> None:
+        self.provider = provider
+        self.spec = spec
+        self.label = label
+        self.positive = positive_expected(provider.semantic_rejection_statuses)
+        self.findings: list[Finding] = []
+
+    def case(self, operation: Operation, exchange: _Exchange, note: dict[str, Any]) -> None:
+        status = exchange.status
+        meant = note.get("meant")
+        if not status_in(status, NOT_A_SERVER_ERROR_EXPECTED) and not note.get("content_type_probe"):
+            self._check(operation, exchange, http_checks.Failed("not_a_server_error", "Server error", "", ""))
+        if meant != "shape_probe":
+            for failed in (
+                http_checks.status_failure(self.spec, operation, status),
+                http_checks.content_type_failure(self.spec, operation, status, exchange.content_type),
+                http_checks.header_failure(self.spec, operation, status, exchange.headers),
+            ):
+                if failed is not None:
+                    self._check(operation, exchange, failed)
+        if meant == "invalid" and not status_in(status, NEGATIVE_EXPECTED):
+            detail = "Invalid data should have been rejected"
+            title = "Schema-violating request accepted"
+            self._check(operation, exchange, http_checks.Failed("negative_data_rejection", title, detail, ""))
+        elif meant == "valid" and not status_in(status, self.positive):
+            detail = "Valid data should have been accepted"
+            title = "Rejected positive data"
+            self._check(operation, exchange, http_checks.Failed("positive_data_acceptance", title, detail, ""))
+        for name, verdict in sorted((note.get("recorded_verdicts") or {}).items()):
+            title = str(verdict.get("title") or name)
+            detail = first_line(str(verdict.get("message") or "")) or title
+            self._check(operation, exchange, http_checks.Failed(name, title, detail, ""))
+        self._schema(operation, exchange)
+
+    def auth_probe(self, operation: Operation, exchange: _Exchange) -> None:
+        """A successful request resent without credentials: it must be refused."""
+        if 200 <= exchange.status < 300:
+            self._add(
+                operation,
+                exchange,
+                kind=Kind.AUTH_NOT_ENFORCED,
+                pointer="",
+                expected="401 or 403 without credentials",
+                observed=f"HTTP {exchange.status} without credentials",
+                message=f"{operation.operation_id} answered {exchange.status} to a request without credentials.",
+            )
+
+    def _schema(self, operation: Operation, exchange: _Exchange) -> None:
+        content_type = exchange.content_type or ""
+        if "json" not in content_type.lower() or not exchange.text:
+            return
+        try:
+            body = json.loads(exchange.text)
+        except ValueError:
+            return
+        for violation in schema_violations(self.spec, operation, exchange.status, body) or []:
+            self._add(
+                operation,
+                exchange,
+                kind=violation.kind,
+                pointer=violation.pointer,
+                expected=violation.expected,
+                observed=violation.observed,
+                message=violation_message(operation, exchange.status, violation.kind, violation.pointer),
+            )
+
+    def _check(self, operation: Operation, exchange: _Exchange, failed: http_checks.Failed) -> None:
+        detail = failed.detail or failed.title
+        self._add(
+            operation,
+            exchange,
+            kind=kind_of(failed.check),
+            pointer="",
+            expected=failed.expected or expected_for(failed.check, None),
+            observed=f"HTTP {exchange.status}: {detail}",
+            message=f"{operation.operation_id}: {failed.title} ({failed.check}).",
+            severity_check=failed.check,
+        )
+
+    def _add(
+        self,
+        operation: Operation,
+        exchange: _Exchange,
+        *,
+        kind: Kind,
+        pointer: str,
+        expected: str,
+        observed: str,
+        message: str,
+        severity_check: str | None = None,
+    ) -> None:
+        request = exchange.request
+        curl = curl_command(exchange.method, exchange.uri, request.get("headers") or {}, request.get("body"), [])
+        self.findings.append(
+            finding_on(
+                operation,
+                kind=kind,
+                pointer=pointer,
+                expected=expected,
+                observed=observed,
+                message=message,
+                source=Source.REPLAY,
+                evidence=Evidence(
+                    cassette=self.label, interaction=exchange.position, status=exchange.status, curl=curl
+                ),
+                severity=severity_of(severity_check) if severity_check else None,
+            )
+        )
+
+
+def _unmapped_findings(
+    provider: Provider,
+    spec: Spec,
+    unmapped: Counter[tuple[str, str, str | None]],
+    first: dict[tuple[str, str, str | None], int],
+    label: str,
+) -> list[Finding]:
+    """One finding per operation (or path) the recordings exercise and the current spec lacks."""
+    findings = []
+    for (method, path, recorded_op), count in sorted(unmapped.items(), key=lambda item: first[item[0]]):
+        what = f"{recorded_op} ({method} {path})" if recorded_op else f"{method} {path}"
+        findings.append(
+            make_finding(
+                provider=provider.name,
+                operation=recorded_op or f"{method} {path}",
+                method=method,
+                path=path,
+                kind=Kind.STALE_CASSETTE,
+                pointer="",
+                expected="an operation of the current spec for every recorded exchange",
+                observed=f"{count} recorded exchange(s) of {what} match no operation of {spec.path.name}",
+                message=(
+                    f"The recordings exercise {what}, which the current spec does not describe, so those exchanges "
+                    f"were not judged; restore the operation or re-record with "
+                    f"`{store.record_command(provider.name)}`."
+                ),
+                source=Source.REPLAY,
+                doc_ref="",
+                evidence=Evidence(cassette=label, interaction=first[(method, path, recorded_op)]),
+            )
+        )
+    return findings
