@@ -1,0 +1,202 @@
+"""A user's project, as the teams this suite is for have one: billing code, its pytest suite, and the
+doubles as fixtures. Written to a temporary directory and run with pytest in a subprocess."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BILLING = '''
+"""A tiny billing module: invoice a customer on WooshPay, and list what is still open."""
+
+import os
+
+import requests
+
+
+class BillingError(Exception):
+    pass
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    session.auth = (os.environ["WOOSHPAY_API_KEY"], os.environ.get("WOOSHPAY_API_SECRET", ""))
+    return session
+
+
+def invoice_customer(base_url: str, name: str, amounts: list[int]) -> dict:
+    """Create, fill and finalize an invoice; refuse one whose total is not the sum of its lines."""
+    session = _session()
+
+    def post(path: str, body: dict | None = None) -> dict:
+        response = session.post(base_url + path, json=body or {}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    customer = post("/v1/customers", {"name": name})
+    invoice = post("/v1/invoices", {"customer": customer["id"], "collection_method": "send_invoice", "days_until_due": 30})
+    post(f"/v1/invoices/{invoice['id']}/add_lines", {"lines": [{"amount": a, "description": "Work"} for a in amounts]})
+    final = post(f"/v1/invoices/{invoice['id']}/finalize")
+    lines = sum(line["amount"] for line in final["lines"]["data"])
+    if final["total"] != lines:
+        raise BillingError(f"WooshPay total {final['total']} differs from the sum of the lines {lines}")
+    return final
+
+
+def open_invoices(base_url: str, page_size: int = 2) -> list[dict]:
+    """Every open invoice, page by page; a page that promises more and brings nothing is an error."""
+    session = _session()
+    found, params = [], {"limit": page_size}
+    while True:
+        page = session.get(base_url + "/v1/invoices", params=params, timeout=10).json()
+        found += [i for i in page["data"] if i["status"] == "open"]
+        if not page["has_more"]:
+            return found
+        if not page["data"]:
+            raise BillingError("WooshPay said has_more on a page with no invoices")
+        params["starting_after"] = page["data"][-1]["id"]
+'''
+
+CONFTEST = '''
+import pytest
+
+
+@pytest.fixture
+def wooshpay(wooshpay_double, monkeypatch):
+    """The billing code reads its credentials from the environment: give it the double's."""
+    for name, value in wooshpay_double.env.items():
+        monkeypatch.setenv(name, value)
+    return wooshpay_double
+'''
+
+TEST_BILLING = '''
+import pytest
+
+from billing import BillingError, invoice_customer, open_invoices
+
+
+def test_invoice_customer(wooshpay):
+    invoice = invoice_customer(wooshpay.base_url, "Ada", [300, 200])
+    assert invoice["total"] == 500
+    assert wooshpay.state.invoices[invoice["id"]]["status"] == "open"
+
+
+def test_each_test_starts_empty(wooshpay):
+    assert wooshpay.state.invoices == {}
+    assert not wooshpay.faults
+
+
+def test_open_invoices(wooshpay):
+    for amount in (100, 200, 300):
+        invoice_customer(wooshpay.base_url, "Ada", [amount])
+    assert sorted(i["total"] for i in open_invoices(wooshpay.base_url)) == [100, 200, 300]
+
+
+@pytest.mark.provider_fault("wooshpay", "totals_mismatch")
+def test_a_wrong_total_is_refused(wooshpay):
+    with pytest.raises(BillingError, match="differs from the sum of the lines"):
+        invoice_customer(wooshpay.base_url, "Ada", [300, 200])
+
+
+@pytest.mark.provider_fault("wooshpay", "has_more_lies")
+def test_lying_pagination_is_caught(wooshpay):
+    invoice_customer(wooshpay.base_url, "Ada", [100])
+    with pytest.raises(BillingError, match="has_more"):
+        open_invoices(wooshpay.base_url)
+
+
+def test_a_fault_injected_mid_test(wooshpay):
+    invoice_customer(wooshpay.base_url, "Ada", [100])
+    wooshpay.inject("totals_mismatch")
+    with pytest.raises(BillingError):
+        invoice_customer(wooshpay.base_url, "Bob", [100])
+
+
+def test_other_providers(useepay_double, lynkwell_double, provider_double):
+    assert provider_double("useepay") is useepay_double
+    listed = useepay_double.session.get(useepay_double.url("/api/v1/invoices"), timeout=10)
+    assert listed.status_code == 200, listed.text
+    # Lynkwell's session fetches its OAuth2 token from the double first.
+    profiles = lynkwell_double.session.get(lynkwell_double.url("/billing/v1/payment-profiles"), timeout=10)
+    assert profiles.status_code == 200, profiles.text
+    assert set(lynkwell_double.env) >= {"LYNKWELL_CLIENT_ID", "LYNKWELL_CLIENT_SECRET", "LYNKWELL_TOKEN_URL"}
+
+
+def test_session_double_keeps_state(wooshpay_double_session):
+    wooshpay_double_session.session.post(wooshpay_double_session.url("/v1/customers"), json={"name": "Kept"}, timeout=10)
+    assert len(wooshpay_double_session.state.customers) >= 1
+'''
+
+# Recorded by plain pytest-recording; `conformance judge` reads the cassette afterwards.
+TEST_RECORDED = '''
+import pytest
+import requests
+
+from billing import invoice_customer
+
+
+@pytest.mark.vcr
+@pytest.mark.provider_fault("wooshpay", "field_added")
+def test_recorded_billing(wooshpay):
+    invoice = invoice_customer(wooshpay.base_url, "Ada", [300, 200])
+    wooshpay.session.get(wooshpay.url("/v1/invoices/" + invoice["id"]), timeout=10)
+    wooshpay.session.get(wooshpay.url("/v1/reports/revenue"), timeout=10)  # no such documented operation
+    wooshpay.inject("totals_mismatch")
+    wooshpay.session.get(wooshpay.url("/v1/invoices/" + invoice["id"]), timeout=10)
+    # Another service of the app, on another loopback host name.
+    requests.get(wooshpay.base_url.replace("127.0.0.1", "localhost") + "/v1/invoices", timeout=10)
+'''
+
+# Without pytest.raises: under the fault this test fails the way the catalogue describes.
+TEST_UNGUARDED = '''
+import pytest
+
+from billing import invoice_customer
+
+
+@pytest.mark.provider_fault("wooshpay", "totals_mismatch")
+def test_invoice_customer_under_fault(wooshpay):
+    invoice_customer(wooshpay.base_url, "Ada", [300, 200])
+'''
+
+
+def make_project(directory: Path) -> Path:
+    (directory / "tests").mkdir(parents=True, exist_ok=True)
+    (directory / "billing.py").write_text(BILLING)
+    (directory / "tests" / "conftest.py").write_text(CONFTEST)
+    (directory / "tests" / "test_billing.py").write_text(TEST_BILLING)
+    (directory / "tests" / "test_recorded.py").write_text(TEST_RECORDED)
+    (directory / "unguarded").mkdir(exist_ok=True)
+    (directory / "unguarded" / "conftest.py").write_text(CONFTEST)
+    (directory / "unguarded" / "test_unguarded.py").write_text(TEST_UNGUARDED)
+    (directory / "pytest.ini").write_text("[pytest]\naddopts = --strict-markers -p no:cacheprovider\n")
+    return directory
+
+
+def entry_point_installed() -> bool:
+    """Whether the installed package declares the plugin (after the integrator's reinstall it does)."""
+    return any(
+        ep.value == "conformance.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
+    )
+
+
+def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # Loaded by its entry point once installed; before that, by name (both at once would clash).
+    plugin = [] if entry_point_installed() else ["-p", "conformance.pytest_plugin"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(project)])}
+    for name in ("WOOSHPAY_API_KEY", "WOOSHPAY_API_SECRET", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *plugin, "-p", "no:randomly", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
