@@ -74,7 +74,7 @@ def wooshpay(wooshpay_double, monkeypatch):
     return wooshpay_double
 '''
 
-TEST_BILLING = '''
+TEST_BILLING = """
 import pytest
 
 from billing import BillingError, invoice_customer, open_invoices
@@ -130,10 +130,10 @@ def test_other_providers(useepay_double, lynkwell_double, provider_double):
 def test_session_double_keeps_state(wooshpay_double_session):
     wooshpay_double_session.session.post(wooshpay_double_session.url("/v1/customers"), json={"name": "Kept"}, timeout=10)
     assert len(wooshpay_double_session.state.customers) >= 1
-'''
+"""
 
 # Recorded by plain pytest-recording; `conformance judge` reads the cassette afterwards.
-TEST_RECORDED = '''
+TEST_RECORDED = """
 import pytest
 import requests
 
@@ -150,10 +150,10 @@ def test_recorded_billing(wooshpay):
     wooshpay.session.get(wooshpay.url("/v1/invoices/" + invoice["id"]), timeout=10)
     # Another service of the app, on another loopback host name.
     requests.get(wooshpay.base_url.replace("127.0.0.1", "localhost") + "/v1/invoices", timeout=10)
-'''
+"""
 
 # Without pytest.raises: under the fault this test fails the way the catalogue describes.
-TEST_UNGUARDED = '''
+TEST_UNGUARDED = """
 import pytest
 
 from billing import invoice_customer
@@ -162,7 +162,7 @@ from billing import invoice_customer
 @pytest.mark.provider_fault("wooshpay", "totals_mismatch")
 def test_invoice_customer_under_fault(wooshpay):
     invoice_customer(wooshpay.base_url, "Ada", [300, 200])
-'''
+"""
 
 
 def make_project(directory: Path) -> Path:
@@ -180,9 +180,7 @@ def make_project(directory: Path) -> Path:
 
 def entry_point_installed() -> bool:
     """Whether the installed package declares the plugin (after the integrator's reinstall it does)."""
-    return any(
-        ep.value == "conformance.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
-    )
+    return any(ep.value == "conformance.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11"))
 
 
 def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
