@@ -1,0 +1,106 @@
+"""A user's project with its own pytest suite: the doubles as fixtures under pytest-xdist and
+pytest-recording, a fault marker failing a billing test the way the catalogue says, and
+`conformance judge` on the cassette plain pytest-recording wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conformance.cli import main
+from conformance.sandbox.faults import BY_NAME
+from tests.plugin.user_project import ROOT, make_project, run_pytest
+
+SECRET = "sk_test_conformance"  # the WooshPay double's key; the recording holds it in a Basic header
+SECRET_FORMS = (SECRET, "c2tfdGVzdF9jb25mb3JtYW5jZTo=", "c2tfdGVzdF9jb25mb3JtYW5jZQ==")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The user's suite run once, as a CI would: two xdist workers, the network blocked but for loopback,
+    pytest-recording recording what it has no cassette for."""
+    directory = make_project(tmp_path_factory.mktemp("user_project"))
+    result = run_pytest(
+        directory,
+        "tests",
+        "-n",
+        "2",
+        "--block-network",
+        "--allowed-hosts=127.0.0.1,localhost",
+        "--record-mode=once",
+    )
+    return directory, result
+
+
+def test_the_user_suite_passes_under_xdist_and_pytest_recording(
+    project: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    _, result = project
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "9 passed" in result.stdout
+    assert "created: 2/2 workers" in result.stdout or "2 workers" in result.stdout
+
+
+def test_a_fault_marker_fails_the_billing_test_as_the_catalogue_says(
+    project: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    directory, _ = project
+    result = run_pytest(directory, "unguarded", "--block-network", "--allowed-hosts=127.0.0.1")
+    assert result.returncode == 1, result.stdout[-3000:]
+    # totals_mismatch: "Invoice totals are off by one minor unit from the sum of their lines."
+    assert "off by one minor unit" in BY_NAME["totals_mismatch"].summary
+    assert "BillingError: WooshPay total 501 differs from the sum of the lines 500" in result.stdout
+    assert "1 failed" in result.stdout
+
+
+def _judge(*args: str, cwd: Path) -> tuple[int, str, dict]:
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=cwd) as here:
+        result = runner.invoke(main, ["judge", *args, "--report-dir", "reports"], catch_exceptions=False)
+        document = json.loads((Path(here) / "reports" / "findings.json").read_text())
+        written = "".join(p.read_text(errors="replace") for p in (Path(here) / "reports").iterdir() if p.is_file())
+    return result.exit_code, result.output + written, document
+
+
+def test_judge_reads_the_pytest_recording_cassette(project: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    directory, result = project
+    assert result.returncode == 0
+    cassette = directory / "tests" / "cassettes" / "test_recorded" / "test_recorded_billing.yaml"
+    assert SECRET_FORMS[1] in cassette.read_text()  # plain pytest-recording keeps the credentials
+    code, output, document = _judge(str(cassette), "--base-url", "wooshpay=http://127.0.0.1", cwd=directory)
+    assert code == 1  # totals_mismatch is breaking
+    found = {(f["kind"], f["operation"], f["pointer"]) for f in document["findings"]}
+    assert found == {
+        ("undocumented_field", "createInvoice", "/amount_shipping"),  # field_added
+        ("undocumented_field", "finalizeInvoice", "/amount_shipping"),
+        ("undocumented_field", "retrieveInvoice", "/amount_shipping"),
+        ("invariant_violation", "retrieveInvoice", "/total"),  # totals_mismatch, injected mid-test
+    }
+    assert "ignored 1 exchange(s) with localhost:" in output
+    assert "undocumented: wooshpay GET /v1/reports/revenue matches no documented operation" in output
+    assert not [form for form in SECRET_FORMS if form in output]
+
+
+def test_the_plugin_is_declared_and_light() -> None:
+    entry_points = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["pytest11"]
+    assert entry_points == {"conformance": "conformance.pytest_plugin"}
+    # Loaded into every pytest run of an environment with the package: it must not import the suite.
+    probe = (
+        "import sys, pytest; before = set(sys.modules); import conformance.pytest_plugin; "
+        "print(sorted(set(sys.modules) - before))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT)},
+    ).stdout
+    assert out.strip() == "['conformance', 'conformance.pytest_plugin']"
