@@ -29,8 +29,12 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 PROVENANCE_STATUSES = ("documented", "partial", "inferred")
 
 
-class _SpecLoader(yaml.SafeLoader):
-    """YAML 1.1 would turn `2023-11-01` into a date object; OpenAPI wants JSON values only."""
+class _SpecLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML 1.1 would turn `2023-11-01` into a date object; OpenAPI wants JSON values only.
+
+    libyaml's parser (about 6x faster than the pure-Python one); the resolvers stay Python's, so the
+    timestamp rule below applies to both.
+    """
 
 
 _SpecLoader.yaml_implicit_resolvers = {

@@ -43,16 +43,17 @@ class IntentRecorder:
                 self._by_case.setdefault(case_id, []).append(position)
         self._scanned = len(data)
 
-    def case(self, case: Any, operation_id: str, interaction: Any, checks: list[Any]) -> None:
+    def case(self, case_id: str, case: Any, operation_id: str, interaction: Any, checks: list[Any]) -> None:
         """One schemathesis case: its main exchange, and the check requests it sent with the same id."""
         self._scan()
-        positions = [p for p in self._by_case.get(case.id, []) if p not in self.notes]
+        ids = dict.fromkeys((case_id, case.id))
+        positions = [p for i in ids for p in self._by_case.get(i, []) if p not in self.notes]
         if not positions or interaction is None:
             return
         main = _main_position(self._cassette.data, positions, interaction.request)
         status = interaction.response.status_code if interaction.response is not None else None
         failed = {check.name: check.failure_info.failure for check in checks if check.failure_info is not None}
-        note: dict[str, Any] = {"role": "case", "case": case.id, "operation": operation_id}
+        note: dict[str, Any] = {"role": "case", "case": case_id, "operation": operation_id}
         meta = case._meta  # reading `case.meta` would revalidate the case
         if meta is not None:
             note["phase"] = str(meta.phase.name.value)
@@ -75,7 +76,14 @@ class IntentRecorder:
         self.notes[main] = note
         for position in positions:
             if position != main:
-                self.notes[position] = {"role": "check_request", "case": case.id, "operation": operation_id}
+                self.notes[position] = {"role": "check_request", "case": case_id, "operation": operation_id}
+
+    def finish(self) -> None:
+        """A generated request no scenario claimed is still judged, on its response alone."""
+        self._scan()
+        for positions in self._by_case.values():
+            for position in positions:
+                self.notes.setdefault(position, {"role": "case"})
 
     def _meant(self, mode: str, status: int, failed: dict[str, Any]) -> str:
         """`invalid` (must be rejected), `valid` (must be accepted) or `unjudged` (acceptance not decidable).

@@ -85,6 +85,8 @@ class EngineRun:
             elif isinstance(event, events.EngineFinished):
                 stop_reason = getattr(event, "stop_reason", None)
         self._probe_auth()
+        if self.intents is not None:
+            self.intents.finish()
         if stop_reason is StopReason.SERVER_UNAVAILABLE or (
             self._result.requests and not self._result.responses and self._result.transport_errors
         ):
@@ -146,7 +148,7 @@ class EngineRun:
                 if check.failure_info is not None and check.name not in ("response_schema_conformance",):
                     self._on_check_failure(operation, check.name, check.failure_info.failure, interaction)
             if self.intents is not None:
-                self.intents.case(case, operation.operation_id, interaction, checks)
+                self.intents.case(case_id, case, operation.operation_id, interaction, checks)
 
     def _judge_response(self, operation: Operation, interaction: Any) -> None:
         response = interaction.response

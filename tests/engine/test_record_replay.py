@@ -34,8 +34,18 @@ def test_recording_writes_no_secret_anywhere(provider: str, tmp_path: Path) -> N
             assert form.encode() not in data, f"{form!r} found in {path}"
 
 
-def _replay(provider: str, cassettes: Path, reports: Path):  # type: ignore[no-untyped-def]
-    args = ["run", "--provider", provider, *FAST, "--cassette-dir", str(cassettes), "--report-dir", str(reports)]
+def _replay(provider: str, cassettes: Path, reports: Path, *extra: str):  # type: ignore[no-untyped-def]
+    args = [
+        "run",
+        "--provider",
+        provider,
+        *FAST,
+        *extra,
+        "--cassette-dir",
+        str(cassettes),
+        "--report-dir",
+        str(reports),
+    ]
     return run_cli(args, env={})
 
 
@@ -57,13 +67,16 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     return root / "cassettes", documents
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(
+    ("provider", "mode"), [*((p, "judge") for p in PROVIDERS), ("lynkwell", "exact")], ids=lambda v: str(v)
+)
 def test_replay_is_deterministic_with_network_blocked(
-    provider: str, recorded: tuple[Path, dict[str, dict]], tmp_path: Path, no_network: None
+    provider: str, mode: str, recorded: tuple[Path, dict[str, dict]], tmp_path: Path, no_network: None
 ) -> None:
+    """Re-judged (default) or regenerated (exact), a replay sees what the recording saw, run after run."""
     cassettes, recordings = recorded
-    first, first_doc = _replay(provider, cassettes, tmp_path / "replay1")
-    second, second_doc = _replay(provider, cassettes, tmp_path / "replay2")
+    first, first_doc = _replay(provider, cassettes, tmp_path / "replay1", "--replay", mode)
+    second, second_doc = _replay(provider, cassettes, tmp_path / "replay2", "--replay", mode)
     assert first_doc is not None, first.output
     assert second_doc is not None, second.output
     assert _stable(first_doc) == _stable(second_doc)
@@ -104,7 +117,7 @@ def test_missing_cassette_names_the_record_command(tmp_path: Path) -> None:
     assert "conformance run --target record --provider useepay" in result.output
 
 
-def test_unanswered_request_is_a_stale_cassette_finding(tmp_path: Path) -> None:
+def test_exact_replay_reports_an_unanswered_request_as_stale(tmp_path: Path) -> None:
     _record("lynkwell", tmp_path / "cassettes", tmp_path / "record")
     path = tmp_path / "cassettes" / "lynkwell" / "engine" / "cassette.yaml"
     text = path.read_text()
@@ -114,7 +127,7 @@ def test_unanswered_request_is_a_stale_cassette_finding(tmp_path: Path) -> None:
     data = yaml.safe_load(text)
     data["interactions"] = [i for i in data["interactions"] if "/subscriptions" not in i["request"]["uri"]]
     path.write_text(yaml.safe_dump(data))
-    result, document = _replay("lynkwell", tmp_path / "cassettes", tmp_path / "replay")
+    result, document = _replay("lynkwell", tmp_path / "cassettes", tmp_path / "replay", "--replay", "exact")
     assert document is not None, result.output
     stale = [f for f in document["findings"] if f["kind"] == "stale_cassette"]
     assert stale
@@ -215,7 +228,10 @@ def test_production_host_is_refused_without_allow_production(tmp_path: Path) -> 
     assert "--allow-production" in result.output
 
 
-def test_replay_under_other_generator_versions_exits_2(recorded: tuple[Path, dict[str, dict]], tmp_path: Path) -> None:
+def test_exact_replay_under_other_generator_versions_exits_2(
+    recorded: tuple[Path, dict[str, dict]], tmp_path: Path
+) -> None:
+    """Only an exact replay depends on the generator's release; the default one re-judges under any."""
     import shutil
 
     import yaml
@@ -226,8 +242,12 @@ def test_replay_under_other_generator_versions_exits_2(recorded: tuple[Path, dic
     data = yaml.safe_load(path.read_text())
     data["metadata"]["generated_by"]["hypothesis"] = "6.0.0"
     path.write_text(yaml.safe_dump(data))
-    result, document = _replay("lynkwell", cassettes, tmp_path / "reports")
+    result, document = _replay("lynkwell", cassettes, tmp_path / "reports", "--replay", "exact")
     assert result.exit_code == 2
     assert "hypothesis 6.0.0" in result.output
     assert "conformance run --target record --provider lynkwell" in result.output
+    assert "Traceback" not in result.output
     assert document is None
+    result, document = _replay("lynkwell", cassettes, tmp_path / "default")
+    assert document is not None, result.output
+    assert result.exit_code == 0

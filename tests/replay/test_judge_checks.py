@@ -1,0 +1,132 @@
+"""Each judgement of the default replay fires on a fault in a recorded exchange and stays silent without it.
+
+The shipped Lynkwell cassette is judged in memory (no CLI, no network); each test changes one recorded
+exchange the way a faulty provider would have answered, and expects exactly the finding that names it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance.cassettes import store
+from conformance.providers import get_provider
+from conformance.replay.engine import judge_cassette
+from conformance.resources import cassettes_dir
+
+PROVIDER = "lynkwell"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> store.LoadedCassette:
+    path = store.cassette_path(cassettes_dir(), PROVIDER, store.ENGINE_SUITE)
+    return store.read_cassette(path, PROVIDER)
+
+
+def _judge(cassette: store.LoadedCassette) -> list[tuple[str, str, str]]:
+    provider = get_provider(PROVIDER)
+    outcome = judge_cassette(provider, provider.spec, cassette, label="cassette.yaml")
+    return sorted((f.kind.value, f.operation, f.pointer) for f in outcome.findings)
+
+
+def _first(cassette: store.LoadedCassette, wanted: Callable[[dict[str, Any]], bool]) -> int:
+    return next(i for i, interaction in enumerate(cassette.interactions) if wanted(interaction))
+
+
+def _note(interaction: dict[str, Any]) -> dict[str, Any]:
+    return interaction.get(store.INTENT_KEY) or {}
+
+
+def _status(interaction: dict[str, Any]) -> int:
+    return int(interaction["response"]["status"]["code"])
+
+
+def _is_json_success(interaction: dict[str, Any]) -> bool:
+    note = _note(interaction)
+    return note.get("role") == "case" and note.get("meant") == "valid" and _status(interaction) == 200
+
+
+def _mutated(
+    cassette: store.LoadedCassette, wanted: Callable[[dict[str, Any]], bool], change: Callable[[dict[str, Any]], None]
+) -> tuple[store.LoadedCassette, dict[str, Any]]:
+    interactions = list(cassette.interactions)
+    position = _first(cassette, wanted)
+    interactions[position] = changed = copy.deepcopy(interactions[position])
+    change(changed)
+    return store.LoadedCassette(cassette.path, interactions, cassette.metadata), changed
+
+
+def _set_status(code: int) -> Callable[[dict[str, Any]], None]:
+    def change(interaction: dict[str, Any]) -> None:
+        interaction["response"]["status"]["code"] = code
+
+    return change
+
+
+def _set_content_type(value: str) -> Callable[[dict[str, Any]], None]:
+    def change(interaction: dict[str, Any]) -> None:
+        headers = interaction["response"]["headers"]
+        for name in [n for n in headers if n.lower() == "content-type"]:
+            del headers[name]
+        headers["Content-Type"] = [value]
+
+    return change
+
+
+def test_the_shipped_cassette_is_judged_clean(shipped: store.LoadedCassette) -> None:
+    assert _judge(shipped) == []
+
+
+@pytest.mark.parametrize(
+    ("wanted", "change", "kind"),
+    [
+        (_is_json_success, _set_status(500), "server_error"),
+        (_is_json_success, _set_status(299), "undocumented_status"),
+        (_is_json_success, _set_content_type("text/html"), "content_type"),
+        (_is_json_success, _set_status(400), "positive_data_rejected"),
+        (
+            lambda i: _note(i).get("meant") == "invalid" and 400 <= _status(i) < 500,
+            _set_status(200),
+            "negative_data_accepted",
+        ),
+        (lambda i: _note(i).get("role") == "auth_probe", _set_status(200), "auth_not_enforced"),
+    ],
+    ids=["server_error", "undocumented_status", "content_type", "positive", "negative", "auth_probe"],
+)
+def test_a_faulty_exchange_is_reported(
+    shipped: store.LoadedCassette,
+    wanted: Callable[[dict[str, Any]], bool],
+    change: Callable[[dict[str, Any]], None],
+    kind: str,
+) -> None:
+    cassette, changed = _mutated(shipped, wanted, change)
+    found = _judge(cassette)
+    assert [(k, op) for k, op, _ in found if k == kind] == [(kind, _note(changed)["operation"])], found
+
+
+def test_a_valid_variant_stays_silent(shipped: store.LoadedCassette) -> None:
+    """Other documented statuses and content-type spellings are not findings."""
+    cassette, _ = _mutated(shipped, _is_json_success, _set_content_type("application/json; charset=utf-8"))
+    assert _judge(cassette) == []
+    invalid = lambda i: _note(i).get("meant") == "invalid" and _status(i) == 400  # noqa: E731
+    cassette, _ = _mutated(shipped, invalid, _set_status(422))
+    assert _judge(cassette) == []
+
+
+def test_a_removed_field_in_a_recorded_body_is_reported(shipped: store.LoadedCassette) -> None:
+    import json
+
+    def drop_total(interaction: dict[str, Any]) -> None:
+        body = json.loads(interaction["response"]["body"]["string"])
+        del body["data"]["taxTotal"]
+        interaction["response"]["body"]["string"] = json.dumps(body)
+
+    def holds_invoice(interaction: dict[str, Any]) -> bool:
+        text = interaction["response"]["body"].get("string") or ""
+        return _is_json_success(interaction) and '"taxTotal"' in text and '"items"' not in text
+
+    cassette, changed = _mutated(shipped, holds_invoice, drop_total)
+    assert _judge(cassette) == [("missing_field", _note(changed)["operation"], "/data/taxTotal")]
