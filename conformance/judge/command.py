@@ -151,6 +151,7 @@ def _print_notes(outcome: JudgeOutcome, console: Console) -> None:
             f"note: ignored {count} exchange(s) with {host}, which is no provider's documented host "
             "(map it with --base-url PROVIDER=URL if it is one).",
             highlight=False,
+            soft_wrap=True,
         )
     if outcome.token_requests:
         console.print(f"note: {outcome.token_requests} token request(s) not judged (not part of the API).")
@@ -159,4 +160,5 @@ def _print_notes(outcome: JudgeOutcome, console: Console) -> None:
             f"undocumented: {item.provider} {item.method} {item.path} matches no documented operation "
             f"({item.file}, interaction {item.position}).",
             highlight=False,
+            soft_wrap=True,
         )
