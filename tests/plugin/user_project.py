@@ -4,62 +4,20 @@ doubles as fixtures. Written to a temporary directory and run with pytest in a s
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-BILLING = '''
-"""A tiny billing module: invoice a customer on WooshPay, and list what is still open."""
-
-import os
-
-import requests
+# The README's example, run as written: its code blocks tagged `<!-- example: PATH -->`.
+EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```python\n(.*?)```", re.S)
 
 
-class BillingError(Exception):
-    pass
+def readme_examples() -> dict[str, str]:
+    return dict(EXAMPLE.findall((ROOT / "README.md").read_text()))
 
-
-def _session() -> requests.Session:
-    session = requests.Session()
-    session.auth = (os.environ["WOOSHPAY_API_KEY"], os.environ.get("WOOSHPAY_API_SECRET", ""))
-    return session
-
-
-def invoice_customer(base_url: str, name: str, amounts: list[int]) -> dict:
-    """Create, fill and finalize an invoice; refuse one whose total is not the sum of its lines."""
-    session = _session()
-
-    def post(path: str, body: dict | None = None) -> dict:
-        response = session.post(base_url + path, json=body or {}, timeout=10)
-        response.raise_for_status()
-        return response.json()
-
-    customer = post("/v1/customers", {"name": name})
-    invoice = post("/v1/invoices", {"customer": customer["id"], "collection_method": "send_invoice", "days_until_due": 30})
-    post(f"/v1/invoices/{invoice['id']}/add_lines", {"lines": [{"amount": a, "description": "Work"} for a in amounts]})
-    final = post(f"/v1/invoices/{invoice['id']}/finalize")
-    lines = sum(line["amount"] for line in final["lines"]["data"])
-    if final["total"] != lines:
-        raise BillingError(f"WooshPay total {final['total']} differs from the sum of the lines {lines}")
-    return final
-
-
-def open_invoices(base_url: str, page_size: int = 2) -> list[dict]:
-    """Every open invoice, page by page; a page that promises more and brings nothing is an error."""
-    session = _session()
-    found, params = [], {"limit": page_size}
-    while True:
-        page = session.get(base_url + "/v1/invoices", params=params, timeout=10).json()
-        found += [i for i in page["data"] if i["status"] == "open"]
-        if not page["has_more"]:
-            return found
-        if not page["data"]:
-            raise BillingError("WooshPay said has_more on a page with no invoices")
-        params["starting_after"] = page["data"][-1]["id"]
-'''
 
 CONFTEST = '''
 import pytest
@@ -166,7 +124,8 @@ def test_invoice_customer_under_fault(wooshpay):
 
 def make_project(directory: Path) -> Path:
     (directory / "tests").mkdir(parents=True, exist_ok=True)
-    (directory / "billing.py").write_text(BILLING)
+    for path, code in readme_examples().items():
+        (directory / path).write_text(code)
     (directory / "tests" / "conftest.py").write_text(CONFTEST)
     (directory / "tests" / "test_billing.py").write_text(TEST_BILLING)
     (directory / "tests" / "test_recorded.py").write_text(TEST_RECORDED)
