@@ -23,6 +23,7 @@ from referencing.jsonschema import DRAFT202012
 
 from conformance import pointers
 from conformance.errors import UsageError
+from conformance.spec_verdicts import validate_once
 from conformance.validation import strict_document
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -333,7 +334,7 @@ def parse_spec(path: Path) -> Spec:
     if not str(document.get("openapi", "")).startswith("3.1"):
         raise UsageError(f"spec file {path} is not OpenAPI 3.1 (openapi: {document.get('openapi')!r}); use 3.1.0.")
     try:
-        validate_openapi(document)
+        validate_once(text, document, validate_openapi)
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in getattr(exc, "absolute_path", ()) or ())
         message = str(getattr(exc, "message", exc)).splitlines()[0]

@@ -99,7 +99,10 @@ def engine_stage(options: TargetOptions, settings: Settings, workers: int = 1) -
     def stage(providers: list[Provider]) -> StageResult:
         names = [p.name for p in providers]
         if workers > 1 and len(names) > 1:
-            context = multiprocessing.get_context("spawn")
+            # Re-judging imports no generator and starts no thread: forking is cheap and safe there.
+            judging = options.target == "replay" and options.replay != "exact" and not options.base_urls
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if judging and "fork" in methods else "spawn")
             with ProcessPoolExecutor(max_workers=min(workers, len(names)), mp_context=context) as pool:
                 outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names)))
         else:

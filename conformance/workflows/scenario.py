@@ -16,8 +16,9 @@ from typing import Any
 
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
-from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer, response_violations
+from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on
+from conformance.replay.fast_schema import schema_violations
 from conformance.specs import Spec
 from conformance.validation import show
 from conformance.workflows.client import Exchange, WorkflowClient
@@ -243,7 +244,7 @@ class ScenarioRun:
             )
         if exchange.body is None:
             return
-        for violation in response_violations(self.spec, operation, exchange.status, exchange.body) or []:
+        for violation in schema_violations(self.spec, operation, exchange.status, exchange.body) or []:
             self._add(
                 exchange,
                 violation.kind,
