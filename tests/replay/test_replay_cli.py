@@ -21,8 +21,9 @@ from tests.engine.conftest import run_cli
 FAST = ["--no-audit", "--no-workflows"]
 
 
-def _run(report_dir: Path, *args: str) -> tuple[Any, dict[str, Any]]:
-    result, document = run_cli(["run", *FAST, *args, "--report-dir", str(report_dir)])
+def _run(report_dir: Path, *args: str, spec_dir: Path | None = None) -> tuple[Any, dict[str, Any]]:
+    group = ["--spec-dir", str(spec_dir)] if spec_dir else []
+    result, document = run_cli([*group, "run", *FAST, *args, "--report-dir", str(report_dir)])
     assert document is not None, result.output
     return result, document
 
@@ -31,7 +32,9 @@ def _verdicts(document: dict[str, Any]) -> list[tuple[str, str, str, int]]:
     return sorted((f["fingerprint"], f["kind"], f["severity"], f["count"]) for f in document["findings"])
 
 
-@pytest.mark.parametrize("provider", ["lynkwell", "useepay"])
+# UseePay's cassette holds the shipped set's findings; the other providers' exact replays are as slow
+# and find nothing (their equivalence is checked by tests/engine/test_record_replay.py on fresh recordings).
+@pytest.mark.parametrize("provider", ["useepay"])
 def test_default_and_exact_replay_find_the_same(provider: str, tmp_path: Path) -> None:
     default, default_doc = _run(tmp_path / "judge", "--provider", provider)
     exact, exact_doc = _run(tmp_path / "exact", "--provider", provider, "--replay", "exact")
@@ -50,7 +53,7 @@ socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
 from conformance.cli import main
 try:
-    main(["run", "--report-dir", sys.argv[1]])
+    main(["run", "--provider", "useepay", "--report-dir", sys.argv[1]])
 except SystemExit as exit:
     code = exit.code
 loaded = sorted(m for m in ("hypothesis", "schemathesis") if m in sys.modules)
@@ -94,7 +97,7 @@ def test_additive_spec_edits_leave_the_replay_green(tmp_path: Path) -> None:
 
     specs = _edited_specs(tmp_path, "lynkwell", add_optional_field_and_status)
     baseline, baseline_doc = _run(tmp_path / "before", "--provider", "lynkwell")
-    edited, edited_doc = _run(tmp_path / "after", "--provider", "lynkwell", "--spec-dir", str(specs))
+    edited, edited_doc = _run(tmp_path / "after", "--provider", "lynkwell", spec_dir=specs)
     assert edited.exit_code == baseline.exit_code == 0
     assert _verdicts(edited_doc) == _verdicts(baseline_doc)
     assert edited_doc["summary"]["requests"] == baseline_doc["summary"]["requests"]
@@ -107,7 +110,7 @@ def test_a_removed_field_is_reported_in_the_recorded_responses(tmp_path: Path) -
         invoice["required"].remove("taxTotal")
 
     specs = _edited_specs(tmp_path, "lynkwell", remove_tax_total)
-    result, document = _run(tmp_path / "after", "--provider", "lynkwell", "--spec-dir", str(specs))
+    result, document = _run(tmp_path / "after", "--provider", "lynkwell", spec_dir=specs)
     undocumented = [f for f in document["findings"] if f["kind"] == "undocumented_field"]
     assert undocumented, result.output
     assert all(f["pointer"].endswith("/taxTotal") for f in undocumented)
@@ -121,7 +124,7 @@ def test_recordings_of_an_operation_the_spec_lost_are_reported_once(tmp_path: Pa
         del document["paths"]["/billing/v1/subscriptions"]
 
     specs = _edited_specs(tmp_path, "lynkwell", remove_subscriptions)
-    result, document = _run(tmp_path / "after", "--provider", "lynkwell", "--spec-dir", str(specs))
+    result, document = _run(tmp_path / "after", "--provider", "lynkwell", spec_dir=specs)
     stale = [f for f in document["findings"] if f["kind"] == "stale_cassette"]
     assert stale, result.output
     assert len({f["fingerprint"] for f in stale}) == len(stale)
@@ -132,7 +135,7 @@ def test_recordings_of_an_operation_the_spec_lost_are_reported_once(tmp_path: Pa
 def test_a_cassette_without_notes_is_still_judged(tmp_path: Path) -> None:
     """Recordings made before notes existed: every exchange is judged on its response alone."""
     cassettes = tmp_path / "cassettes"
-    shutil.copytree(cassettes_dir(), cassettes)
+    shutil.copytree(cassettes_dir() / "lynkwell", cassettes / "lynkwell")
     path = cassettes / "lynkwell" / "engine" / "cassette.yaml"
     data = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
     for interaction in data["interactions"]:
