@@ -8,7 +8,9 @@ import json
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -21,12 +23,23 @@ SECRET = "sk_test_conformance"  # the WooshPay double's key; the recording holds
 SECRET_FORMS = (SECRET, "c2tfdGVzdF9jb25mb3JtYW5jZTo=", "c2tfdGVzdF9jb25mb3JtYW5jZQ==")
 
 
+UNGUARDED = "tests/test_unguarded.py::test_invoice_customer_under_fault"
+
+
+@dataclass(frozen=True)
+class Run:
+    directory: Path
+    process: subprocess.CompletedProcess[str]
+    outcomes: dict[str, str]  # test id -> passed / failure / error / skipped
+    failures: dict[str, str]  # test id -> failure message
+
+
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """The user's suite run once, as a CI would: two xdist workers, the network blocked but for loopback,
     pytest-recording recording what it has no cassette for."""
     directory = make_project(tmp_path_factory.mktemp("user_project"))
-    result = run_pytest(
+    process = run_pytest(
         directory,
         "tests",
         "-n",
@@ -34,29 +47,32 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.
         "--block-network",
         "--allowed-hosts=127.0.0.1,localhost",
         "--record-mode=once",
+        "--junitxml=results.xml",
     )
-    return directory, result
+    outcomes: dict[str, str] = {}
+    failures: dict[str, str] = {}
+    for case in ElementTree.parse(directory / "results.xml").iter("testcase"):
+        test_id = case.get("classname", "").replace(".", "/") + ".py::" + case.get("name", "")
+        problem = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
+        outcomes[test_id] = "passed" if problem is None else problem.tag
+        if problem is not None:
+            failures[test_id] = problem.get("message", "")
+    return Run(directory, process, outcomes, failures)
 
 
-def test_the_user_suite_passes_under_xdist_and_pytest_recording(
-    project: tuple[Path, subprocess.CompletedProcess[str]],
-) -> None:
-    _, result = project
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "11 passed" in result.stdout  # the README's two tests among them
-    assert "created: 2/2 workers" in result.stdout or "2 workers" in result.stdout
+def test_the_user_suite_passes_under_xdist_and_pytest_recording(project: Run) -> None:
+    others = {test: outcome for test, outcome in project.outcomes.items() if test != UNGUARDED}
+    assert len(others) == 11, project.process.stdout[-3000:]  # the README's two tests among them
+    assert set(others.values()) == {"passed"}, project.process.stdout[-3000:] + project.process.stderr[-2000:]
+    assert "2 workers" in project.process.stdout
 
 
-def test_a_fault_marker_fails_the_billing_test_as_the_catalogue_says(
-    project: tuple[Path, subprocess.CompletedProcess[str]],
-) -> None:
-    directory, _ = project
-    result = run_pytest(directory, "unguarded", "--block-network", "--allowed-hosts=127.0.0.1")
-    assert result.returncode == 1, result.stdout[-3000:]
+def test_a_fault_marker_fails_the_billing_test_as_the_catalogue_says(project: Run) -> None:
     # totals_mismatch: "Invoice totals are off by one minor unit from the sum of their lines."
     assert "off by one minor unit" in BY_NAME["totals_mismatch"].summary
-    assert "BillingError: WooshPay total 501 differs from the sum of the lines 500" in result.stdout
-    assert "1 failed" in result.stdout
+    assert project.outcomes[UNGUARDED] == "failure"
+    assert "BillingError: WooshPay total 501 differs from the sum of the lines 500" in project.failures[UNGUARDED]
+    assert project.process.returncode == 1
 
 
 def _judge(*args: str, cwd: Path) -> tuple[int, str, dict]:
@@ -68,9 +84,9 @@ def _judge(*args: str, cwd: Path) -> tuple[int, str, dict]:
     return result.exit_code, result.output + written, document
 
 
-def test_judge_reads_the_pytest_recording_cassette(project: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
-    directory, result = project
-    assert result.returncode == 0
+def test_judge_reads_the_pytest_recording_cassette(project: Run) -> None:
+    directory = project.directory
+    assert project.outcomes["tests/test_recorded.py::test_recorded_billing"] == "passed"
     cassette = directory / "tests" / "cassettes" / "test_recorded" / "test_recorded_billing.yaml"
     assert SECRET_FORMS[1] in cassette.read_text()  # plain pytest-recording keeps the credentials
     code, output, document = _judge(str(cassette), "--base-url", "wooshpay=http://127.0.0.1", cwd=directory)

@@ -129,9 +129,7 @@ def make_project(directory: Path) -> Path:
     (directory / "tests" / "conftest.py").write_text(CONFTEST)
     (directory / "tests" / "test_billing.py").write_text(TEST_BILLING)
     (directory / "tests" / "test_recorded.py").write_text(TEST_RECORDED)
-    (directory / "unguarded").mkdir(exist_ok=True)
-    (directory / "unguarded" / "conftest.py").write_text(CONFTEST)
-    (directory / "unguarded" / "test_unguarded.py").write_text(TEST_UNGUARDED)
+    (directory / "tests" / "test_unguarded.py").write_text(TEST_UNGUARDED)
     (directory / "pytest.ini").write_text("[pytest]\naddopts = --strict-markers -p no:cacheprovider\n")
     return directory
 
