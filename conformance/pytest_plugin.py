@@ -154,6 +154,8 @@ def _marker_faults(node: pytest.Item, provider_name: str) -> list[str]:
                 f'@pytest.mark.{MARKER} takes a provider name then fault names, e.g. ("wooshpay", "has_more_lies").',
                 pytrace=False,
             )
+        # A misspelt provider would otherwise leave the test running without its fault, and passing.
+        _known_provider(mark.args[0])
         if mark.args[0] == provider_name:
             faults.extend(mark.args[1:])
     return faults

@@ -24,6 +24,7 @@ SECRET_FORMS = (SECRET, "c2tfdGVzdF9jb25mb3JtYW5jZTo=", "c2tfdGVzdF9jb25mb3JtYW5
 
 
 UNGUARDED = "tests/test_unguarded.py::test_invoice_customer_under_fault"
+MISUSE = ("tests/test_misuse.py::test_misspelt_provider", "tests/test_misuse.py::test_misspelt_fault")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 
 def test_the_user_suite_passes_under_xdist_and_pytest_recording(project: Run) -> None:
-    others = {test: outcome for test, outcome in project.outcomes.items() if test != UNGUARDED}
+    others = {test: outcome for test, outcome in project.outcomes.items() if test not in (UNGUARDED, *MISUSE)}
     assert len(others) == 11, project.process.stdout[-3000:]  # the README's two tests among them
     assert set(others.values()) == {"passed"}, project.process.stdout[-3000:] + project.process.stderr[-2000:]
     assert "2 workers" in project.process.stdout
@@ -73,6 +74,14 @@ def test_a_fault_marker_fails_the_billing_test_as_the_catalogue_says(project: Ru
     assert project.outcomes[UNGUARDED] == "failure"
     assert "BillingError: WooshPay total 501 differs from the sum of the lines 500" in project.failures[UNGUARDED]
     assert project.process.returncode == 1
+
+
+def test_a_misspelt_marker_fails_its_test_in_one_line(project: Run) -> None:
+    provider, fault = MISUSE
+    assert project.outcomes[provider] == project.outcomes[fault] == "error"
+    assert project.failures[provider].startswith("failed on setup with \"Failed: no provider double named 'woshpay'")
+    assert "unknown fault 'totals_mismatched'" in project.failures[fault]
+    assert "Traceback" not in project.failures[provider] + project.failures[fault]
 
 
 def _judge(*args: str, cwd: Path) -> tuple[int, str, dict]:

@@ -121,6 +121,21 @@ def test_invoice_customer_under_fault(wooshpay):
     invoice_customer(wooshpay.base_url, "Ada", [300, 200])
 """
 
+# Mistakes a user makes with the markers: each fails its test in one line instead of running it unfaulted.
+TEST_MISUSE = """
+import pytest
+
+
+@pytest.mark.provider_fault("woshpay", "totals_mismatch")
+def test_misspelt_provider(wooshpay_double):
+    pass
+
+
+@pytest.mark.provider_fault("wooshpay", "totals_mismatched")
+def test_misspelt_fault(wooshpay_double):
+    pass
+"""
+
 
 def make_project(directory: Path) -> Path:
     (directory / "tests").mkdir(parents=True, exist_ok=True)
@@ -130,6 +145,7 @@ def make_project(directory: Path) -> Path:
     (directory / "tests" / "test_billing.py").write_text(TEST_BILLING)
     (directory / "tests" / "test_recorded.py").write_text(TEST_RECORDED)
     (directory / "tests" / "test_unguarded.py").write_text(TEST_UNGUARDED)
+    (directory / "tests" / "test_misuse.py").write_text(TEST_MISUSE)
     (directory / "pytest.ini").write_text("[pytest]\naddopts = --strict-markers -p no:cacheprovider\n")
     return directory
 
