@@ -98,7 +98,7 @@ def judge(
             f"--base-url names {unselected[0]!r}, which --provider leaves out; add --provider {unselected[0]}."
         )
     accepted = load_baseline(baseline) if baseline else None
-    recorded = list(read_all(paths))  # every file read before anything is written
+    recorded, skipped = read_all(paths)  # every file read before anything is written
     if not recorded:
         raise UsageError(f"no recorded exchange in {', '.join(map(str, paths))}; name VCR.py cassettes or HAR files.")
     outcome = judge_recordings(recorded, origins(selected, mapping), root=Path.cwd())
@@ -124,6 +124,8 @@ def judge(
     print_summary(document, console)
     if accepted is not None:
         print_baseline(accepted.outcome(document), console)
+    for path in skipped:
+        console.print(f"note: skipped {path}: not a VCR.py cassette or HAR file.", highlight=False, soft_wrap=True)
     _print_notes(outcome, console)
     console.print(f"findings: {report_dir / 'findings.json'}; not judged: {report_dir / 'judge.json'}")
     sys.exit(pipeline.exit_code(document, accepted))

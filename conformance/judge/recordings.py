@@ -12,7 +12,7 @@ import binascii
 import gzip
 import json
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,17 +35,23 @@ class Recorded:
     interaction: dict[str, Any]
 
 
-def recording_files(paths: Iterable[Path]) -> list[Path]:
-    """The files named, and every recording below the directories named (sorted, for stable reports)."""
-    files: list[Path] = []
+def recording_files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """The files named (True: named) and every candidate below the directories named, sorted for stable
+    reports."""
+    files: list[tuple[Path, bool]] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            files.extend((p, False) for p in found)
         elif path.is_file():
-            files.append(path)
+            files.append((path, True))
         else:
             raise UsageError(f"{path} does not exist; name cassette or HAR files, or directories holding them.")
     return files
+
+
+class NotARecording(UsageError):
+    """A file that parses but is neither a cassette nor a HAR file (a directory may hold such files)."""
 
 
 def read_recording(path: Path) -> list[Recorded]:
@@ -62,15 +68,27 @@ def read_recording(path: Path) -> list[Recorded]:
     elif isinstance(data, dict) and isinstance(data.get("interactions"), list):
         interactions = [_from_vcr(path, i, item) for i, item in enumerate(data["interactions"])]
     else:
-        raise UsageError(
+        raise NotARecording(
             f"{path} is neither a VCR.py cassette (an `interactions` list) nor a HAR file (`log.entries`)."
         )
     return [Recorded(path, i, interaction) for i, interaction in enumerate(interactions)]
 
 
-def read_all(paths: Iterable[Path]) -> Iterator[Recorded]:
-    for file in recording_files(paths):
-        yield from read_recording(file)
+def read_all(paths: Iterable[Path]) -> tuple[list[Recorded], list[Path]]:
+    """Every exchange, and the files found in directories that are not recordings (skipped).
+
+    A named file that is not a recording, and any recording that is corrupt, stop the command.
+    """
+    recorded: list[Recorded] = []
+    skipped: list[Path] = []
+    for file, named in recording_files(paths):
+        try:
+            recorded.extend(read_recording(file))
+        except NotARecording:
+            if named:
+                raise
+            skipped.append(file)
+    return recorded, skipped
 
 
 def _parse(path: Path, text: str) -> Any:

@@ -199,6 +199,20 @@ def test_bad_recordings_stop_with_one_sentence(tmp_path: Path, content: str, mes
     assert document is None  # nothing written
 
 
+def test_a_directory_is_searched_and_other_files_in_it_skipped(tmp_path: Path, recorded: tuple[Path, Path]) -> None:
+    cassette, _ = recorded
+    suite = tmp_path / "tests" / "cassettes" / "test_billing"  # pytest-recording's layout
+    suite.mkdir(parents=True)
+    (suite / "test_bill.yaml").write_text(cassette.read_text())
+    (tmp_path / "tests" / "settings.json").write_text('{"debug": true}')
+    code, output, document = _judge_cli(tmp_path, str(tmp_path / "tests"), "--base-url", "wooshpay=http://127.0.0.1")
+    assert code == 1
+    assert document is not None
+    assert document["summary"]["requests"] == 6
+    assert "note: skipped" in output
+    assert "settings.json: not a VCR.py cassette or HAR file" in output
+
+
 def test_recordings_without_provider_traffic_say_how_to_map_a_host(tmp_path: Path) -> None:
     cassette = tmp_path / "other.yaml"
     interaction = {
