@@ -109,7 +109,12 @@ def judge(
         )
 
     def stage(_: list[Provider]) -> pipeline.StageResult:
-        return pipeline.StageResult(findings=outcome.findings, requests=outcome.requests, operations=outcome.operations)
+        return pipeline.StageResult(
+            findings=outcome.findings,
+            requests=outcome.requests,
+            operations=outcome.operations,
+            base_urls={name: url for name, url in mapping.items() if name in outcome.providers_seen},
+        )
 
     document = pipeline.execute(
         provider_names=tuple(sorted(outcome.providers_seen)),

@@ -84,6 +84,13 @@ def test_other_providers(useepay_double, lynkwell_double, provider_double):
     assert set(lynkwell_double.env) >= {"LYNKWELL_CLIENT_ID", "LYNKWELL_CLIENT_SECRET", "LYNKWELL_TOKEN_URL"}
 
 
+def test_a_session_double_reset_signs_in_again(lynkwell_double_session):
+    url = lynkwell_double_session.url("/billing/v1/payment-profiles")
+    assert lynkwell_double_session.session.get(url, timeout=10).status_code == 200
+    lynkwell_double_session.reset()  # the tokens issued so far are gone with the state
+    assert lynkwell_double_session.session.get(url, timeout=10).status_code == 200
+
+
 def test_session_double_keeps_state(wooshpay_double_session):
     wooshpay_double_session.session.post(wooshpay_double_session.url("/v1/customers"), json={"name": "Kept"}, timeout=10)
     assert len(wooshpay_double_session.state.customers) >= 1
