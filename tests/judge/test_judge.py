@@ -199,6 +199,37 @@ def test_bad_recordings_stop_with_one_sentence(tmp_path: Path, content: str, mes
     assert document is None  # nothing written
 
 
+def test_an_accepted_finding_in_the_baseline_turns_the_verdict(tmp_path: Path) -> None:
+    cassette, har = tmp_path / "totals.yaml", tmp_path / "totals.har"
+    with (
+        running_double("wooshpay", faults=["totals_mismatch"]) as running,
+        recording(running, cassette, har) as session,
+    ):
+        bill(session, running.base_url, [300, 200])
+    mapping = ("--base-url", "wooshpay=http://127.0.0.1")
+    assert _judge_cli(tmp_path / "first", str(cassette), *mapping)[0] == 1
+    baseline = tmp_path / "baseline.yaml"
+    accepted = CliRunner().invoke(
+        main,
+        [
+            "baseline",
+            "update",
+            "--baseline",
+            str(baseline),
+            "--findings",
+            str(tmp_path / "first" / "reports" / "findings.json"),
+            "--reason",
+            "known WooshPay rounding",
+        ],
+    )
+    assert accepted.exit_code == 0, accepted.output
+    code, _, document = _judge_cli(tmp_path / "second", str(har), *mapping, "--baseline", str(baseline))
+    assert code == 0
+    assert document is not None
+    assert document["summary"]["baselined"] >= 1
+    assert document["summary"]["breaking"] == 0
+
+
 def test_a_directory_is_searched_and_other_files_in_it_skipped(tmp_path: Path, recorded: tuple[Path, Path]) -> None:
     cassette, _ = recorded
     suite = tmp_path / "tests" / "cassettes" / "test_billing"  # pytest-recording's layout
