@@ -312,11 +312,13 @@ def providers(providers: tuple[str, ...]) -> None:
 # Commands implemented in their own modules; imported last because they use clear_errors above.
 from conformance.baseline_command import baseline_group  # noqa: E402
 from conformance.drift.command import drift  # noqa: E402
+from conformance.judge.command import judge  # noqa: E402
 from conformance.reports.commands import report_command  # noqa: E402
 
 main.add_command(report_command)
 main.add_command(baseline_group)
 main.add_command(drift)
+main.add_command(judge)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,252 @@
+"""The provider doubles as pytest fixtures, for the billing code of the teams this suite is for.
+
+Installed as a `pytest11` entry point, so every pytest run in an environment with the package loads this
+module; it therefore imports nothing heavy at module level and does nothing until a test asks for a
+fixture. Per pytest process (one per pytest-xdist worker) one server per provider is started the first
+time a test asks for it, and each test resets its state instead of starting another (milliseconds, see
+benchmarks/plugin_overhead.py).
+
+    def test_bill(wooshpay_double):
+        wooshpay_double.session.post(wooshpay_double.url("/v1/customers"), json={"name": "Ada"})
+
+    @pytest.mark.provider_fault("wooshpay", "has_more_lies")
+    def test_survives_lying_pagination(wooshpay_double): ...
+
+Fixtures: `wooshpay_double`, `useepay_double`, `lynkwell_double` (fresh state per test), the factory
+`provider_double(name)` for any registered provider, and the session-scoped `*_double_session` /
+`provider_double_session(name)` whose state lives as long as the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    import requests
+
+    from conformance.sandbox.double import ProviderDouble
+    from conformance.sandbox.server import RunningDouble
+
+MARKER = "provider_fault"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(provider, *faults): switch on faults of the catalogue (`conformance sandbox --list-faults`) "
+        "in that provider's double for this test.",
+    )
+
+
+@dataclass
+class Double:
+    """One provider double as a test sees it."""
+
+    provider: str
+    base_url: str
+    #: The credentials the double accepts, under the environment variable names the suite reads
+    #: (plus LYNKWELL_TOKEN_URL for Lynkwell), for code that reads its credentials from the environment.
+    env: dict[str, str]
+    #: A requests session that authenticates like the provider wants (Basic, headers, OAuth2 bearer).
+    session: requests.Session
+    #: The double itself: its stores (`state.invoices`, `state.customers`...) for seeding and inspection.
+    state: ProviderDouble
+    _new_auth: Callable[[], requests.auth.AuthBase] = field(repr=False)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @property
+    def faults(self) -> frozenset[str]:
+        return self.state.faults.names
+
+    def inject(self, *faults: str) -> None:
+        """Switch faults on from the next request on (for the rest of this test, or of the session)."""
+        from conformance.errors import ConformanceError
+
+        try:
+            self.state.inject(*faults)
+        except ConformanceError as exc:  # an unknown fault name: one line, not a traceback
+            problem = str(exc)
+        else:
+            return
+        pytest.fail(problem, pytrace=False)
+
+    def reset(self, *faults: str) -> None:
+        """Empty state and exactly `faults` on, as at the start of a test."""
+        _restart(self.state, faults)
+        # Tokens issued before the reset are gone with the state: sign the next requests afresh.
+        self.session.auth = self._new_auth()
+
+
+def _test_credentials(provider_name: str) -> dict[str, str]:
+    # Always the fixed test credentials, never the environment's: a real key must not reach a double.
+    from conformance.providers import get_provider
+
+    return {var.name: var.test_value for var in get_provider(provider_name).credential_vars}
+
+
+@dataclass
+class _Servers:
+    """One running double per provider, started on first use and stopped at the end of the session."""
+
+    _stack: ExitStack = field(default_factory=ExitStack)
+    _running: dict[str, RunningDouble] = field(default_factory=dict)
+
+    def get(self, provider_name: str) -> RunningDouble:
+        running = self._running.get(provider_name)
+        if running is None:
+            from conformance.sandbox.server import running_double
+
+            context = running_double(provider_name, credentials=_test_credentials(provider_name), seed=0)
+            running = self._running[provider_name] = self._stack.enter_context(context)
+        return running
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def _attach(running: RunningDouble) -> Double:
+    import requests
+
+    provider = running.provider
+    env = dict(running.credentials)
+    if provider.name == "lynkwell":
+        env["LYNKWELL_TOKEN_URL"] = f"{running.base_url}/oauth/token"
+
+    def new_auth() -> requests.auth.AuthBase:
+        return provider.auth(running.credentials, running.base_url)
+
+    session = requests.Session()
+    session.auth = new_auth()
+    return Double(
+        provider=provider.name,
+        base_url=running.base_url,
+        env=env,
+        session=session,
+        state=running.double,
+        _new_auth=new_auth,
+    )
+
+
+def _restart(double: ProviderDouble, faults: Iterable[str]) -> None:
+    from conformance.errors import ConformanceError
+
+    try:
+        double.restart(faults)
+    except ConformanceError as exc:  # an unknown fault name: one line, not a traceback
+        problem = str(exc)
+    else:
+        return
+    pytest.fail(problem, pytrace=False)
+
+
+def _marker_faults(node: pytest.Item, provider_name: str) -> list[str]:
+    faults: list[str] = []
+    for mark in node.iter_markers(MARKER):
+        if not mark.args or not all(isinstance(arg, str) for arg in mark.args):
+            pytest.fail(
+                f'@pytest.mark.{MARKER} takes a provider name then fault names, e.g. ("wooshpay", "has_more_lies").',
+                pytrace=False,
+            )
+        # A misspelt provider would otherwise leave the test running without its fault, and passing.
+        _known_provider(mark.args[0])
+        if mark.args[0] == provider_name:
+            faults.extend(mark.args[1:])
+    return faults
+
+
+def _known_provider(name: str) -> None:
+    from conformance.providers import all_providers
+
+    if name not in all_providers():
+        pytest.fail(f"no provider double named {name!r}; choose one of: {', '.join(all_providers())}.", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def _conformance_servers() -> Iterator[_Servers]:
+    servers = _Servers()
+    yield servers
+    servers.close()
+
+
+@pytest.fixture(scope="session")
+def _conformance_session_servers() -> Iterator[_Servers]:
+    # Apart from the per-test servers: their resets must not wipe state a session fixture relies on.
+    servers = _Servers()
+    yield servers
+    servers.close()
+
+
+@pytest.fixture
+def provider_double(
+    request: pytest.FixtureRequest, _conformance_servers: _Servers
+) -> Iterator[Callable[[str], Double]]:
+    """provider_double(name): that provider's double, reset for this test, with the test's fault markers on."""
+    attached: dict[str, Double] = {}
+
+    def get(name: str) -> Double:
+        if name not in attached:
+            _known_provider(name)
+            running = _conformance_servers.get(name)
+            _restart(running.double, _marker_faults(request.node, name))
+            attached[name] = _attach(running)
+        return attached[name]
+
+    yield get
+    for double in attached.values():
+        double.session.close()
+
+
+@pytest.fixture(scope="session")
+def provider_double_session(_conformance_session_servers: _Servers) -> Iterator[Callable[[str], Double]]:
+    """provider_double_session(name): one double per worker whose state lasts the whole session.
+
+    Fault markers do not reach it (it outlives the test); `inject` and `reset` do.
+    """
+    attached: dict[str, Double] = {}
+
+    def get(name: str) -> Double:
+        if name not in attached:
+            _known_provider(name)
+            attached[name] = _attach(_conformance_session_servers.get(name))
+        return attached[name]
+
+    yield get
+    for double in attached.values():
+        double.session.close()
+
+
+@pytest.fixture
+def wooshpay_double(provider_double: Callable[[str], Double]) -> Double:
+    return provider_double("wooshpay")
+
+
+@pytest.fixture
+def useepay_double(provider_double: Callable[[str], Double]) -> Double:
+    return provider_double("useepay")
+
+
+@pytest.fixture
+def lynkwell_double(provider_double: Callable[[str], Double]) -> Double:
+    return provider_double("lynkwell")
+
+
+@pytest.fixture(scope="session")
+def wooshpay_double_session(provider_double_session: Callable[[str], Double]) -> Double:
+    return provider_double_session("wooshpay")
+
+
+@pytest.fixture(scope="session")
+def useepay_double_session(provider_double_session: Callable[[str], Double]) -> Double:
+    return provider_double_session("useepay")
+
+
+@pytest.fixture(scope="session")
+def lynkwell_double_session(provider_double_session: Callable[[str], Double]) -> Double:
+    return provider_double_session("lynkwell")
