@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conformance.cassettes.store import LoadedCassette
+from conformance.cassettes.store import INTENT_KEY, LoadedCassette
 from conformance.cli import main
 from conformance.findings import Finding
 from conformance.judge.judging import judge_recordings
@@ -69,6 +69,8 @@ def test_cassette_and_har_give_the_replays_findings(tmp_path: Path, recorded: tu
     from_har = judge_recordings(read_recording(har), known, root=tmp_path)
     # The replay's own entry point, on the same exchanges as the suite's cassettes hold them.
     interactions = yaml.safe_load(cassette.read_text())["interactions"]
+    for interaction in interactions:  # as a suite recording notes them: cases, with no intent to judge
+        interaction[INTENT_KEY] = {"role": "case"}
     base_url = interactions[0]["request"]["uri"].split("/v1/")[0]
     replayed = judge_cassette(
         WOOSHPAY, WOOSHPAY.spec, LoadedCassette(cassette, interactions, {"base_url": base_url}), label="x"

@@ -85,7 +85,8 @@ def test_list_faults_as_json(cli: CliRunner) -> None:
         assert fault["expect_kind"] is None or Kind(fault["expect_kind"])
         assert fault["observed_by"] in ("single request", "sequence")
     plain = _ci(cli, ["sandbox", "--list-faults"])
-    assert len(plain.splitlines()) == len(CATALOGUE) + 1
+    # The title, one line per fault, and the hint that a named provider also lists its lifecycle flips.
+    assert len(plain.splitlines()) == len(CATALOGUE) + 2
 
 
 def test_bad_min_coverage_is_a_usage_error(cli: CliRunner, tmp_path: Path) -> None:
