@@ -22,9 +22,10 @@ import yaml
 from vcr.cassette import Cassette
 from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
 from vcr.serialize import deserialize
+from vcr.serializers import yamlserializer
 from vcr.serializers.compat import convert_to_unicode
 
-from conformance import __version__
+from conformance import __version__, safe_yaml
 from conformance.cassettes.scrub import SENSITIVE_HEADERS, scrub_interaction
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
@@ -124,6 +125,7 @@ class ScrubbingPersister:
         except (OSError, UnicodeDecodeError) as exc:
             raise CassetteDecodeError(str(exc)) from exc
         try:
+            safe_yaml.load(data)  # refuses alias bombs before vcrpy's own loader sees the file
             return deserialize(data, serializer)
         except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CassetteDecodeError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
@@ -138,7 +140,14 @@ class ScrubbingPersister:
         metadata = {**(cassette_dict.get("metadata") or {}), **self.metadata}
         if metadata:
             data["metadata"] = metadata
-        atomic_write_text(Path(cassette_path), serializer.serialize(data))
+        atomic_write_text(Path(cassette_path), yaml.dump(data, Dumper=_NoAliasCassetteDumper))
+
+
+class _NoAliasCassetteDumper(yamlserializer._CassetteDumper):  # type: ignore[misc, name-defined]
+    """vcrpy's dumper, never writing an alias (which our loader refuses)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def make_vcr(*, record: bool, secrets: Iterable[str] = (), metadata: dict[str, Any] | None = None) -> vcr.VCR:
@@ -157,9 +166,16 @@ def staging_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.recording")
 
 
+# Recordings finished but not yet committed: (staging file, target). Inside `transaction()` they wait
+# for the whole run; outside one, each replaces its target as soon as its recording finishes.
+_pending: list[tuple[Path, Path]] = []
+_deferring: list[bool] = []
+
+
 @contextmanager
 def recording(path: Path, *, secrets: Iterable[str], metadata: dict[str, Any]) -> Iterator[Cassette]:
-    """Record into a staging file that replaces `path` only if the block finishes without an exception."""
+    """Record into a staging file that replaces `path` only if the block finishes without an exception
+    (and, inside `transaction()`, only when the whole run does)."""
     staged = staging_path(path)
     with contextlib.suppress(FileNotFoundError):
         staged.unlink()
@@ -171,7 +187,77 @@ def recording(path: Path, *, secrets: Iterable[str], metadata: dict[str, Any]) -
             staged.unlink()
         raise
     if staged.exists():
-        os.replace(staged, path)
+        if _deferring:
+            _pending.append((staged, path))
+        else:
+            os.replace(staged, path)
+
+
+def readable(path: Path) -> Path:
+    """Where a cassette recorded in this run can be read before it is committed."""
+    staged = staging_path(path)
+    return staged if (staged, path) in _pending else path
+
+
+@contextmanager
+def deferred() -> Iterator[list[tuple[str, str]]]:
+    """Recordings in this block are staged, not committed; the list names them (for a parent process
+    to `adopt`). On an exception they are removed."""
+    _deferring.append(True)
+    start = len(_pending)
+    names: list[tuple[str, str]] = []
+    try:
+        yield names
+    except BaseException:
+        _discard(_pending[start:])
+        del _pending[start:]
+        raise
+    finally:
+        _deferring.pop()
+    names.extend((str(s), str(t)) for s, t in _pending[start:])
+    if not _deferring:  # no transaction around: this process only stages (a worker), the parent adopts
+        del _pending[start:]
+
+
+def adopt(staged: Iterable[tuple[str, str]]) -> None:
+    """Recordings staged by a worker process join this process's transaction (or are committed now)."""
+    pairs = [(Path(s), Path(t)) for s, t in staged]
+    if _deferring:
+        _pending.extend(p for p in pairs if p not in _pending)
+    else:
+        _commit(pairs)
+
+
+@contextmanager
+def transaction(cassette_dir: Path) -> Iterator[None]:
+    """Every cassette recorded in the block replaces its target when the block ends normally, all
+    together; on any exception or interruption none does, and no staging file is left behind."""
+    _deferring.append(True)
+    start = len(_pending)
+    try:
+        yield
+    except BaseException:
+        _discard(_pending[start:])
+        del _pending[start:]
+        # Staged by a worker that never reported back.
+        _discard([(p, p) for p in Path(cassette_dir).glob("*/*/.*.yaml.recording")])
+        raise
+    finally:
+        _deferring.pop()
+    pairs = _pending[start:]
+    del _pending[start:]
+    _commit(pairs)
+
+
+def _commit(pairs: Iterable[tuple[Path, Path]]) -> None:
+    for staged, target in pairs:
+        os.replace(staged, target)
+
+
+def _discard(pairs: Iterable[tuple[Path, Path]]) -> None:
+    for staged, _ in pairs:
+        with contextlib.suppress(FileNotFoundError):
+            staged.unlink()
 
 
 @dataclass(frozen=True)
@@ -187,16 +273,48 @@ def read_cassette(path: Path, provider: str, suite: str = ENGINE_SUITE) -> Loade
     if not path.is_file():
         raise UsageError(f"no cassette at {path}; record one with `{record_command(provider, suite)}`.")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = safe_yaml.load(path.read_text(encoding="utf-8"))
+    except safe_yaml.AliasRefused:
+        raise UsageError(
+            f"cassette {path} re-uses a mapping or sequence through a YAML alias (refused: aliases can expand "
+            f"without bound, and the suite never writes them); {fix}."
+        ) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"cassette {path} is corrupt ({type(exc).__name__}); {fix}.") from None
     interactions = data.get("interactions") if isinstance(data, dict) else None
-    if not isinstance(interactions, list) or not all(
-        isinstance(i, dict) and isinstance(i.get("request"), dict) and isinstance(i.get("response"), dict)
-        for i in interactions
-    ):
+    if not isinstance(interactions, list):
         raise UsageError(f"cassette {path} is corrupt (no VCR interactions list); {fix}.")
-    return LoadedCassette(path=path, interactions=interactions, metadata=dict(data.get("metadata") or {}))
+    for number, interaction in enumerate(interactions):
+        problem = _interaction_problem(interaction)
+        if problem:
+            raise UsageError(f"cassette {path} is corrupt (interaction {number} {problem}); {fix}.")
+    metadata = data.get("metadata")
+    return LoadedCassette(
+        path=path, interactions=interactions, metadata=dict(metadata) if isinstance(metadata, dict) else {}
+    )
+
+
+def _interaction_problem(interaction: Any) -> str | None:
+    """What a VCR interaction lacks for vcrpy to replay it, or None."""
+    if not isinstance(interaction, dict):
+        return "is not a mapping"
+    request, response = interaction.get("request"), interaction.get("response")
+    if not isinstance(request, dict) or not isinstance(response, dict):
+        return "lacks a request or a response"
+    for key in ("method", "uri"):
+        if not isinstance(request.get(key), str):
+            return f"has no request {key}"
+    if not isinstance(request.get("headers", {}), dict):
+        return "has request headers that are not a mapping"
+    status = response.get("status")
+    if not isinstance(status, dict) or not isinstance(status.get("code"), int):
+        return "has no response status code"
+    if not isinstance(response.get("headers", {}), dict):
+        return "has response headers that are not a mapping"
+    body = response.get("body")
+    if not isinstance(body, dict) or "string" not in body:
+        return "has no response body"
+    return None
 
 
 def use_replay(path: Path, provider: str, suite: str = ENGINE_SUITE, *, checked: bool = False) -> Any:

@@ -18,6 +18,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 
 from conformance.providers.base import ProviderAuth
 from conformance.specs import Operation, Spec
+from conformance.transport import OriginBoundSession
 
 MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is cut short rather than stalling the run
 RATE_LIMIT_RETRIES = 3
@@ -71,7 +72,8 @@ class WorkflowClient:
         self.auth = auth
         self.timeout = timeout
         self.honour_retry_after = honour_retry_after
-        self.session = requests.Session()
+        # Redirects to another origin are not followed: the provider's credentials go to its origin only.
+        self.session = OriginBoundSession()
         self.session.auth = auth
         self.exchanges: list[Exchange] = []
 

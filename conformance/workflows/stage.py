@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from conformance import transport
 from conformance.cassettes import store
+from conformance.errors import TargetUnreachable
 from conformance.findings import Source
 from conformance.pipeline import Stage, StageResult
 from conformance.providers.base import Provider
@@ -24,14 +26,16 @@ from conformance.workflows.runner import ScenarioOutcome, Target, replay, run_li
 from conformance.workflows.scenario import ProviderWorkflows
 
 
-def workflow_stage(options: TargetOptions, *, timeout: float = 10.0) -> Stage:
+def workflow_stage(
+    options: TargetOptions, *, timeout: float = 10.0, max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES
+) -> Stage:
     def stage(providers: list[Provider]) -> StageResult:
         result = StageResult()
         for provider in providers:
             workflows = workflows_for(provider.name)
             if workflows is None:
                 continue
-            for outcome in run_provider(provider, workflows, options, timeout=timeout):
+            for outcome in run_provider(provider, workflows, options, timeout=timeout, max_bytes=max_bytes):
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests
                 result.operations.update((provider.name, op) for op in outcome.operations)
@@ -41,7 +45,13 @@ def workflow_stage(options: TargetOptions, *, timeout: float = 10.0) -> Stage:
 
 
 def run_provider(
-    provider: Provider, workflows: ProviderWorkflows, options: TargetOptions, *, timeout: float = 10.0
+    provider: Provider,
+    workflows: ProviderWorkflows,
+    options: TargetOptions,
+    *,
+    timeout: float = 10.0,
+    max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES,
+    retries: int = 2,
 ) -> list[ScenarioOutcome]:
     mode = mode_for(provider, options)
     if mode == "replay":
@@ -49,17 +59,27 @@ def run_provider(
             replay(workflows, scenario, _cassette(options, provider, scenario.name), timeout=timeout)
             for scenario in workflows.scenarios
         ]
-    with _live_target(provider, options, mode, timeout) as (target, production):
-        return [
-            run_live(
-                workflows,
-                scenario,
-                target,
-                cassette=_cassette(options, provider, scenario.name) if mode == "record" else None,
-            )
-            for scenario in workflows.scenarios
-            if scenario.read_only or not production
-        ]
+    with (
+        transport.guarded(timeout, max_bytes, retries) as guard,
+        _live_target(provider, options, mode, timeout) as (target, production),
+    ):
+        outcomes = []
+        for scenario in workflows.scenarios:
+            if production and not scenario.read_only:
+                continue
+            cassette = _cassette(options, provider, scenario.name) if mode == "record" else None
+            outcomes.append(run_live(workflows, scenario, target, cassette=cassette))
+            if guard.tripped:
+                raise TargetUnreachable(
+                    f"{provider.title} at {target.base_url} failed at transport level {transport.TRIP_AFTER} times "
+                    f"in a row ({guard.last_error}); check the URL, the network and --request-timeout."
+                )
+    if outcomes and not guard.answers:
+        raise TargetUnreachable(
+            f"{provider.title} at {target.base_url} gave no usable answer to any workflow request, so there is no "
+            "verdict; check the URL and the network, then run again."
+        )
+    return outcomes
 
 
 @contextmanager
