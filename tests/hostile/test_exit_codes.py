@@ -39,7 +39,14 @@ def test_integer_status_codes_load_as_strings(spec_copy: Path) -> None:
 
 def test_drift_between_integer_and_quoted_status_codes_is_none(spec_copy: Path, tmp_path: Path) -> None:
     ran = conformance(
-        ["drift", "--spec", "specs/useepay.yaml", str(_int_status_codes(spec_copy)), "--report-dir", str(tmp_path / "r")]
+        [
+            "drift",
+            "--spec",
+            "specs/useepay.yaml",
+            str(_int_status_codes(spec_copy)),
+            "--report-dir",
+            str(tmp_path / "r"),
+        ]
     )
     assert ran.code == 0, ran.stderr
     assert "NO BREAKING DRIFT" in ran.stdout
@@ -53,7 +60,9 @@ def _add_schemas(spec_dir: Path, schemas: str, referenced: str) -> None:
 
 
 def test_ref_cycle_is_a_usage_error(spec_copy: Path, tmp_path: Path) -> None:
-    loop = '    LoopA:\n      $ref: "#/components/schemas/LoopB"\n    LoopB:\n      $ref: "#/components/schemas/LoopA"\n'
+    loop = (
+        '    LoopA:\n      $ref: "#/components/schemas/LoopB"\n    LoopB:\n      $ref: "#/components/schemas/LoopA"\n'
+    )
     _add_schemas(spec_copy, loop, "LoopA")
     ran = conformance(["--spec-dir", str(spec_copy), "audit", "--provider", "useepay", "--report-dir", str(tmp_path)])
     assert_one_sentence(ran, 2, "$ref cycle", "LoopA", "LoopB")
@@ -113,7 +122,8 @@ def test_corrupt_cassette_is_a_usage_error(cassette_copy: Path, tmp_path: Path, 
 def test_bad_option_values_are_usage_errors(tmp_path: Path, option: str, value: str, fragment: str) -> None:
     ran = conformance([*REPLAY, option, value, "--report-dir", str(tmp_path)])
     assert ran.code == 2, ran.stderr
-    assert option in ran.stderr and fragment in ran.stderr
+    assert option in ran.stderr
+    assert fragment in ran.stderr
     assert "Traceback" not in ran.stderr
     assert not (tmp_path / "findings.json").exists()
 
@@ -172,17 +182,18 @@ def test_sandbox_port_taken_is_a_usage_error() -> None:
     assert len(ran.error_lines) == 1
 
 
-def test_an_unanticipated_exception_exits_4_naming_a_crash_log(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_unanticipated_exception_exits_4_naming_a_crash_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def bug(**kwargs: object) -> None:
         raise ZeroDivisionError("a bug nobody anticipated")
 
     monkeypatch.setattr(pipeline, "execute", bug)
     ran = conformance([*AUDIT, "--report-dir", str(tmp_path)])
     assert ran.code == 4, ran.stderr
-    assert len(ran.error_lines) == 1 and "internal error" in ran.stderr
+    assert len(ran.error_lines) == 1
+    assert "internal error" in ran.stderr
     logs = list(tmp_path.glob("crash-*.log"))
-    assert len(logs) == 1 and str(logs[0]) in ran.stderr.replace("\n", "")
+    assert len(logs) == 1
+    assert str(logs[0]) in ran.stderr.replace("\n", "")
     assert "ZeroDivisionError: a bug nobody anticipated" in logs[0].read_text()
-    assert "Traceback" in logs[0].read_text() and "Traceback" not in ran.stderr
+    assert "Traceback" in logs[0].read_text()
+    assert "Traceback" not in ran.stderr
