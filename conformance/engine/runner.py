@@ -27,7 +27,7 @@ from conformance.engine.check_failures import kind_of, severity_of
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
 from conformance.engine.settings import Settings, schemathesis_config
-from conformance.errors import TargetUnreachable, UsageError, first_line, interruption, signalled
+from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.specs import Operation, Spec
@@ -71,12 +71,19 @@ class EngineRun:
         schema = self._load_schema()
         stop_reason: StopReason | None = None
         interrupted = False
+        stopped: ConformanceError | None = None
         guard = transport.current()
         stream = schemathesis.engine.from_schema(schema).execute()
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
                 self._on_scenario(event.recorder)
             elif isinstance(event, events.NonFatalError):
+                cause = _root_cause(event.value)
+                if isinstance(cause, ConformanceError):
+                    # Our own auth said why it cannot go on (a token endpoint that refuses or redirects).
+                    stopped = stopped or cause
+                    stream.stop()
+                    continue
                 self._on_error(event.value, event.label)
                 if guard is not None and guard.tripped:
                     stream.stop()  # the target is given up on: no more requests
@@ -91,6 +98,8 @@ class EngineRun:
                 stop_reason = getattr(event, "stop_reason", None)
         if interrupted:
             raise interruption()
+        if stopped is not None:
+            raise stopped
         if guard is not None and guard.tripped:
             raise TargetUnreachable(
                 f"{self.provider.title} at {self.base_url} failed at transport level {transport.TRIP_AFTER} times in "
