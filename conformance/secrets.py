@@ -19,10 +19,19 @@ from urllib.parse import quote, quote_plus
 
 REDACTED = "REDACTED"
 MIN_LENGTH = 4  # shorter values would redact ordinary text
+GLUE = 6  # token characters an escape may glue to either side of a token
 
 _lock = threading.Lock()
-_spellings: set[str] = set()
+_seen: set[str] = set()  # values registered, to skip recomputing their spellings
+_spellings: set[str] = set()  # spellings with characters outside a token: matched by one regex
 _pattern: re.Pattern[str] | None = None
+# Token-like spellings (a bearer token, a cookie): a server can set a new cookie on every answer, so
+# there may be thousands; they are looked up in a set per run of token characters, not by a regex.
+_TOKEN_CHARS = r"A-Za-z0-9_\-.~"
+_TOKEN_RUN = re.compile(f"[{_TOKEN_CHARS}]{{{MIN_LENGTH},}}")
+_IS_TOKEN = re.compile(f"[{_TOKEN_CHARS}]+")
+_tokens: set[str] = set()
+_token_lengths: set[int] = set()
 
 
 def _encodings(value: str) -> set[str]:
@@ -51,14 +60,26 @@ def spellings(values: Iterable[object]) -> set[str]:
     return {s for s in found if len(s) >= MIN_LENGTH and s != REDACTED}
 
 
-def register(values: Iterable[object]) -> None:
-    new = spellings(values) - _spellings
-    if not new:
+def register(values: Iterable[object], *, token: bool = False) -> None:
+    """Register secrets: credentials in every spelling; `token`s (bearer tokens, cookies: opaque
+    values the server made) raw, URL-, JSON- and HTML-escaped only."""
+    fresh = [str(v) for v in values if v is not None and str(v) not in _seen]
+    if not fresh:
         return
+    if token:
+        new = {s for v in fresh if len(v) >= MIN_LENGTH for e in (v, quote(v, safe="")) for s in _escapes(e)}
+    else:
+        new = spellings(fresh)
     global _pattern
     with _lock:
-        _spellings.update(new)
-        _pattern = None
+        _seen.update(fresh)
+        for spelling in new - {REDACTED}:
+            if _IS_TOKEN.fullmatch(spelling):
+                _tokens.add(spelling)
+                _token_lengths.add(len(spelling))
+            elif spelling not in _spellings:
+                _spellings.add(spelling)
+                _pattern = None
 
 
 def register_basic(user: str, password: str) -> None:
@@ -70,7 +91,7 @@ def register_basic(user: str, password: str) -> None:
 
 
 def known() -> frozenset[str]:
-    return frozenset(_spellings)
+    return frozenset(_spellings | _tokens)
 
 
 def _compiled() -> re.Pattern[str] | None:
@@ -87,15 +108,39 @@ def scrub(text: str, extra: Iterable[str] = ()) -> str:
     """`text` with every registered spelling (and each of `extra`, as given) replaced by REDACTED."""
     for secret in sorted((s for s in extra if s), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
+    if not text:
+        return text
     pattern = _compiled()
-    return pattern.sub(REDACTED, text) if pattern is not None and text else text
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    return _TOKEN_RUN.sub(_scrub_run, text) if _tokens else text
+
+
+def _scrub_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if run in _tokens:
+        return REDACTED
+    # A token glued to a few other token characters, as an escape leaves it (`%22TOKEN`, `u0022TOKEN`):
+    # windows of a registered length that start or end near the run's edges.
+    hits: set[str] = set()
+    for n in _token_lengths:
+        last = len(run) - n
+        if last > 0:
+            starts = {*range(min(GLUE, last) + 1), *range(max(0, last - GLUE), last + 1)}
+            hits |= {run[i : i + n] for i in starts} & _tokens
+    for hit in sorted(hits, key=len, reverse=True):
+        run = run.replace(hit, REDACTED)
+    return run
 
 
 def forget() -> None:
     """Tests only: start from an empty registry."""
     global _pattern
     with _lock:
+        _seen.clear()
         _spellings.clear()
+        _tokens.clear()
+        _token_lengths.clear()
         _pattern = None
 
 

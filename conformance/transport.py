@@ -194,21 +194,24 @@ def _read_capped(response: requests.Response, max_bytes: int) -> None:
 
 def _learn_secrets(request: requests.PreparedRequest, response: requests.Response) -> None:
     """Credentials sent, tokens and cookies received: all secrets of the run from now on."""
-    found: list[str] = []
+    credentials: list[str] = []
+    tokens: list[str] = []
     for name, value in request.headers.items():
         lower = name.lower()
         if lower in SENSITIVE_HEADERS:
-            found.append(value)
             scheme, _, credential = value.partition(" ")
-            if credential and scheme.lower() in ("bearer", "basic", "token"):
-                found.append(credential)
+            if credential and scheme.lower() in ("bearer", "token"):
+                tokens.append(credential)
+            elif not credential or scheme.lower() != "basic":
+                credentials.append(value)  # Basic's user and password are registered by the provider
         elif lower in COOKIE_HEADERS:
-            found.extend(cookie_values(value))
+            tokens.extend(cookie_values(value))
     raw = getattr(response.raw, "headers", None)
     set_cookies = raw.getlist("Set-Cookie") if raw is not None and hasattr(raw, "getlist") else []
     for header in set_cookies:
-        found.extend(cookie_values(header))
-    secrets.register(v for v in found if v and v != secrets.REDACTED)
+        tokens.extend(cookie_values(header))
+    secrets.register(v for v in credentials if v and v != secrets.REDACTED)
+    secrets.register((v for v in tokens if v and v != secrets.REDACTED), token=True)
 
 
 def same_origin(a: str, b: str) -> bool:

@@ -71,7 +71,7 @@ class ClientCredentialsAuth(ProviderAuth):
                 f"the Lynkwell token endpoint {self.token_url} answered HTTP {response.status_code} without an "
                 "access_token; check LYNKWELL_TOKEN_URL."
             ) from None
-        secrets.register([token])  # every token issued during the run is a secret of the run
+        secrets.register([token], token=True)  # every token issued during the run is a secret of the run
         return token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:

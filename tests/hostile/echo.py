@@ -4,6 +4,7 @@ and sends every seventh API request off to another origin with a 307."""
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 from typing import Any
@@ -25,7 +26,9 @@ class EchoProxy:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        body = request.get_data(cache=True)
+        body = request.get_data()
+        environ["wsgi.input"] = io.BytesIO(body)  # for the double, which reads the body again
+        environ["CONTENT_LENGTH"] = str(len(body))
         self.requests += 1
         if self.requests % 7 == 0 and request.path != "/":
             moved = Response(status=307, headers={"Location": self.elsewhere + request.full_path})
