@@ -56,16 +56,24 @@ def test_canary_records_against_every_double_through_an_echoing_proxy(tmp_path: 
     with ExitStack() as stack:
         elsewhere = stack.enter_context(servers.serving(servers.answers_ok))
         doubles = {
-            name: stack.enter_context(running_double(name, demo_data=True, credentials=CANARY[name]))
-            for name in CANARY
+            name: stack.enter_context(running_double(name, demo_data=True, credentials=CANARY[name])) for name in CANARY
         }
         proxies = {name: EchoProxy(double, elsewhere.url) for name, double in doubles.items()}
         base_urls = [arg for name, d in doubles.items() for arg in ("--base-url", f"{name}={d.base_url}")]
         ran = conformance(
             [
-                "run", "--target", "record", *base_urls, "--no-audit", "--max-examples", "1",
-                "--cassette-dir", str(tmp_path / "cassettes"), "--report-dir", str(tmp_path / "reports"),
-            ],  # fmt: skip
+                "run",
+                "--target",
+                "record",
+                *base_urls,
+                "--no-audit",
+                "--max-examples",
+                "1",
+                "--cassette-dir",
+                str(tmp_path / "cassettes"),
+                "--report-dir",
+                str(tmp_path / "reports"),
+            ],
             env=env,
         )
         tokens = [token for token in doubles["lynkwell"].double.tokens]
@@ -138,9 +146,17 @@ def test_a_run_against_a_redirecting_target_sends_credentials_nowhere_else(tmp_p
     ):
         ran = conformance(
             [
-                "run", "--provider", "useepay", "--base-url", f"useepay={redirector.url}", "--no-audit",
-                "--max-examples", "1", "--report-dir", str(tmp_path),
-            ],  # fmt: skip
+                "run",
+                "--provider",
+                "useepay",
+                "--base-url",
+                f"useepay={redirector.url}",
+                "--no-audit",
+                "--max-examples",
+                "1",
+                "--report-dir",
+                str(tmp_path),
+            ],
             env=CANARY["useepay"],
         )
     assert ran.code == 1, ran.stderr  # every answer is an undocumented 307
@@ -155,8 +171,18 @@ def test_lynkwell_run_with_a_redirecting_token_endpoint_exits_3(tmp_path: Path) 
         servers.serving(servers.redirects_to(elsewhere.url)) as redirector,
     ):
         ran = conformance(
-            ["run", "--provider", "lynkwell", "--base-url", f"lynkwell={redirector.url}", "--no-audit",
-             "--max-examples", "1", "--report-dir", str(tmp_path)],  # fmt: skip
+            [
+                "run",
+                "--provider",
+                "lynkwell",
+                "--base-url",
+                f"lynkwell={redirector.url}",
+                "--no-audit",
+                "--max-examples",
+                "1",
+                "--report-dir",
+                str(tmp_path),
+            ],
             env=CANARY["lynkwell"],
         )
     assert_one_sentence(ran, 3, "token endpoint", "redirected to another origin")
