@@ -45,7 +45,9 @@ def _encodings(value: str) -> set[str]:
 
 
 def _escapes(text: str) -> set[str]:
-    as_json = {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+    once = {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+    # Twice: JSON text echoed inside a JSON string (a request body quoted in an error message).
+    as_json = once | {json.dumps(j)[1:-1] for j in once}
     as_html = {html.escape(text), html.escape(text, quote=False)}
     return {text} | as_json | as_html | {html.escape(j) for j in as_json} | {json.dumps(h)[1:-1] for h in as_html}
 
