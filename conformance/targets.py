@@ -162,10 +162,10 @@ def probe(base_url: str, provider: Provider, attempts: int = 3) -> None:
             return
         except transport.ResponseTooLarge:
             return  # it answers; the run reports its answers
+        except transport.TargetGivenUp:
+            break  # the attempts inside already failed; `last` says how
         except requests.RequestException as exc:
             last = exc
-            if isinstance(exc, transport.TargetGivenUp):
-                break
     raise TargetUnreachable(
         f"{provider.title} at {base_url} could not be reached ({type(last).__name__}); check the URL "
         "(--base-url) and the network."

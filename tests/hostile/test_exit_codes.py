@@ -197,3 +197,12 @@ def test_an_unanticipated_exception_exits_4_naming_a_crash_log(tmp_path: Path, m
     assert "ZeroDivisionError: a bug nobody anticipated" in logs[0].read_text()
     assert "Traceback" in logs[0].read_text()
     assert "Traceback" not in ran.stderr
+
+
+def test_baseline_alias_bomb_is_a_usage_error(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text(BOMB)
+    ran = conformance([*REPLAY, "--baseline", str(baseline), "--report-dir", str(tmp_path / "r")])
+    assert ran.code == 2, ran.stderr
+    assert "alias" in ran.stderr
+    assert ran.seconds < 20
