@@ -59,6 +59,7 @@ def install_signal_handlers() -> None:
     """SIGINT and SIGTERM unwind the run (staged recordings and temp files removed) and exit 130 / 143."""
     import threading
 
+    _received.clear()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_signal)
         signal.signal(signal.SIGTERM, _on_signal)
