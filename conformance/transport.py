@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3.connection
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from conformance import secrets
@@ -160,6 +161,12 @@ def _attempt(
         if fired.is_set() and not isinstance(exc, ResponseTooLarge):
             raise DeadlineExceeded(f"no complete answer within {guard.timeout:g} s", request=request) from None
         raise
+    except urllib3.exceptions.HTTPError as exc:  # raised unwrapped where vcrpy reads the body (recording)
+        if fired.is_set():
+            raise DeadlineExceeded(f"no complete answer within {guard.timeout:g} s", request=request) from None
+        if isinstance(exc, urllib3.exceptions.DecodeError):
+            raise requests.exceptions.ContentDecodingError(exc, request=request) from None
+        raise requests.exceptions.ConnectionError(exc, request=request) from None
     except OSError as exc:  # a socket shut down under a reader that does not wrap its errors
         if fired.is_set():
             raise DeadlineExceeded(f"no complete answer within {guard.timeout:g} s", request=request) from None

@@ -115,6 +115,9 @@ class ScrubbingPersister:
     def __init__(self, secrets: Iterable[str] = (), metadata: dict[str, Any] | None = None) -> None:
         self.secrets = list(secrets)
         self.metadata = metadata or {}
+        # vcrpy leaves its patches in place when saving raises (a full disk): the error waits here
+        # until the cassette context has exited, and `recording` raises it then.
+        self.failed: BaseException | None = None
 
     def load_cassette(self, cassette_path: str | Path, serializer: Any) -> Any:
         path = Path(cassette_path)
@@ -131,6 +134,12 @@ class ScrubbingPersister:
             raise CassetteDecodeError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
     def save_cassette(self, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        try:
+            self._save(cassette_path, cassette_dict)
+        except BaseException as exc:
+            self.failed = exc
+
+    def _save(self, cassette_path: str | Path, cassette_dict: dict[str, Any]) -> None:
         # As vcr.serialize does, with every interaction scrubbed between recording and writing.
         interactions = []
         for request, response in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True):
@@ -150,7 +159,13 @@ class _NoAliasCassetteDumper(yamlserializer._CassetteDumper):  # type: ignore[mi
         return True
 
 
-def make_vcr(*, record: bool, secrets: Iterable[str] = (), metadata: dict[str, Any] | None = None) -> vcr.VCR:
+def make_vcr(
+    *,
+    record: bool,
+    secrets: Iterable[str] = (),
+    metadata: dict[str, Any] | None = None,
+    persister: ScrubbingPersister | None = None,
+) -> vcr.VCR:
     """A VCR that records everything (record) or replays only, never touching the network (replay)."""
     recorder = vcr.VCR(
         record_mode="all" if record else "none",
@@ -158,7 +173,7 @@ def make_vcr(*, record: bool, secrets: Iterable[str] = (), metadata: dict[str, A
         decode_compressed_response=True,
     )
     recorder.register_matcher("request_key", _request_key)
-    recorder.register_persister(ScrubbingPersister(secrets, metadata))
+    recorder.register_persister(persister or ScrubbingPersister(secrets, metadata))
     return recorder
 
 
@@ -179,9 +194,15 @@ def recording(path: Path, *, secrets: Iterable[str], metadata: dict[str, Any]) -
     staged = staging_path(path)
     with contextlib.suppress(FileNotFoundError):
         staged.unlink()
+    persister = ScrubbingPersister(secrets, metadata)
     try:
-        with make_vcr(record=True, secrets=secrets, metadata=metadata).use_cassette(str(staged)) as cassette:
+        # An interrupted or failed recording is not saved at all (vcrpy would save what it has).
+        with make_vcr(record=True, persister=persister).use_cassette(
+            str(staged), record_on_exception=False
+        ) as cassette:
             yield cassette
+        if persister.failed is not None:
+            raise persister.failed
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             staged.unlink()

@@ -30,7 +30,8 @@ class EchoProxy:
         environ["wsgi.input"] = io.BytesIO(body)  # for the double, which reads the body again
         environ["CONTENT_LENGTH"] = str(len(body))
         self.requests += 1
-        if self.requests % 7 == 0 and request.path != "/":
+        # (The token endpoint is left alone: a token fetch that is redirected ends the run, on purpose.)
+        if self.requests % 7 == 0 and request.path not in ("/", "/oauth/token"):
             moved = Response(status=307, headers={"Location": self.elsewhere + request.full_path})
             return moved(environ, start_response)
         response = Response.from_app(self.app, environ)

@@ -112,14 +112,3 @@ def test_recording_on_a_full_disk_changes_no_cassette(tiny_disk: Path, tmp_path:
     assert_one_sentence(ran, 2, "no space left")
     (tiny_disk / "filler").unlink()
     assert tree_bytes(cassettes) == before
-
-
-def test_a_whole_recording_commits_every_cassette(cassette_copy: Path, tmp_path: Path) -> None:
-    """The valid variant: a run that finishes replaces the engine's and every workflow's cassette."""
-    before = tree_bytes(cassette_copy / PROVIDER)
-    with counted_double() as (double, _):
-        ran = conformance(_record_args(double, cassette_copy, tmp_path / "reports"), env=FAKE_CREDENTIALS[PROVIDER])
-    assert ran.code in (0, 1), ran.stderr
-    after = tree_bytes(cassette_copy / PROVIDER)
-    assert set(after) == set(before)  # the same files, no staging file left
-    assert all(after[name] != before[name] for name in before), "every cassette of the run is rewritten"
