@@ -146,7 +146,7 @@ def test_declared_oversized_answer_is_refused_before_reading() -> None:
 
 
 def test_an_oversized_answer_from_a_double_is_a_finding(tmp_path: Path) -> None:
-    """One operation of a real double answers 2 MB: the run completes, and that answer is a finding."""
+    """One operation of a real double answers 200 KB: the run completes, and that answer is a finding."""
     from werkzeug.wrappers import Response
 
     with running_double("useepay", demo_data=True, credentials=FAKE_CREDENTIALS["useepay"]) as double:
@@ -154,7 +154,7 @@ def test_an_oversized_answer_from_a_double_is_a_finding(tmp_path: Path) -> None:
 
         def inflating(environ, start_response):  # type: ignore[no-untyped-def]
             if environ["REQUEST_METHOD"] == "GET" and environ["PATH_INFO"].endswith("/invoices"):
-                body = b'{"padding": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+                body = b'{"padding": "' + b"x" * (200 * 1024) + b'"}'
                 return Response(body, content_type="application/json")(environ, start_response)
             return app(environ, start_response)
 
@@ -171,7 +171,7 @@ def test_an_oversized_answer_from_a_double_is_a_finding(tmp_path: Path) -> None:
                 "--max-examples",
                 "1",
                 "--max-response-bytes",
-                str(1024 * 1024),
+                str(100_000),
                 "--report-dir",
                 str(tmp_path),
             ],
