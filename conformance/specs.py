@@ -324,8 +324,8 @@ def parse_spec(path: Path) -> Spec:
     except safe_yaml.AliasRefused as exc:
         mark = exc.problem_mark
         raise UsageError(
-            f"spec file {path} re-uses a mapping or sequence through a YAML alias at line {mark.line + 1} "
-            "(refused: aliases can expand without bound); write the structure out or use a $ref."
+            f"spec file {path} is refused: its YAML aliases ({exc.problem}) at line {mark.line + 1}; "
+            "write the structure out or use a $ref."
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -295,11 +295,8 @@ def read_cassette(path: Path, provider: str, suite: str = ENGINE_SUITE) -> Loade
         raise UsageError(f"no cassette at {path}; record one with `{record_command(provider, suite)}`.")
     try:
         data = safe_yaml.load(path.read_text(encoding="utf-8"))
-    except safe_yaml.AliasRefused:
-        raise UsageError(
-            f"cassette {path} re-uses a mapping or sequence through a YAML alias (refused: aliases can expand "
-            f"without bound, and the suite never writes them); {fix}."
-        ) from None
+    except safe_yaml.AliasRefused as exc:
+        raise UsageError(f"cassette {path} is refused: its YAML aliases ({exc.problem}); {fix}.") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"cassette {path} is corrupt ({type(exc).__name__}); {fix}.") from None
     interactions = data.get("interactions") if isinstance(data, dict) else None

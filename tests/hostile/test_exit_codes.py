@@ -7,8 +7,9 @@ import socket
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conformance import pipeline
+from conformance import pipeline, safe_yaml
 from conformance.cli import _rate_limit
 from conformance.specs import parse_spec
 from tests.hostile.conftest import (
@@ -87,6 +88,14 @@ def test_spec_alias_bomb_is_refused_at_once(spec_copy: Path, tmp_path: Path) -> 
     ran = conformance(["--spec-dir", str(spec_copy), "audit", "--provider", "useepay", "--report-dir", str(tmp_path)])
     assert_one_sentence(ran, 2, "useepay.yaml", "alias")
     assert ran.seconds < 20  # expanding it would take minutes and gigabytes
+
+
+def test_shared_structure_aliases_stay_allowed(tmp_path: Path) -> None:
+    # What PyYAML itself writes for an object used twice: an anchor and an alias, expanding nothing much.
+    shared = {"type": "string", "enum": ["a", "b"]}
+    text = yaml.safe_dump({"p": shared, "q": shared})
+    assert "&id001" in text
+    assert safe_yaml.load(text) == {"p": shared, "q": shared}
 
 
 def test_scalar_aliases_stay_allowed() -> None:
