@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from conformance import safe_yaml
 from conformance.errors import UsageError, first_line
 from conformance.findings import Finding, FindingsDocument, Severity, Summary
 from conformance.fsutil import atomic_write_text
@@ -145,7 +146,7 @@ def load_baseline(path: Path) -> Baseline:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"baseline file {path} cannot be read ({exc}); check its permissions and encoding.") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else safe_yaml.load(text)  # no alias bombs
     except (ValueError, yaml.YAMLError) as exc:
         raise UsageError(
             f"baseline file {path} is not valid {_format(path)} ({first_line(exc, type(exc).__name__)}); fix the syntax."

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 
-from conformance import __version__, pipeline
+from conformance import __version__, pipeline, transport
 from conformance.baseline import load_baseline
+from conformance.boundary import guarded
+from conformance.cassettes import store
 from conformance.coverage.gate import parse_thresholds
 from conformance.engine.settings import Settings
 from conformance.engine.stage import engine_stage
-from conformance.errors import ConformanceError, UsageError
+from conformance.errors import UsageError, install_signal_handlers
+from conformance.fsutil import require_writable
 from conformance.lifecycle import require_lifecycle
 from conformance.providers import all_providers, get_provider, select_providers
 from conformance.reports.console_output import line, print_table
@@ -36,20 +39,14 @@ err_console = Console(stderr=True)
 
 
 def clear_errors(func: F) -> F:
-    """Every expected failure ends as one sentence on stderr and its exit code, never a traceback."""
+    """Every failure ends as one sentence on stderr and its exit code (conformance.boundary)."""
+    return guarded(func)
 
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConformanceError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            err_console.print("[bold red]error:[/] interrupted; nothing was overwritten.", highlight=False)
-            sys.exit(130)
 
-    return wrapper  # type: ignore[return-value]
+def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[1-9][0-9]*/[smhd]", value):
+        raise click.BadParameter(f"{value!r} is not N/UNIT; write e.g. 10/s, 100/m or 1000/h.")
+    return value
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,6 +59,7 @@ def clear_errors(func: F) -> F:
 )
 def main(spec_dir: Path | None) -> None:
     """Contract and conformance tests for payment providers' invoice APIs."""
+    install_signal_handlers()
     use_specs_dir(spec_dir)
 
 
@@ -147,8 +145,26 @@ def audit(providers: tuple[str, ...], report_dir: Path, output_format: str, quie
     help="Cassettes to replay or record (default: the committed ones).",
 )
 @click.option("--allow-production", is_flag=True, help="Allow production hosts (safe GET operations only).")
-@click.option("--rate-limit", metavar="N/UNIT", help="Throttle requests to a real sandbox, e.g. 10/s or 100/m.")
-@click.option("--request-timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--rate-limit",
+    metavar="N/UNIT",
+    callback=_rate_limit,
+    help="Throttle requests to a real sandbox, e.g. 10/s or 100/m.",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds per request attempt, end to end (connect, headers, whole body).",
+)
+@click.option(
+    "--max-response-bytes",
+    type=click.IntRange(min=1024),
+    default=transport.DEFAULT_MAX_RESPONSE_BYTES,
+    show_default=True,
+    help="Largest answer read; a larger one is reported as a transport_error finding.",
+)
 @click.option(
     "--max-retry-after",
     type=click.FloatRange(min=0),
@@ -183,6 +199,7 @@ def run(
     allow_production: bool,
     rate_limit: str | None,
     request_timeout: float,
+    max_response_bytes: int,
     max_retry_after: float,
     no_audit: bool,
     no_workflows: bool,
@@ -205,20 +222,31 @@ def run(
         request_timeout=request_timeout,
         rate_limit=rate_limit,
         max_retry_after=max_retry_after,
+        max_response_bytes=max_response_bytes,
     )
     stages = [] if no_audit else [pipeline.audit_stage]
     stages.append(engine_stage(options, settings, workers=workers))
     if not no_workflows:
-        stages.append(workflow_stage(options, timeout=request_timeout, max_retry_after=max_retry_after))
+        stages.append(
+            workflow_stage(
+                options, timeout=request_timeout, max_retry_after=max_retry_after, max_bytes=max_response_bytes
+            )
+        )
     accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
-    document = pipeline.execute(
-        provider_names=providers,
-        target=target,
-        stages=stages,
-        seed=seed,
-        report_dir=report_dir,
-        baseline=accepted,
-    )
+    # Find an unwritable directory before a long run, not after it.
+    require_writable(report_dir, "--report-dir")
+    if target == "record":
+        require_writable(options.cassette_dir, "--cassette-dir")
+    # Every cassette this run records replaces the committed one only when the whole run has finished.
+    with store.transaction(options.cassette_dir):
+        document = pipeline.execute(
+            provider_names=providers,
+            target=target,
+            stages=stages,
+            seed=seed,
+            report_dir=report_dir,
+            baseline=accepted,
+        )
     trailer = f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it"
     code = conclude(
         document,

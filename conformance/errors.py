@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+
 EXIT_OK = 0
 EXIT_BREAKING = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_INTERNAL = 4
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
 
 
 def first_line(value: object, default: str = "") -> str:
@@ -28,3 +33,44 @@ class TargetUnreachable(ConformanceError):
     """The target could not be reached, or kept failing at transport level."""
 
     exit_code = EXIT_UNREACHABLE
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM. A KeyboardInterrupt, so that every library unwinds as it does for Ctrl-C."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SIGTERM if self.signum == signal.SIGTERM else EXIT_SIGINT
+
+
+_received: list[int] = []
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGINT and SIGTERM unwind the run (staged recordings and temp files removed) and exit 130 / 143."""
+    import threading
+
+    _received.clear()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)
+
+
+def signalled() -> bool:
+    """Whether this process received SIGINT or SIGTERM (schemathesis also reports its own internal
+    stops as interruptions, which are not ours)."""
+    return bool(_received)
+
+
+def interruption() -> Interrupted:
+    """The interruption to re-raise where a library swallowed it (schemathesis turns Ctrl-C into an event)."""
+    return Interrupted(_received[-1] if _received else signal.SIGINT)

@@ -17,7 +17,7 @@ from conformance.errors import EXIT_BREAKING, EXIT_OK
 from conformance.findings import Finding, FindingsDocument, RunInfo, Summary, deduplicate
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
-from conformance.reports import findings_json
+from conformance.reports.redact import redact_document
 from conformance.reports.writer import write_all
 from conformance.root_causes import group
 from conformance.targets import TARGETS
@@ -98,8 +98,9 @@ def execute(
         coverage=_coverage(providers, total) if target in TARGETS else (),
         lifecycle=total.lifecycle,
     )
-    findings_json.write(document, report_dir)
-    write_all(document, report_dir)
+    # Scrubbed once here, so the terminal shows what the files hold: no secret known to the run.
+    document = redact_document(document, [])
+    write_all(document, report_dir, with_findings=True)
     return document
 
 

@@ -19,7 +19,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from conformance import pointers
+from conformance import pointers, safe_yaml
 from conformance.errors import UsageError
 from conformance.spec_verdicts import OpenAPIInvalid, validate_once
 from conformance.validation import strict_document
@@ -28,18 +28,15 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 PROVENANCE_STATUSES = ("documented", "partial", "inferred")
 
 
-class _SpecLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML 1.1 would turn `2023-11-01` into a date object; OpenAPI wants JSON values only.
-
-    libyaml's parser (about 6x faster than the pure-Python one); the resolvers stay Python's, so the
-    timestamp rule below applies to both.
-    """
-
-
-_SpecLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
+def _json_keys(value: Any) -> Any:
+    """Mapping keys as JSON has them: published specs often write status codes as YAML integers (`200:`)."""
+    if isinstance(value, dict):
+        return {
+            (str(k) if isinstance(k, int) and not isinstance(k, bool) else k): _json_keys(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_json_keys(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -322,7 +319,13 @@ def parse_spec(path: Path) -> Spec:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"spec file {path} cannot be read ({exc}); check its permissions and encoding.") from None
     try:
-        document = yaml.load(text, Loader=_SpecLoader)
+        document = _json_keys(safe_yaml.load(text, json_values=True))
+    except safe_yaml.AliasRefused as exc:
+        mark = exc.problem_mark
+        raise UsageError(
+            f"spec file {path} is refused: its YAML aliases ({exc.problem}) at line {mark.line + 1}; "
+            "write the structure out or use a $ref."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -331,8 +334,17 @@ def parse_spec(path: Path) -> Spec:
         raise UsageError(f"spec file {path} does not hold an OpenAPI document (a YAML mapping); fix or restore it.")
     if not str(document.get("openapi", "")).startswith("3.1"):
         raise UsageError(f"spec file {path} is not OpenAPI 3.1 (openapi: {document.get('openapi')!r}); use 3.1.0.")
+    cycle = _ref_cycle(document)
+    if cycle:
+        raise UsageError(
+            f"spec file {path} has a $ref cycle ({' -> '.join(cycle)}) that never reaches a schema; break the cycle."
+        )
     try:
         validate_once(text, document)
+    except RecursionError:
+        raise UsageError(
+            f"spec file {path} nests or refers to itself too deeply to validate; look for a $ref cycle."
+        ) from None
     except OpenAPIInvalid as exc:
         where = "/".join(str(p) for p in getattr(exc, "absolute_path", ()) or ())
         message = str(getattr(exc, "message", exc)).splitlines()[0]
@@ -351,6 +363,48 @@ def parse_spec(path: Path) -> Spec:
 
     lifecycle_of(spec)  # a broken x-lifecycle is a usage error at load time too
     return spec
+
+
+def _ref_cycle(document: dict[str, Any]) -> list[str] | None:
+    """A chain of local $refs that comes back to itself without reaching anything but another $ref.
+
+    (A schema that contains a reference to itself in a property is legal recursion, not a cycle.)
+    """
+
+    def target(ref: str) -> Any:
+        node: Any = document
+        for part in ref.removeprefix("#/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return None
+        return node
+
+    def refs(node: Any) -> Iterator[str]:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, dict):
+                ref = current.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/"):
+                    yield ref
+                stack.extend(current.values())
+            elif isinstance(current, list):
+                stack.extend(current)
+
+    for start in set(refs(document)):
+        chain = [start]
+        node = target(start)
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+            ref = node["$ref"]
+            if ref in chain:
+                return [*chain[chain.index(ref) :], ref]
+            chain.append(ref)
+            node = target(ref)
+    return None
 
 
 @lru_cache(maxsize=32)

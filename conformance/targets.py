@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from conformance import transport
 from conformance.cassettes import store
 from conformance.errors import TargetUnreachable, UsageError
 from conformance.findings import Source
@@ -163,10 +164,15 @@ def default_base_url(provider: Provider) -> str:
 def probe(base_url: str, provider: Provider, attempts: int = 3) -> None:
     """Exit 3 early, with a clear sentence, when the target does not answer at all."""
     last: Exception | None = None
+    guard = transport.current()
     for _ in range(attempts):
         try:
-            requests.get(base_url, timeout=10, allow_redirects=False)
+            requests.get(base_url, timeout=guard.timeout if guard else 10, allow_redirects=False)
             return
+        except transport.ResponseTooLarge:
+            return  # it answers; the run reports its answers
+        except transport.TargetGivenUp:
+            break  # the attempts inside already failed; `last` says how
         except requests.RequestException as exc:
             last = exc
     raise TargetUnreachable(

@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
-REDACTED = "REDACTED"
+from conformance import secrets as registry
+
+REDACTED = registry.REDACTED
 SENSITIVE_HEADERS = frozenset({"authorization", "x-api-key", "x-merchant-no", "x-app-id", "proxy-authorization"})
+# Cookies are credentials too, but not part of the replay match key (SENSITIVE_HEADERS is).
+COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 SENSITIVE_KEYS = frozenset({"client_secret", "client_id", "access_token", "refresh_token", "id_token", "password"})
+_COOKIE_VALUE = re.compile(r"(^|;\s*)([^=;,\s]+)=([^;]*)")
 
 
 def scrub_text(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
+    """`text` without `secrets` nor any secret the run registered (conformance.secrets)."""
+    return registry.scrub(text, secrets)
+
+
+def cookie_values(header: str) -> list[str]:
+    """The values of a Cookie header, or of a Set-Cookie header's cookie (attributes excluded)."""
+    found = _COOKIE_VALUE.findall(header)
+    return [value for _, name, value in found if name.lower() not in _COOKIE_ATTRIBUTES]
+
+
+_COOKIE_ATTRIBUTES = frozenset({"path", "domain", "expires", "max-age", "samesite", "priority"})
+
+
+def scrub_cookie(header: str) -> str:
+    def redact(match: re.Match[str]) -> str:
+        lead, name, _value = match.groups()
+        return match.group(0) if name.lower() in _COOKIE_ATTRIBUTES else f"{lead}{name}={REDACTED}"
+
+    return _COOKIE_VALUE.sub(redact, header)
 
 
 def scrub_headers(headers: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
@@ -24,6 +45,8 @@ def scrub_headers(headers: dict[str, Any], secrets: Iterable[str]) -> dict[str, 
     for name, value in headers.items():
         if name.lower() in SENSITIVE_HEADERS:
             clean[name] = [REDACTED] if isinstance(value, list) else REDACTED
+        elif name.lower() in COOKIE_HEADERS:
+            clean[name] = [scrub_cookie(str(v)) for v in value] if isinstance(value, list) else scrub_cookie(str(value))
         elif isinstance(value, list):
             clean[name] = [scrub_text(str(v), secrets) for v in value]
         else:

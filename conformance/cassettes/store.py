@@ -22,9 +22,10 @@ import yaml
 from vcr.cassette import Cassette
 from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
 from vcr.serialize import deserialize
+from vcr.serializers import yamlserializer
 from vcr.serializers.compat import convert_to_unicode
 
-from conformance import __version__
+from conformance import __version__, safe_yaml
 from conformance.cassettes.scrub import SENSITIVE_HEADERS, scrub_interaction
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
@@ -125,6 +126,9 @@ class ScrubbingPersister:
         self.metadata = metadata or {}
         # Filled while the recording runs: interaction position -> what its request was meant to be.
         self.intents = intents
+        # vcrpy leaves its patches in place when saving raises (a full disk): the error waits here
+        # until the cassette context has exited, and `recording` raises it then.
+        self.failed: BaseException | None = None
 
     def load_cassette(self, cassette_path: str | Path, serializer: Any) -> Any:
         path = Path(cassette_path)
@@ -135,11 +139,18 @@ class ScrubbingPersister:
         except (OSError, UnicodeDecodeError) as exc:
             raise CassetteDecodeError(str(exc)) from exc
         try:
+            safe_yaml.load(data)  # refuses alias bombs before vcrpy's own loader sees the file
             return deserialize(data, serializer)
         except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CassetteDecodeError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
     def save_cassette(self, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        try:
+            self._save(cassette_path, cassette_dict)
+        except BaseException as exc:
+            self.failed = exc
+
+    def _save(self, cassette_path: str | Path, cassette_dict: dict[str, Any]) -> None:
         # As vcr.serialize does, with every interaction scrubbed between recording and writing.
         interactions = []
         for position, (request, response) in enumerate(
@@ -154,7 +165,14 @@ class ScrubbingPersister:
         metadata = {**(cassette_dict.get("metadata") or {}), **self.metadata}
         if metadata:
             data["metadata"] = metadata
-        atomic_write_text(Path(cassette_path), serializer.serialize(data))
+        atomic_write_text(Path(cassette_path), yaml.dump(data, Dumper=_NoAliasCassetteDumper))
+
+
+class _NoAliasCassetteDumper(yamlserializer._CassetteDumper):  # type: ignore[misc, name-defined]
+    """vcrpy's dumper, never writing an alias (which our loader refuses)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def make_vcr(
@@ -163,6 +181,7 @@ def make_vcr(
     secrets: Iterable[str] = (),
     metadata: dict[str, Any] | None = None,
     intents: Mapping[int, dict[str, Any]] | None = None,
+    persister: ScrubbingPersister | None = None,
 ) -> vcr.VCR:
     """A VCR that records everything (record) or replays only, never touching the network (replay)."""
     recorder = vcr.VCR(
@@ -171,12 +190,18 @@ def make_vcr(
         decode_compressed_response=True,
     )
     recorder.register_matcher("request_key", _request_key)
-    recorder.register_persister(ScrubbingPersister(secrets, metadata, intents))
+    recorder.register_persister(persister or ScrubbingPersister(secrets, metadata, intents))
     return recorder
 
 
 def staging_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.recording")
+
+
+# Recordings finished but not yet committed: (staging file, target). Inside `transaction()` they wait
+# for the whole run; outside one, each replaces its target as soon as its recording finishes.
+_pending: list[tuple[Path, Path]] = []
+_deferring: list[bool] = []
 
 
 @contextmanager
@@ -187,24 +212,99 @@ def recording(
     metadata: dict[str, Any],
     intents: Mapping[int, dict[str, Any]] | None = None,
 ) -> Iterator[Cassette]:
-    """Record into a staging file that replaces `path` only if the block finishes without an exception.
+    """Record into a staging file that replaces `path` only if the block finishes without an exception
+    (and, inside `transaction()`, only when the whole run does).
 
     `intents` (position -> note), filled by the caller while recording, is written into each interaction.
     """
     staged = staging_path(path)
     with contextlib.suppress(FileNotFoundError):
         staged.unlink()
+    persister = ScrubbingPersister(secrets, metadata, intents)
     try:
-        with make_vcr(record=True, secrets=secrets, metadata=metadata, intents=intents).use_cassette(
-            str(staged)
+        # An interrupted or failed recording is not saved at all (vcrpy would save what it has).
+        with make_vcr(record=True, persister=persister).use_cassette(
+            str(staged), record_on_exception=False
         ) as cassette:
             yield cassette
+        if persister.failed is not None:
+            raise persister.failed
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             staged.unlink()
         raise
     if staged.exists():
-        os.replace(staged, path)
+        if _deferring:
+            _pending.append((staged, path))
+        else:
+            os.replace(staged, path)
+
+
+def readable(path: Path) -> Path:
+    """Where a cassette recorded in this run can be read before it is committed."""
+    staged = staging_path(path)
+    return staged if (staged, path) in _pending else path
+
+
+@contextmanager
+def deferred() -> Iterator[list[tuple[str, str]]]:
+    """Recordings in this block are staged, not committed; the list names them (for a parent process
+    to `adopt`). On an exception they are removed."""
+    _deferring.append(True)
+    start = len(_pending)
+    names: list[tuple[str, str]] = []
+    try:
+        yield names
+    except BaseException:
+        _discard(_pending[start:])
+        del _pending[start:]
+        raise
+    finally:
+        _deferring.pop()
+    names.extend((str(s), str(t)) for s, t in _pending[start:])
+    if not _deferring:  # no transaction around: this process only stages (a worker), the parent adopts
+        del _pending[start:]
+
+
+def adopt(staged: Iterable[tuple[str, str]]) -> None:
+    """Recordings staged by a worker process join this process's transaction (or are committed now)."""
+    pairs = [(Path(s), Path(t)) for s, t in staged]
+    if _deferring:
+        _pending.extend(p for p in pairs if p not in _pending)
+    else:
+        _commit(pairs)
+
+
+@contextmanager
+def transaction(cassette_dir: Path) -> Iterator[None]:
+    """Every cassette recorded in the block replaces its target when the block ends normally, all
+    together; on any exception or interruption none does, and no staging file is left behind."""
+    _deferring.append(True)
+    start = len(_pending)
+    try:
+        yield
+    except BaseException:
+        _discard(_pending[start:])
+        del _pending[start:]
+        # Staged by a worker that never reported back.
+        _discard([(p, p) for p in Path(cassette_dir).glob("*/*/.*.yaml.recording")])
+        raise
+    finally:
+        _deferring.pop()
+    pairs = _pending[start:]
+    del _pending[start:]
+    _commit(pairs)
+
+
+def _commit(pairs: Iterable[tuple[Path, Path]]) -> None:
+    for staged, target in pairs:
+        os.replace(staged, target)
+
+
+def _discard(pairs: Iterable[tuple[Path, Path]]) -> None:
+    for staged, _ in pairs:
+        with contextlib.suppress(FileNotFoundError):
+            staged.unlink()
 
 
 @dataclass(frozen=True)
@@ -214,8 +314,6 @@ class LoadedCassette:
     metadata: dict[str, Any]
 
 
-# libyaml's parser: about 6x faster than the pure-Python one on cassettes, same data.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PARSED: dict[tuple[str, int, int], LoadedCassette] = {}
 
 
@@ -242,16 +340,45 @@ def read_cassette(path: Path, provider: str, suite: str = ENGINE_SUITE) -> Loade
 
 def _parse_cassette(path: Path, fix: str) -> LoadedCassette:
     try:
-        data = yaml.load(path.read_bytes(), Loader=_YAML_LOADER)
+        data = safe_yaml.load(path.read_text(encoding="utf-8"))
+    except safe_yaml.AliasRefused as exc:
+        raise UsageError(f"cassette {path} is refused: its YAML aliases ({exc.problem}); {fix}.") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"cassette {path} is corrupt ({type(exc).__name__}); {fix}.") from None
     interactions = data.get("interactions") if isinstance(data, dict) else None
-    if not isinstance(interactions, list) or not all(
-        isinstance(i, dict) and isinstance(i.get("request"), dict) and isinstance(i.get("response"), dict)
-        for i in interactions
-    ):
+    if not isinstance(interactions, list):
         raise UsageError(f"cassette {path} is corrupt (no VCR interactions list); {fix}.")
-    return LoadedCassette(path=path, interactions=interactions, metadata=dict(data.get("metadata") or {}))
+    for number, interaction in enumerate(interactions):
+        problem = _interaction_problem(interaction)
+        if problem:
+            raise UsageError(f"cassette {path} is corrupt (interaction {number} {problem}); {fix}.")
+    metadata = data.get("metadata")
+    return LoadedCassette(
+        path=path, interactions=interactions, metadata=dict(metadata) if isinstance(metadata, dict) else {}
+    )
+
+
+def _interaction_problem(interaction: Any) -> str | None:
+    """What a VCR interaction lacks for vcrpy to replay it, or None."""
+    if not isinstance(interaction, dict):
+        return "is not a mapping"
+    request, response = interaction.get("request"), interaction.get("response")
+    if not isinstance(request, dict) or not isinstance(response, dict):
+        return "lacks a request or a response"
+    for key in ("method", "uri"):
+        if not isinstance(request.get(key), str):
+            return f"has no request {key}"
+    if not isinstance(request.get("headers", {}), dict):
+        return "has request headers that are not a mapping"
+    status = response.get("status")
+    if not isinstance(status, dict) or not isinstance(status.get("code"), int):
+        return "has no response status code"
+    if not isinstance(response.get("headers", {}), dict):
+        return "has response headers that are not a mapping"
+    body = response.get("body")
+    if not isinstance(body, dict) or "string" not in body:
+        return "has no response body"
+    return None
 
 
 def use_replay(path: Path, provider: str, suite: str = ENGINE_SUITE, *, checked: bool = False) -> Any:

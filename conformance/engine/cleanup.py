@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from conformance.providers.base import Provider, ProviderAuth
+from conformance.transport import OriginBoundSession
 
 
 def clean_up(
@@ -15,7 +16,7 @@ def clean_up(
 ) -> tuple[int, int]:
     """(cleaned, left behind) for the objects `created` ((operationId, response body) pairs)."""
     cleaned = left = 0
-    with requests.Session() as session:
+    with OriginBoundSession() as session:
         session.auth = auth
         for operation_id, body in created:
             steps = provider.cleanup_steps(operation_id, body)

@@ -19,7 +19,8 @@ from schemathesis.engine import StopReason, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from conformance.cassettes.scrub import SENSITIVE_HEADERS
+from conformance import transport
+from conformance.cassettes.scrub import COOKIE_HEADERS, SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
@@ -35,7 +36,7 @@ from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
 from conformance.engine.intent import IntentRecorder
 from conformance.engine.settings import Settings, schemathesis_config
-from conformance.errors import TargetUnreachable, UsageError, first_line
+from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
@@ -89,11 +90,25 @@ class EngineRun:
             )
         schema = self._load_schema()
         stop_reason: StopReason | None = None
-        for event in schemathesis.engine.from_schema(schema).execute():
+        interrupted = False
+        stopped: ConformanceError | None = None
+        guard = transport.current()
+        stream = schemathesis.engine.from_schema(schema).execute()
+        for event in stream:
             if isinstance(event, events.ScenarioFinished):
                 self._on_scenario(event.recorder)
             elif isinstance(event, events.NonFatalError):
+                cause = _root_cause(event.value)
+                if isinstance(cause, ConformanceError):
+                    # Our own auth said why it cannot go on (a token endpoint that refuses or redirects).
+                    stopped = stopped or cause
+                    stream.stop()
+                    continue
                 self._on_error(event.value, event.label)
+                if guard is not None and guard.tripped:
+                    stream.stop()  # the target is given up on: no more requests
+            elif isinstance(event, events.Interrupted) and signalled():
+                interrupted = True  # schemathesis swallows Ctrl-C/SIGTERM; the run must not finish as if whole
             elif isinstance(event, events.FatalError):
                 raise TargetUnreachable(
                     f"{self.provider.title} run stopped: {first_line(event.exception)}; "
@@ -101,16 +116,25 @@ class EngineRun:
                 )
             elif isinstance(event, events.EngineFinished):
                 stop_reason = getattr(event, "stop_reason", None)
+        if interrupted:
+            raise interruption()
+        if stopped is not None:
+            raise stopped
+        if guard is not None and guard.tripped:
+            raise TargetUnreachable(
+                f"{self.provider.title} at {self.base_url} failed at transport level {transport.TRIP_AFTER} times in "
+                f"a row ({guard.last_error}); check the URL, the network and --request-timeout, then run again."
+            )
         self._probe_auth()
         self._report_rate_limiting()
         if self.intents is not None:
             self.intents.finish()
         if stop_reason is StopReason.SERVER_UNAVAILABLE or (
-            self._result.requests and not self._result.responses and self._result.transport_errors
+            not self._result.responses and (self._result.requests or self._result.transport_errors)
         ):
             raise TargetUnreachable(
-                f"{self.provider.title} at {self.base_url} could not be reached or kept failing at transport level; "
-                "check the URL and the network, then run again."
+                f"{self.provider.title} at {self.base_url} gave no usable answer (every request failed at transport "
+                "level), so there is no verdict; check the URL and the network, then run again."
             )
         return self._result
 
@@ -304,7 +328,7 @@ class EngineRun:
             headers = {
                 name: values[0] if isinstance(values, list) else values
                 for name, values in request.headers.items()
-                if name.lower() not in SENSITIVE_HEADERS
+                if name.lower() not in SENSITIVE_HEADERS | COOKIE_HEADERS
             }
             before = len(self.intents) if self.intents is not None else 0
             try:
@@ -314,6 +338,7 @@ class EngineRun:
                     headers=headers,
                     data=request.body,
                     timeout=self.settings.request_timeout,
+                    allow_redirects=False,
                 )
             except (requests.RequestException, CannotOverwriteExistingCassetteException):
                 continue

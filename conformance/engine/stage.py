@@ -11,11 +11,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.cassettes.store import read_cassette
+from conformance import secrets, transport
+from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange
 from conformance.engine.settings import Settings
 from conformance.findings import Finding
@@ -34,6 +36,8 @@ class _ProviderOutcome:
     requests: int
     operations: list[str]
     exchanges: list[Exchange]
+    # recorded cassettes waiting for the run's end (store.transaction)
+    staged: list[tuple[str, str]] = field(default_factory=list)
 
 
 def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
@@ -50,10 +54,10 @@ def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
     return _ProviderOutcome(
         provider=provider.name,
         base_url=outcome.base_url,
+        mode="replay",
         findings=[f.to_json() for f in outcome.findings],
         requests=outcome.requests,
         operations=sorted(outcome.operations),
-        mode="replay",
         exchanges=outcome.exchanges,
     )
 
@@ -64,7 +68,11 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
     from conformance.engine.intent import IntentRecorder
     from conformance.engine.runner import EngineRun
 
-    with connect(provider, options, settings.generation()) as connection:
+    with (
+        store.deferred() as staged,
+        _transport(provider, options, settings),
+        connect(provider, options, settings.generation()) as connection,
+    ):
         if connection.mode == "replay":
             settings = settings.replaying(connection.recorded_generation)
         run = EngineRun(
@@ -87,20 +95,39 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
         if connection.mode in ("live", "record"):
             clean_up(provider, connection.base_url, connection.auth, result.created)
     index = None
-    if connection.cassette is not None and connection.cassette.exists():
-        # A recording is final only now; a replay's cassette was parsed when the run began.
-        cassette = connection.replayed or read_cassette(connection.cassette, provider.name)
-        index = CassetteIndex(cassette.path, cassette.interactions, root=Path.cwd())
+    readable = store.readable(connection.cassette) if connection.cassette is not None else None
+    if connection.cassette is not None and readable is not None and readable.exists():
+        # A recording is final only now (staged until the run ends); a replay's cassette was parsed when the run began.
+        cassette = connection.replayed or store.read_cassette(readable, provider.name)
+        index = CassetteIndex(connection.cassette, cassette.interactions, root=Path.cwd())
     findings = run.finish(index) + result.findings
     return _ProviderOutcome(
         provider=provider.name,
         base_url=connection.base_url,
         mode=connection.mode,
-        findings=[f.to_json() for f in findings],
+        # Scrubbed here: tokens issued to a worker process are known to it alone.
+        findings=[secrets.scrub_value(f.to_json()) for f in findings],
         requests=result.requests,
         operations=sorted(result.operations),
         exchanges=result.exchanges,
+        staged=staged,
     )
+
+
+def _transport(provider: Provider, options: TargetOptions, settings: Settings) -> AbstractContextManager[Any]:
+    if mode_for(provider, options) == "replay":
+        return nullcontext()
+    return transport.guarded(settings.request_timeout, settings.max_response_bytes, settings.request_retries)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """An interrupted or failed run does not wait for the other providers: their recordings are discarded."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def engine_stage(options: TargetOptions, settings: Settings, workers: int | None = 1) -> Stage:
@@ -114,12 +141,18 @@ def engine_stage(options: TargetOptions, settings: Settings, workers: int | None
             # Re-judging imports no generator and starts no thread: forking is cheap and safe there.
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if judging and "fork" in methods else "spawn")
-            with ProcessPoolExecutor(max_workers=min(count, len(names)), mp_context=context) as pool:
+            pool = ProcessPoolExecutor(max_workers=min(count, len(names)), mp_context=context)
+            try:
                 outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names)))
+            except BaseException:
+                _stop_workers(pool)
+                raise
+            pool.shutdown()
         else:
             outcomes = [run_one(name, options, settings) for name in names]
         result = StageResult()
         for outcome in outcomes:
+            store.adopt(outcome.staged)
             result.findings.extend(Finding.from_json(f) for f in outcome.findings)
             result.requests += outcome.requests
             result.operations.update((outcome.provider, op) for op in outcome.operations)

@@ -19,11 +19,11 @@ from typing import Any
 
 import yaml
 
+from conformance import safe_yaml
 from conformance.errors import UsageError
 
 SUFFIXES = (".yaml", ".yml", ".json", ".har")
 # libyaml's parser where present: pytest-recording suites hold many cassettes.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,9 @@ def _parse(path: Path, text: str) -> Any:
                 f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); fix or re-record it."
             ) from None
     try:
-        return yaml.load(text, Loader=_YAML_LOADER)  # a safe loader: CSafeLoader or SafeLoader
+        return safe_yaml.load(text)  # libyaml where available; refuses alias bombs
+    except safe_yaml.AliasRefused as exc:
+        raise UsageError(f"{path} is refused: its YAML aliases ({exc.problem}); fix or re-record it.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -14,6 +14,7 @@ from urllib.parse import quote, quote_plus
 
 import requests
 
+from conformance import secrets
 from conformance.errors import UsageError
 from conformance.resources import specs_dir
 from conformance.specs import Spec, load_spec
@@ -80,7 +81,8 @@ class Provider(ABC):
         return []
 
     def secrets(self, credentials: Credentials) -> list[str]:
-        """Every value that must never reach disk, as sent and as it might be encoded."""
+        """Every value that must never reach disk, as sent and as it might be encoded; registered for the run."""
+        secrets.register(credentials.values())
         return secret_variants(credentials.values())
 
     def double(self) -> type[ProviderDouble]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from conformance import secrets, transport
 from conformance.errors import TargetUnreachable, UsageError
 from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
 
@@ -41,27 +42,37 @@ class ClientCredentialsAuth(ProviderAuth):
             "audience": AUDIENCE,
             "grant_type": "client_credentials",
         }
+        guard = transport.current()
         try:
-            response = requests.post(self.token_url, json=payload, timeout=TOKEN_TIMEOUT)
+            # Never follows a redirect off the token endpoint's origin: the client secret is in the body.
+            with transport.OriginBoundSession() as session:
+                response = session.post(self.token_url, json=payload, timeout=guard.timeout if guard else TOKEN_TIMEOUT)
         except requests.RequestException as exc:
             raise TargetUnreachable(
                 f"the Lynkwell token endpoint {self.token_url} could not be reached ({type(exc).__name__}); "
                 "check the URL or set LYNKWELL_TOKEN_URL."
             ) from None
         self.fetches += 1
+        if response.is_redirect:
+            raise TargetUnreachable(
+                f"the Lynkwell token endpoint {self.token_url} redirected to another origin "
+                f"({response.headers.get('Location', '?')}); the client credentials were not sent there; set "
+                "LYNKWELL_TOKEN_URL to the token endpoint itself."
+            )
         if response.status_code in (401, 403):
             raise UsageError(
                 f"the Lynkwell token endpoint {self.token_url} refused the client credentials "
                 f"(HTTP {response.status_code}); check LYNKWELL_CLIENT_ID and LYNKWELL_CLIENT_SECRET."
             )
         try:
-            token = response.json()["access_token"]
+            token = str(response.json()["access_token"])
         except (ValueError, KeyError, TypeError):
             raise TargetUnreachable(
                 f"the Lynkwell token endpoint {self.token_url} answered HTTP {response.status_code} without an "
                 "access_token; check LYNKWELL_TOKEN_URL."
             ) from None
-        return str(token)
+        secrets.register([token], token=True)  # every token issued during the run is a secret of the run
+        return token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.token()}"

@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 
+from conformance import secrets as conformance_secrets
 from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
 
 
@@ -35,6 +36,13 @@ class WooshPay(Provider):
             invoice = f"/v1/invoices/{body['id']}"
             return [("DELETE", invoice), ("POST", f"{invoice}/void")]
         return []
+
+    def secrets(self, credentials: Credentials) -> list[str]:
+        # The Authorization header carries base64("key:secret"), a spelling of neither value alone.
+        conformance_secrets.register_basic(
+            credentials.get("WOOSHPAY_API_KEY", ""), credentials.get("WOOSHPAY_API_SECRET", "")
+        )
+        return super().secrets(credentials)
 
     def auth(self, credentials: Credentials, base_url: str) -> ProviderAuth:
         return BasicAuth(credentials["WOOSHPAY_API_KEY"], credentials.get("WOOSHPAY_API_SECRET", ""))

@@ -30,12 +30,10 @@ def environment_secrets(env: Mapping[str, str] | None = None) -> list[str]:
 
 
 def redact(text: str, secrets: list[str]) -> str:
-    return scrub_text(text, secrets) if secrets else text
+    return scrub_text(text, secrets)
 
 
 def redact_document(document: FindingsDocument, secrets: list[str]) -> FindingsDocument:
-    if not secrets:
-        return document
     run = replace(document.run, base_urls={k: redact(v, secrets) for k, v in document.run.base_urls.items()})
     return replace(document, run=run, findings=tuple(_finding(f, secrets) for f in document.findings))
 

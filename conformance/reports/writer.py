@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conformance.findings import FindingsDocument
-from conformance.fsutil import atomic_write_text
-from conformance.reports import comparison, html_report, junit, markdown
+from conformance.fsutil import atomic_write_many
+from conformance.reports import comparison, findings_json, html_report, junit, markdown
 from conformance.reports.redact import environment_secrets, redact, redact_document
 
 Renderer = Callable[[FindingsDocument], dict[str, str]]
@@ -28,13 +28,14 @@ def render_all(document: FindingsDocument) -> dict[str, str]:
     return rendered
 
 
-def write_all(document: FindingsDocument, report_dir: Path) -> list[Path]:
-    """Render every report, then write each file atomically: a failed render leaves the old files."""
+def write_all(document: FindingsDocument, report_dir: Path, *, with_findings: bool = False) -> list[Path]:
+    """Render every report (and findings.json, `with_findings`), then put them all in place together:
+    a failed render or write (a full disk) leaves every old file as it was."""
     secrets = environment_secrets()
-    rendered = render_all(redact_document(document, secrets))
-    written = []
-    for name, text in rendered.items():
-        path = Path(report_dir) / name
-        atomic_write_text(path, redact(text, secrets))
-        written.append(path)
-    return written
+    clean = redact_document(document, secrets)
+    rendered = render_all(clean)
+    if with_findings:
+        rendered = {findings_json.FILE_NAME: clean.dumps(), **rendered}
+    files = {Path(report_dir) / name: redact(text, secrets) for name, text in rendered.items()}
+    atomic_write_many(files)
+    return list(files)

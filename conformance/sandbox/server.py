@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -59,13 +60,31 @@ def build_double(
     return provider, double
 
 
+def _check_port(port: int) -> None:
+    """A taken port is a usage error, said once (werkzeug would print its own message and exit 1)."""
+    if not port:
+        return
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((HOST, port))
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {HOST}:{port} ({exc.strerror}); choose another --port.") from None
+    finally:
+        probe.close()
+
+
 def _make_server(double: ProviderDouble, port: int, quiet: bool) -> BaseWSGIServer:
+    _check_port(port)
     try:
         return make_server(
             HOST, port, double, threaded=True, request_handler=_QuietHandler if quiet else WSGIRequestHandler
         )
     except OSError as exc:
         raise UsageError(f"cannot listen on {HOST}:{port} ({exc.strerror}); choose another --port.") from None
+    except SystemExit:
+        # werkzeug prints its own message and exits 1 when the port is taken; 1 means "breaking" here.
+        raise UsageError(f"cannot listen on {HOST}:{port} (the port is in use); choose another --port.") from None
 
 
 @contextmanager

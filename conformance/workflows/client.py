@@ -18,6 +18,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from conformance.providers.base import ProviderAuth
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, retry_after_seconds
 from conformance.specs import Operation, Spec
+from conformance.transport import OriginBoundSession
 
 
 class StaleCassette(Exception):
@@ -77,7 +78,8 @@ class WorkflowClient:
         self.auth = auth
         self.timeout = timeout
         self.rate_limit = rate_limit or RateLimitPolicy(honour_waits=honour_retry_after)
-        self.session = requests.Session()
+        # Redirects to another origin are not followed: the provider's credentials go to its origin only.
+        self.session = OriginBoundSession()
         # 429s are waited out inside the auth, as for the engine (conformance.ratelimit).
         self.session.auth = RetryAfterAuth(auth, self.rate_limit)
         self.exchanges: list[Exchange] = []

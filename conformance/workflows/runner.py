@@ -145,10 +145,11 @@ def _execute(
 def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None) -> ScenarioOutcome:
     exchanges = run.client.exchanges
     findings = [reported.finding for reported in run.reported]
-    if cassette is not None and cassette.is_file():
-        # Positions are known only once the cassette is on disk (a recording is written at the end).
+    readable = store.readable(cassette) if cassette is not None else None
+    if cassette is not None and readable is not None and readable.is_file():
+        # Positions are known only once the cassette is on disk (a recording is staged at the end).
         index = CassettePositions(
-            cassette, store.read_cassette(cassette, run.workflows.provider, WORKFLOW_SUITE).interactions, Path.cwd()
+            cassette, store.read_cassette(readable, run.workflows.provider, WORKFLOW_SUITE).interactions, Path.cwd()
         )
         positions = index.positions(exchanges)
         findings = [

@@ -14,8 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from conformance import transport
 from conformance.cassettes import store
 from conformance.coverage.compute import TransitionProbes
+from conformance.errors import TargetUnreachable
 from conformance.findings import Source
 from conformance.pipeline import Stage, StageResult
 from conformance.providers.base import Provider
@@ -28,7 +30,13 @@ from conformance.workflows.runner import ScenarioOutcome, Target, replay, run_li
 from conformance.workflows.scenario import ProviderWorkflows
 
 
-def workflow_stage(options: TargetOptions, *, timeout: float = 10.0, max_retry_after: float = 60.0) -> Stage:
+def workflow_stage(
+    options: TargetOptions,
+    *,
+    timeout: float = 10.0,
+    max_retry_after: float = 60.0,
+    max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES,
+) -> Stage:
     def stage(providers: list[Provider]) -> StageResult:
         result = StageResult()
         for provider in providers:
@@ -36,7 +44,10 @@ def workflow_stage(options: TargetOptions, *, timeout: float = 10.0, max_retry_a
             if workflows is None:
                 continue
             result.targets[provider.name] = mode_for(provider, options)
-            for outcome in run_provider(provider, workflows, options, timeout=timeout, max_retry_after=max_retry_after):
+            outcomes = run_provider(
+                provider, workflows, options, timeout=timeout, max_retry_after=max_retry_after, max_bytes=max_bytes
+            )
+            for outcome in outcomes:
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests
                 result.operations.update((provider.name, op) for op in outcome.operations)
@@ -65,6 +76,8 @@ def run_provider(
     *,
     timeout: float = 10.0,
     max_retry_after: float = 60.0,
+    max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES,
+    retries: int = 2,
 ) -> list[ScenarioOutcome]:
     mode = mode_for(provider, options)
     if mode == "replay":
@@ -72,18 +85,27 @@ def run_provider(
             replay(workflows, scenario, _cassette(options, provider, scenario.name), timeout=timeout)
             for scenario in workflows.scenarios
         ]
-    with _live_target(provider, options, mode, timeout) as (target, production):
+    with (
+        transport.guarded(timeout, max_bytes, retries) as guard,
+        _live_target(provider, options, mode, timeout) as (target, production),
+    ):
         target = replace(target, rate_limit=RateLimitPolicy(max_wait=max_retry_after))
-        outcomes = [
-            run_live(
-                workflows,
-                scenario,
-                target,
-                cassette=_cassette(options, provider, scenario.name) if mode == "record" else None,
-            )
-            for scenario in workflows.scenarios
-            if scenario.read_only or not production
-        ]
+        outcomes = []
+        for scenario in workflows.scenarios:
+            if production and not scenario.read_only:
+                continue
+            cassette = _cassette(options, provider, scenario.name) if mode == "record" else None
+            outcomes.append(run_live(workflows, scenario, target, cassette=cassette))
+            if guard.tripped:
+                raise TargetUnreachable(
+                    f"{provider.title} at {target.base_url} failed at transport level {transport.TRIP_AFTER} times "
+                    f"in a row ({guard.last_error}); check the URL, the network and --request-timeout."
+                )
+    if outcomes and not guard.answers:
+        raise TargetUnreachable(
+            f"{provider.title} at {target.base_url} gave no usable answer to any workflow request, so there is no "
+            "verdict; check the URL and the network, then run again."
+        )
     limited = rate_limit_finding(provider, target.rate_limit, Source.LIVE)
     if limited is not None and outcomes:
         outcomes[-1].findings.append(limited)

@@ -1,0 +1,88 @@
+"""YAML loading that cannot explode: aliases may share structure, never multiply it without bound.
+
+A "billion laughs" document nests aliases of collections, so that a few hundred bytes stand for
+billions of nodes: PyYAML builds them as shared objects, but anything that then walks the data (a
+validator, a copy, a JSON dump) visits every one. Before constructing anything, the composed node
+graph is measured as it would be once expanded; a document whose aliases make it more than
+MAX_EXPANSION times larger than what it holds (or that refers to itself) is refused. Sharing that
+tools emit for repeated structures (PyYAML's own `&id001`) stays well under the bound. libyaml parses
+when it is available; construction stays in Python either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_EXPANSION = 20
+SLACK = 100_000  # nodes any document may gain through aliases, however small it is
+
+
+class AliasRefused(ConstructorError):
+    """A document whose aliases expand it without bound, or that contains itself."""
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def check_expansion(root: Node) -> None:
+    """Raise AliasRefused if `root` expands to more than MAX_EXPANSION x its distinct nodes (+ SLACK)."""
+    size: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            visiting.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in _children(node))
+            continue
+        if key in size:
+            continue
+        if key in visiting:
+            raise AliasRefused(None, None, "an alias refers to a node that contains it", node.start_mark)
+        visiting.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+    expanded = size[id(root)]
+    if expanded > MAX_EXPANSION * len(size) + SLACK:
+        raise AliasRefused(
+            None,
+            None,
+            f"aliases expand {len(size)} nodes to {expanded}, which this loader refuses",
+            root.start_mark,
+        )
+
+
+class BoundedLoader(_Base):  # type: ignore[misc, valid-type]
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        check_expansion(node)
+        return self.construct_document(node)
+
+
+class JsonValuesLoader(BoundedLoader):
+    """Also keeps `2023-11-01` a string (YAML 1.1 would make it a date; OpenAPI wants JSON values)."""
+
+
+JsonValuesLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in _Base.yaml_implicit_resolvers.copy().items()
+}
+
+
+def load(text: str, *, json_values: bool = False) -> Any:
+    """Parse one YAML document; raises yaml.YAMLError (AliasRefused for an alias bomb)."""
+    return yaml.load(text, Loader=JsonValuesLoader if json_values else BoundedLoader)
