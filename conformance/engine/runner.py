@@ -22,6 +22,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from conformance.cassettes.scrub import SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.response_schema import response_violations
+from conformance.engine import form_encoding
 from conformance.engine.check_failures import kind_of, severity_of
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.evidence import CassetteIndex, curl_command, request_key
@@ -30,6 +31,8 @@ from conformance.errors import TargetUnreachable, UsageError, first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.specs import Operation, Spec
+
+form_encoding.install()
 
 
 @dataclass
