@@ -50,7 +50,6 @@ from forget() in deleteInvoice.
 
 from __future__ import annotations
 
-import calendar
 import copy
 import functools
 import hmac
@@ -58,12 +57,11 @@ import json
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request
 
-from conformance.sandbox import form
+from conformance.sandbox import form, periods
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
 from conformance.specs import Operation
 
@@ -516,7 +514,7 @@ class WooshPayDouble(ProviderDouble):
         trial_days = body.get("trial_period_days")
         trial_end = now + DAY * trial_days if trial_days else None
         recurring = items[0]["price"]["recurring"]
-        period_end = trial_end or _period_end(now, recurring["interval"], recurring["interval_count"])
+        period_end = trial_end or periods.period_end(now, recurring["interval"], recurring["interval_count"])
         subscription = {
             "id": subscription_id,
             "object": "subscription",
@@ -1268,14 +1266,3 @@ def _merge_metadata(target: JSON, body: JSON) -> None:
 
 def _only(given: JSON, *names: str) -> JSON:
     return {name: given[name] for name in names if name in given}
-
-
-def _period_end(start: int, interval: str, count: int) -> int:
-    """The end of a billing period of `count` intervals from `start` (calendar months and years, as Stripe)."""
-    begin = datetime.fromtimestamp(start, tz=UTC)
-    if interval in ("day", "week"):
-        return start + DAY * count * (7 if interval == "week" else 1)
-    months = count * (12 if interval == "year" else 1)
-    year, month = divmod(begin.month - 1 + months, 12)
-    day = min(begin.day, calendar.monthrange(begin.year + year, month + 1)[1])
-    return int(begin.replace(year=begin.year + year, month=month + 1, day=day).timestamp())
