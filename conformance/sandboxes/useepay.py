@@ -79,10 +79,10 @@ ADDRESS_FIELDS = ("country", "city", "postcode", "state", "line1", "line2")
 ACCEPTED_AT = "mandate_data.customer_acceptance.accepted_at"
 # Statuses a subscription can still be updated or cancelled in (cancelled and expired are final).
 SUBSCRIPTION_LIVE = ("incomplete", "active", "unpaid", "paused")
+# default_payment_method is accepted but not echoed: the documented object has no such field.
 SUBSCRIPTION_FIELDS = (
     "currency",
     "recurring",
-    "default_payment_method",
     "description",
     "order",
     "metadata",
@@ -245,6 +245,10 @@ class UseePayDouble(ProviderDouble):
         if "customer_id" in body and body["customer_id"] != subscription["customer_id"]:
             raise ApiError(409, "invalid_argument", "A subscription cannot move to another customer.", "customer_id")
         changed = {name: body[name] for name in SUBSCRIPTION_FIELDS if name in body}
+        if "recurring" in changed:
+            changed["recurring"] = _recurring(changed["recurring"])
+        if changed.get("order") is not None:
+            changed["order"] = _order(changed["order"])
         subscription.update(copy.deepcopy(changed), modify_at=self.timestamp())
         return ApiResponse(200, copy.deepcopy(subscription))
 
@@ -271,7 +275,7 @@ class UseePayDouble(ProviderDouble):
             "id": self.new_id("mandate"),
             "customer_id": body["customer_id"],
             "payment_intent_id": body["payment_intent_id"],
-            "customer_acceptance": copy.deepcopy(body["customer_acceptance"]),
+            "customer_acceptance": _acceptance(body["customer_acceptance"]),
             **self._owner(stamp),
         }
         self.mandates[mandate["id"]] = mandate
@@ -447,10 +451,10 @@ class UseePayDouble(ProviderDouble):
         # Key order as in the "Retrieves a subscription" example.
         subscription: JSON = {
             "id": subscription_id,
-            "recurring": copy.deepcopy(recurring),
+            "recurring": _recurring(recurring),
             "currency": body["currency"],
             "description": body.get("description"),
-            "order": copy.deepcopy(body.get("order")),
+            "order": None if body.get("order") is None else _order(body["order"]),
             "metadata": copy.deepcopy(body.get("metadata")),
             "status": "incomplete",
             "livemode": False,
@@ -503,6 +507,24 @@ class UseePayDouble(ProviderDouble):
 def _address(given: JSON) -> JSON:
     # The request schema leaves Address open; the object keeps only the documented parts.
     return {k: v for k, v in given.items() if k in ADDRESS_FIELDS}
+
+
+def _recurring(given: JSON) -> JSON:
+    return {name: given.get(name) for name in ("interval", "interval_count", "unit_amount", "total_billing_cycles")}
+
+
+def _order(given: JSON) -> JSON:
+    # Only the documented parts of an order are kept (the request schema leaves it open).
+    return {name: copy.deepcopy(given[name]) for name in ("category", "products", "shipping") if name in given}
+
+
+def _acceptance(given: JSON) -> JSON:
+    online = given["online"]
+    return {
+        "type": given["type"],
+        "accepted_at": given["accepted_at"],
+        "online": {"ip_address": online["ip_address"], "user_agent": online["user_agent"]},
+    }
 
 
 def _of_customer(items: list[JSON], customer_id: str | None) -> list[JSON]:
