@@ -51,8 +51,9 @@ def classify(error: ValidationError) -> list[Violation]:
         return classify(best_match(error.context))
     if keyword == "required":
         missing = [name for name in error.validator_value if isinstance(instance, dict) and name not in instance]
+        expected = required_expectation(error.schema)
         return [
-            Violation(Kind.MISSING_FIELD, f"{pointer}/{escape_pointer_token(name)}", "required field", "absent")
+            Violation(Kind.MISSING_FIELD, f"{pointer}/{escape_pointer_token(name)}", expected, "absent")
             for name in missing
         ]
     if keyword in ("unevaluatedProperties", "additionalProperties") and error.validator_value is False:
@@ -80,6 +81,17 @@ def classify(error: ValidationError) -> list[Violation]:
     if keyword == "format":
         return [Violation(Kind.FORMAT_VIOLATION, pointer, f"format {error.validator_value}", show(instance))]
     return [Violation(Kind.SCHEMA_VIOLATION, pointer, f"{keyword}: {show(error.validator_value)}", show(instance))]
+
+
+def required_expectation(schema: Any) -> str:
+    """What a missing field was expected as: a vendor must see when only our reading makes it required
+    (an object schema with `x-inferred`, e.g. Stripe's required list where the docs mark all optional)."""
+    inferred = schema.get("x-inferred") if isinstance(schema, dict) else None
+    if not inferred:
+        return "required field"
+    if "Stripe" in str(inferred):
+        return "required field (inferred from Stripe, not documented)"
+    return "required field (inferred, not documented)"
 
 
 def violations(validator: Draft202012Validator, instance: Any) -> list[Violation]:
