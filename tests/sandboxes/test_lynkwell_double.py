@@ -245,6 +245,10 @@ SAMPLE_CALLS: dict[str, dict[str, Any]] = {
     "createPaymentProfile": {"body": {"driver": "drv_x"}},
     "subscribePaymentProfile": {"paymentProfileId": "pp_x", "body": {"priceId": FLEET}},
     "listSubscriptions": {},
+    "listDrivers": {},
+    "createDriver": {"body": {"name": {"first": "Ada", "last": "L"}}},
+    "archiveDriver": {"driverId": "drv_x"},
+    "attachSitePartner": {"body": {"sitePartnerId": "sp_x", "driverId": "drv_x"}},
 }
 
 
