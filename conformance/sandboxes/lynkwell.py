@@ -66,6 +66,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request, Response
 
 from conformance.providers.lynkwell import AUDIENCE
@@ -294,6 +295,8 @@ class LynkwellDouble(ProviderDouble):
         drivers = list(self.drivers.values())
         if "email" in request.query:
             wanted = request.query["email"].lower()
+            if not Draft202012Validator.FORMAT_CHECKER.conforms(wanted, "email"):
+                raise ApiError(400, "parameter_invalid", "email must be an email address.", "email")
             drivers = [d for d in drivers if ((d["contactDetails"] or {}).get("email") or "").lower() == wanted]
         return self._list(drivers, request, "driver")
 
