@@ -119,7 +119,8 @@ def classify(error: ValidationError) -> list[Violation]:
         return _classify_alternatives(error)
     if keyword == "required":
         missing = [name for name in error.validator_value if isinstance(instance, dict) and name not in instance]
-        return [_violation(Kind.MISSING_FIELD, error, "required field", "absent", name) for name in missing]
+        expected = required_expectation(error.schema)
+        return [_violation(Kind.MISSING_FIELD, error, expected, "absent", name) for name in missing]
     if keyword in ("unevaluatedProperties", "additionalProperties") and error.validator_value is False:
         known = set((error.schema or {}).get("properties") or {})
         extra = sorted(k for k in instance if k not in known) if isinstance(instance, dict) else []
@@ -137,6 +138,17 @@ def classify(error: ValidationError) -> list[Violation]:
     if keyword == "format":
         return [_violation(Kind.FORMAT_VIOLATION, error, f"format {error.validator_value}", show(instance))]
     return [_violation(Kind.SCHEMA_VIOLATION, error, f"{keyword}: {show(error.validator_value)}", show(instance))]
+
+
+def required_expectation(schema: Any) -> str:
+    """What a missing field was expected as: a vendor must see when only our reading makes it required
+    (an object schema with `x-inferred`, e.g. Stripe's required list where the docs mark all optional)."""
+    inferred = schema.get("x-inferred") if isinstance(schema, dict) else None
+    if not inferred:
+        return "required field"
+    if "Stripe" in str(inferred):
+        return "required field (inferred from Stripe, not documented)"
+    return "required field (inferred, not documented)"
 
 
 def violations(validator: Draft202012Validator, instance: Any) -> list[Violation]:

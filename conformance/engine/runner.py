@@ -25,6 +25,7 @@ from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
 from conformance.coverage.exchanges import Exchange, from_schemathesis
+from conformance.engine import form_encoding
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
     expected_for,
@@ -41,6 +42,8 @@ from conformance.findings import Evidence, Finding, Kind, Source, finding_on, ma
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
+
+form_encoding.install()
 
 
 @dataclass

@@ -224,6 +224,18 @@ class ProviderDouble(ABC):
         allowed = " or ".join(rule.allowed_from)
         return f"You can only {action} an invoice whose status is {allowed}; this one is {current}."
 
+    def guard_state(self, current: str, allowed_from: Sequence[str], action: str, what: str) -> None:
+        """Refuse an action on an object outside the invoice lifecycle (a subscription) in a status that
+        forbids it, with the provider's documented refusal status; `illegal_transition_accepted` lets it by."""
+        if current in allowed_from or "illegal_transition_accepted" in self.faults:
+            return
+        raise ApiError(
+            self._lifecycle().refused_with[0],
+            "unexpected_state",
+            f"You can only {action} a {what} whose status is {' or '.join(allowed_from)}; this one is {current}.",
+            None,
+        )
+
     def guard_event(self, event: str, current: str) -> None:
         """A back-office step (no operation performs it) applied out of turn is a bug of the caller."""
         rule = self._lifecycle().event(event)
@@ -393,12 +405,7 @@ class ProviderDouble(ABC):
         raw_body = request.get_data()
         if request_body:
             if raw_body:
-                if request.mimetype != "application/json":
-                    raise ApiError(400, "invalid_request", "Request bodies must be application/json.")
-                try:
-                    body = json.loads(raw_body)
-                except ValueError:
-                    raise ApiError(400, "invalid_request", "The request body is not valid JSON.") from None
+                body = self.decode_body(operation, request, raw_body)
             elif request_body.get("required"):
                 raise ApiError(400, "parameter_missing", "A request body is required.")
             media = (request_body.get("content") or {}).get("application/json")
@@ -417,6 +424,15 @@ class ProviderDouble(ABC):
                         param,
                     )
         return ApiRequest(operation=operation, path_params=path_params, query=query, body=body, raw=request)
+
+    def decode_body(self, operation: Operation, request: Request, raw_body: bytes) -> Any:
+        """The request body as data: JSON, unless a provider's docs document another media type too."""
+        if request.mimetype != "application/json":
+            raise ApiError(400, "invalid_request", "Request bodies must be application/json.")
+        try:
+            return json.loads(raw_body)
+        except ValueError:
+            raise ApiError(400, "invalid_request", "The request body is not valid JSON.") from None
 
     def _media_schema_pointer(self, operation: Operation) -> str:
         node = self.spec.resolve(operation.pointer)

@@ -37,6 +37,13 @@ Invoice lifecycle (statuses of the spec's inferred enum, after Stripe's):
   operation exposes (renewal drafts, finalize, void, mark uncollectible) are Python methods, as are
   ``seed_invoices(n, status=...)`` for tests and ``seed_demo_data()`` for sandbox runs.
 
+Drivers (identity, LW-DRIVER-PAGE-CUT): ``createDriver`` stores a driver (``drv_``) of the client's
+network; ``listDrivers`` pages them newest first, filtered by ``email``; ``archiveDriver`` removes the
+PII (name, contact details, address become null) and is idempotent; ``attachSitePartner`` takes exactly
+one of ``driverId`` (a known driver, else 409) or ``tokenId`` (no operation creates tokens, so every
+token is unknown: 409). ``createPaymentProfile`` still takes any driver id: no page says an unknown one
+is refused.
+
 Pagination: ``limit`` is a string matching ``^[0-9][0-9]?$|^100$`` (default "20"); the pattern admits
 "0" and zero-padded values (LW-LIMIT-STRING-PATTERN), so "05" is 5 and "0" an empty page whose
 ``hasMore`` says whether any object follows the cursor. ``startingAfter`` must be an id of the list.
@@ -59,6 +66,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request, Response
 
 from conformance.lifecycle import Rule
@@ -117,6 +125,9 @@ TEST_CARDS: Mapping[str, Card] = {
 }
 
 
+DRIVER_ADDRESS_FIELDS = ("streetNumber", "streetName", "streetDetails", "city", "state", "postalCode", "countryCode")
+
+
 class _OAuthError(Exception):
     def __init__(self, status: int, error: str, description: str) -> None:
         super().__init__(description)
@@ -157,6 +168,7 @@ class LynkwellDouble(ProviderDouble):
         self.payment_methods: dict[str, JSON] = {}
         self.subscriptions: dict[str, JSON] = {}
         self.invoices: dict[str, JSON] = {}
+        self.drivers: dict[str, JSON] = {}
         self._cards: dict[str, Card] = {}  # payment method id -> its test card
         self._profile_methods: dict[str, list[str]] = {}  # payment profile id -> attached methods
         self._subscription_invoices: dict[str, list[str]] = {}
@@ -273,6 +285,58 @@ class LynkwellDouble(ProviderDouble):
         )
         subscription, _ = self._subscribe(profile, request.body["priceId"])
         return _one(subscription)
+
+    # -- operations: drivers (identity) -----------------------------------------------------------
+
+    def listDrivers(self, request: ApiRequest) -> ApiResponse:
+        drivers = list(self.drivers.values())
+        if "email" in request.query:
+            wanted = request.query["email"].lower()
+            if not Draft202012Validator.FORMAT_CHECKER.conforms(wanted, "email"):
+                raise ApiError(400, "parameter_invalid", "email must be an email address.", "email")
+            drivers = [d for d in drivers if ((d["contactDetails"] or {}).get("email") or "").lower() == wanted]
+        return self._list(drivers, request, "driver")
+
+    def createDriver(self, request: ApiRequest) -> ApiResponse:
+        body = request.body
+        stamp = _iso(self.now())
+        contact = body.get("contactDetails") or {}
+        address = body.get("physicalAddress") or {}
+        driver = {
+            "id": self.new_id("driver"),
+            "network": self.network_id,
+            "name": {"first": body["name"]["first"], "last": body["name"]["last"]},
+            "contactDetails": {name: contact.get(name) for name in ("phone", "email")},
+            "physicalAddress": {name: address.get(name) for name in DRIVER_ADDRESS_FIELDS},
+            "createdAt": stamp,
+            "updatedAt": stamp,
+        }
+        self.drivers[driver["id"]] = driver
+        return _one(driver)
+
+    def archiveDriver(self, request: ApiRequest) -> ApiResponse:
+        driver = self.require(self.drivers, request.path_params["driverId"], "driver", "driverId")
+        if driver["name"] is not None:
+            driver.update(name=None, contactDetails=None, physicalAddress=None, updatedAt=_iso(self.now()))
+        return _one(driver)
+
+    def attachSitePartner(self, request: ApiRequest) -> ApiResponse:
+        body = request.body
+        if "tokenId" in body:
+            raise _unknown_reference("token", body["tokenId"], "tokenId")
+        driver = self.drivers.get(body["driverId"])
+        if driver is None:
+            raise _unknown_reference("driver", body["driverId"], "driverId")
+        stamp = _iso(self.now())
+        attachment = {
+            "driverId": driver["id"],
+            "sitePartnerId": body["sitePartnerId"],
+            "networkId": driver["network"],
+            "status": "ATTACHED",
+            "createdAt": stamp,
+            "updatedAt": stamp,
+        }
+        return _one(attachment)
 
     # -- operations: subscriptions ----------------------------------------------------------------
 

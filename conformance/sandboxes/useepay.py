@@ -26,6 +26,12 @@ What it reproduces:
 - listInvoices: page_num (0-based, default 0) and page_size (default 10, the vendor SDK's default),
   {items, has_more}, oldest first so that numbered pages stay put as invoices are created; filters
   customer_id and from_created_at (create_at at or after it).
+- Subscriptions (no page says when they bill; the spec's reading, UP-SUBSCRIPTION-INVOICES-UNDOCUMENTED):
+  creating one creates its first invoice (open, total_amount = recurring.unit_amount, subscription_id,
+  the first period) named by first_invoice_id and latest_invoice; the subscription is incomplete until that
+  invoice is paid, then active; update and cancel (status cancelled, canceled_at, ended_at) only while it
+  is live, else 409. Customers, subscriptions and mandates list like invoices (page_num/page_size).
+  Mandates and payment methods (pm_, card brand and last4 only) name an existing customer.
 - Demo data (seed_demo_data, for `conformance sandbox` and `--target sandbox`): two customers, each with
   an open, a paid and a payment_failed invoice.
 
@@ -46,6 +52,7 @@ from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request
 
 from conformance.providers.useepay import HEADERS
+from conformance.sandbox import periods
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
 
 DEFAULT_PAGE_SIZE = 10
@@ -67,6 +74,19 @@ CUSTOMER_FIELDS = (
 )
 ADDRESS_FIELDS = ("country", "city", "postcode", "state", "line1", "line2")
 ACCEPTED_AT = "mandate_data.customer_acceptance.accepted_at"
+# Statuses a subscription can still be updated or cancelled in (cancelled and expired are final).
+SUBSCRIPTION_LIVE = ("incomplete", "active", "unpaid", "paused")
+# default_payment_method is accepted but not echoed: the documented object has no such field.
+SUBSCRIPTION_FIELDS = (
+    "currency",
+    "recurring",
+    "description",
+    "order",
+    "metadata",
+    "collection_method",
+    "days_until_due",
+)
+_CARD_BRANDS = {"3": "amex", "4": "visa", "5": "mastercard", "6": "discover"}
 
 # Framework error codes -> the codes UseePay documents.
 _ERROR_CODES = {
@@ -83,7 +103,14 @@ _UNAUTHORIZED_MESSAGE = (
 
 class UseePayDouble(ProviderDouble):
     provider = "useepay"
-    id_prefixes: ClassVar[dict[str, str]] = {"invoice": "inv_", "customer": "cus_", "payment_intent": "pi_"}
+    id_prefixes: ClassVar[dict[str, str]] = {
+        "invoice": "inv_",
+        "customer": "cus_",
+        "payment_intent": "pi_",
+        "subscription": "sub_",
+        "mandate": "man_",
+        "payment_method": "pm_",
+    }
     fault_targets = FaultTargets(
         removed_field="currency",
         retyped_field="total_amount",
@@ -101,10 +128,16 @@ class UseePayDouble(ProviderDouble):
 
     customers: dict[str, JSON]
     invoices: dict[str, JSON]
+    subscriptions: dict[str, JSON]
+    mandates: dict[str, JSON]
+    payment_methods: dict[str, JSON]
 
     def reset(self) -> None:
         self.customers = {}
         self.invoices = {}
+        self.subscriptions = {}
+        self.mandates = {}
+        self.payment_methods = {}
         self._invoice_count = 0
 
     def authenticate(self, request: Request) -> bool:
@@ -160,6 +193,9 @@ class UseePayDouble(ProviderDouble):
                 )
                 if status != "open":
                     self._pay(invoice, usable if status == "paid" else unusable)
+        first = next(iter(self.customers.values()))
+        recurring = {"interval": "month", "interval_count": 1, "unit_amount": 112, "total_billing_cycles": 10}
+        self._create_subscription({"currency": "USD", "recurring": recurring}, first)
 
     # -- customers --------------------------------------------------------------------------------
 
@@ -169,6 +205,96 @@ class UseePayDouble(ProviderDouble):
     def retrieveCustomer(self, request: ApiRequest) -> ApiResponse:
         customer = self.require(self.customers, request.path_params["id"], "customer")
         return ApiResponse(200, copy.deepcopy(customer))
+
+    def updateCustomer(self, request: ApiRequest) -> ApiResponse:
+        customer = self.require(self.customers, request.path_params["id"], "customer")
+        fields = {name: request.body[name] for name in CUSTOMER_FIELDS if name in request.body}
+        if fields.get("address") is not None:
+            fields["address"] = _address(fields["address"])
+        customer.update(fields, modify_at=self.timestamp())
+        return ApiResponse(200, copy.deepcopy(customer))
+
+    def listCustomers(self, request: ApiRequest) -> ApiResponse:
+        return ApiResponse(200, self._numbered_page(list(self.customers.values()), request.query))
+
+    # -- subscriptions ----------------------------------------------------------------------------
+
+    def createSubscription(self, request: ApiRequest) -> ApiResponse:
+        body = request.body
+        customer = self.require(self.customers, body["customer_id"], "customer", "customer_id")
+        return ApiResponse(200, copy.deepcopy(self._create_subscription(body, customer)))
+
+    def retrieveSubscription(self, request: ApiRequest) -> ApiResponse:
+        subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")
+        return ApiResponse(200, copy.deepcopy(subscription))
+
+    def updateSubscription(self, request: ApiRequest) -> ApiResponse:
+        subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")
+        self.guard_state(subscription["status"], SUBSCRIPTION_LIVE, "update", "subscription")
+        body = request.body
+        if "customer_id" in body and body["customer_id"] != subscription["customer_id"]:
+            raise ApiError(409, "invalid_argument", "A subscription cannot move to another customer.", "customer_id")
+        changed = {name: body[name] for name in SUBSCRIPTION_FIELDS if name in body}
+        if "recurring" in changed:
+            changed["recurring"] = _recurring(changed["recurring"])
+        if changed.get("order") is not None:
+            changed["order"] = _order(changed["order"])
+        subscription.update(copy.deepcopy(changed), modify_at=self.timestamp())
+        return ApiResponse(200, copy.deepcopy(subscription))
+
+    def listSubscriptions(self, request: ApiRequest) -> ApiResponse:
+        items = _of_customer(list(self.subscriptions.values()), request.query.get("customer_id"))
+        return ApiResponse(200, self._numbered_page(items, request.query))
+
+    def cancelSubscription(self, request: ApiRequest) -> ApiResponse:
+        subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")
+        self.guard_state(subscription["status"], SUBSCRIPTION_LIVE, "cancel", "subscription")
+        stamp = self.timestamp()
+        subscription.update(status="cancelled", canceled_at=stamp, ended_at=stamp, modify_at=stamp)
+        return ApiResponse(200, copy.deepcopy(subscription))
+
+    # -- mandates and payment methods -------------------------------------------------------------
+
+    def createMandate(self, request: ApiRequest) -> ApiResponse:
+        body = request.body
+        self.require(self.customers, body["customer_id"], "customer", "customer_id")
+        if _parse_instant(body["customer_acceptance"]["accepted_at"]) is None:
+            raise ApiError(400, "parameter_invalid", "accepted_at must be an ISO 8601 date-time.", "accepted_at")
+        stamp = self.timestamp()
+        mandate = {
+            "id": self.new_id("mandate"),
+            "customer_id": body["customer_id"],
+            "payment_intent_id": body["payment_intent_id"],
+            "customer_acceptance": _acceptance(body["customer_acceptance"]),
+            **self._owner(stamp),
+        }
+        self.mandates[mandate["id"]] = mandate
+        return ApiResponse(200, copy.deepcopy(mandate))
+
+    def listMandates(self, request: ApiRequest) -> ApiResponse:
+        query = request.query
+        items = _of_customer(list(self.mandates.values()), query.get("customer_id"))
+        items = self._created_since(items, query.get("from_created_at"))
+        return ApiResponse(200, self._numbered_page(items, query))
+
+    def createPaymentMethod(self, request: ApiRequest) -> ApiResponse:
+        body = request.body
+        self.require(self.customers, body["customer_id"], "customer", "customer_id")
+        card = body["card"]
+        method = {
+            "id": self.new_id("payment_method"),
+            "type": body["type"],
+            "customer_id": body["customer_id"],
+            "card": {
+                "brand": _CARD_BRANDS.get(card["number"][0], "unknown"),
+                "last4": card["number"][-4:],
+                "exp_month": card["exp_month"],
+                "exp_year": card["exp_year"],
+            },
+            **self._owner(self.timestamp()),
+        }
+        self.payment_methods[method["id"]] = method
+        return ApiResponse(200, copy.deepcopy(method))
 
     # -- invoices ---------------------------------------------------------------------------------
 
@@ -192,19 +318,14 @@ class UseePayDouble(ProviderDouble):
         invoice = self.require(self.invoices, request.path_params["id"], "invoice")
         self.guard("payInvoice", invoice["status"])
         self._pay(invoice, request.body["mandate_data"]["customer_acceptance"])
+        self._settle_subscription(invoice)
         return ApiResponse(200, copy.deepcopy(invoice))
 
     def listInvoices(self, request: ApiRequest) -> ApiResponse:
         query = request.query
-        page_num = query.get("page_num", 0)
-        page_size = query.get("page_size", DEFAULT_PAGE_SIZE)
-        items = self._filtered_invoices(query.get("customer_id"), query.get("from_created_at"))
-        # Page numbers become page()'s cursor (the last item before the page), so the pagination
-        # faults show here exactly as on cursor-paged providers. Past the end, the cursor is the last item.
-        start = min(page_num * page_size, len(items))
-        after = items[start - 1]["id"] if start else None
-        window, more = self.page(items, limit=page_size, after=after)
-        return ApiResponse(200, {"items": copy.deepcopy(window), "has_more": more})
+        items = _of_customer(list(self.invoices.values()), query.get("customer_id"))
+        items = self._created_since(items, query.get("from_created_at"))
+        return ApiResponse(200, self._numbered_page(items, query))
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -212,8 +333,7 @@ class UseePayDouble(ProviderDouble):
         stamp = self.timestamp()
         fields = {name: body.get(name) for name in CUSTOMER_FIELDS}
         if fields["address"] is not None:
-            # The request schema leaves Address open; the object keeps only the documented parts.
-            fields["address"] = {k: v for k, v in fields["address"].items() if k in ADDRESS_FIELDS}
+            fields["address"] = _address(fields["address"])
         customer = {
             "id": self.new_id("customer"),
             **fields,
@@ -269,18 +389,96 @@ class UseePayDouble(ProviderDouble):
             outcome.update(message=problem, payment_intent=None)
         invoice.update(outcome, modify_at=self.timestamp())
 
-    def _filtered_invoices(self, customer_id: str | None, from_created_at: str | None) -> list[JSON]:
-        items = list(self.invoices.values())
-        if customer_id is not None:
-            items = [item for item in items if item["customer_id"] == customer_id]
-        if from_created_at is not None:
-            since = _parse_instant(from_created_at)
-            if since is None:
-                raise ApiError(
-                    400, "parameter_invalid", "from_created_at must be an ISO 8601 date-time.", "from_created_at"
-                )
-            items = [item for item in items if _created(item) >= since]
-        return items
+    def _owner(self, stamp: str) -> JSON:
+        """The fields every UseePay object ends with."""
+        return {
+            "merchant_no": self.credentials["USEEPAY_MERCHANT_NO"],
+            "app_id": self.credentials["USEEPAY_APP_ID"],
+            "create_at": stamp,
+            "modify_at": stamp,
+        }
+
+    def _numbered_page(self, items: list[JSON], query: JSON) -> JSON:
+        """page_num (0-based) / page_size over `items`, as {items, has_more}."""
+        page_num = query.get("page_num", 0)
+        page_size = query.get("page_size", DEFAULT_PAGE_SIZE)
+        # Page numbers become page()'s cursor (the last item before the page), so the pagination
+        # faults show here exactly as on cursor-paged providers. Past the end, the cursor is the last item.
+        start = min(page_num * page_size, len(items))
+        after = items[start - 1]["id"] if start else None
+        window, more = self.page(items, limit=page_size, after=after)
+        return {"items": copy.deepcopy(window), "has_more": more}
+
+    def _created_since(self, items: list[JSON], from_created_at: str | None) -> list[JSON]:
+        if from_created_at is None:
+            return items
+        since = _parse_instant(from_created_at)
+        if since is None:
+            raise ApiError(
+                400, "parameter_invalid", "from_created_at must be an ISO 8601 date-time.", "from_created_at"
+            )
+        return [item for item in items if _created(item) >= since]
+
+    def _create_subscription(self, body: JSON, customer: JSON) -> JSON:
+        """A subscription and its first invoice (open, for one cycle's amount); incomplete until that is paid."""
+        stamp = self.timestamp()
+        recurring = body["recurring"]
+        now = self.now()
+        end = periods.period_end(now, recurring["interval"], recurring["interval_count"])
+        subscription_id = self.new_id("subscription")
+        collection_method = body.get("collection_method", "charge_automatically")
+        invoice = self._create_invoice(
+            {
+                "customer_id": customer["id"],
+                "currency": body["currency"],
+                "total_amount": recurring["unit_amount"],
+                "collection_method": collection_method,
+                "description": body.get("description"),
+                "subscription_id": subscription_id,
+            }
+        )
+        invoice.update(period_start=stamp, period_end=_format_instant(end))
+        # Key order as in the "Retrieves a subscription" example.
+        subscription: JSON = {
+            "id": subscription_id,
+            "recurring": _recurring(recurring),
+            "currency": body["currency"],
+            "description": body.get("description"),
+            "order": None if body.get("order") is None else _order(body["order"]),
+            "metadata": copy.deepcopy(body.get("metadata")),
+            "status": "incomplete",
+            "livemode": False,
+            "prorate": None,
+            "merchant_no": self.credentials["USEEPAY_MERCHANT_NO"],
+            "app_id": self.credentials["USEEPAY_APP_ID"],
+            "create_at": stamp,
+            "modify_at": stamp,
+            "customer_id": customer["id"],
+            "cancel_at_period_end": False,
+            "current_period_end": _format_instant(end),
+            "current_period_start": stamp,
+            "latest_invoice": invoice["id"],
+            "first_invoice_id": invoice["id"],
+            "cancel_at": None,
+            "canceled_at": None,
+            "collection_method": collection_method,
+            "days_until_due": body.get("days_until_due"),
+            "ended_at": None,
+            "cancellation_details": None,
+            "invoice_now": None,
+        }
+        self.subscriptions[subscription_id] = subscription
+        return subscription
+
+    def _settle_subscription(self, invoice: JSON) -> None:
+        """A paid invoice makes its incomplete (or unpaid) subscription active."""
+        subscription = self.subscriptions.get(invoice.get("subscription_id") or "")
+        if (
+            subscription is not None
+            and invoice["status"] == "paid"
+            and subscription["status"] in ("incomplete", "unpaid")
+        ):
+            subscription.update(status="active", modify_at=self.timestamp())
 
     def _unusable_mandate(self, acceptance: JSON) -> str | None:
         """Why the mandate cannot be charged, or None: accepted_at must not lie after the attempt."""
@@ -294,6 +492,33 @@ class UseePayDouble(ProviderDouble):
                 f"after this payment attempt ({_format_instant(self.now())})."
             )
         return None
+
+
+def _address(given: JSON) -> JSON:
+    # The request schema leaves Address open; the object keeps only the documented parts.
+    return {k: v for k, v in given.items() if k in ADDRESS_FIELDS}
+
+
+def _recurring(given: JSON) -> JSON:
+    return {name: given.get(name) for name in ("interval", "interval_count", "unit_amount", "total_billing_cycles")}
+
+
+def _order(given: JSON) -> JSON:
+    # Only the documented parts of an order are kept (the request schema leaves it open).
+    return {name: copy.deepcopy(given[name]) for name in ("category", "products", "shipping") if name in given}
+
+
+def _acceptance(given: JSON) -> JSON:
+    online = given["online"]
+    return {
+        "type": given["type"],
+        "accepted_at": given["accepted_at"],
+        "online": {"ip_address": online["ip_address"], "user_agent": online["user_agent"]},
+    }
+
+
+def _of_customer(items: list[JSON], customer_id: str | None) -> list[JSON]:
+    return items if customer_id is None else [item for item in items if item["customer_id"] == customer_id]
 
 
 def _format_instant(epoch: float) -> str:

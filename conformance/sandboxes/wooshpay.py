@@ -34,6 +34,14 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
   400 resource_missing, as Stripe does; unknown ids in the path answer 404.
 - Idempotency-Key on POSTs: a repeated key with the same request replays the first answer
   (Idempotent-Replayed: true); with a different request it answers 409 idempotency_error.
+- Bodies as JSON or form-encoded with Stripe's bracket keys (the docs document both), see
+  conformance.sandbox.form.
+- Subscriptions (Stripe): creating one bills its first invoice at once (billing_reason
+  subscription_create, one `subscription` line per item for the first period), finalized; a
+  charge_automatically invoice is charged with the subscription's or customer's payment method
+  (subscription active) or left open (incomplete); send_invoice leaves it open with a due date (active);
+  a trial bills zero and is trialing. Updates change items from the next period (no prorations);
+  cancel ends it at once. GET /v1/invoices/{id}/lines pages through every line of an invoice.
 
 Faults: all of the catalogue apply. Response-shape faults touch FaultTargets below; pagination
 faults come from page(), illegal_transition_accepted and the accept:/refuse: flips from guard(), deleted_still_retrievable
@@ -53,6 +61,7 @@ from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request
 
+from conformance.sandbox import form, periods
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
 from conformance.specs import Operation
 
@@ -72,6 +81,11 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
 )
 DECLINING_PAYMENT_METHODS = frozenset({"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"})
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+# Stripe: a canceled or expired subscription can be neither updated nor canceled again.
+SUBSCRIPTION_LIVE = ("incomplete", "trialing", "active", "past_due", "unpaid", "paused")
+MAX_SUBSCRIPTION_ITEMS = 20
+FORM = "application/x-www-form-urlencoded"
 
 # Framework error codes -> the code WooshPay (Stripe) sends; None: no code at all.
 _ERROR_CODES: dict[str, str | None] = {
@@ -117,6 +131,8 @@ class WooshPayDouble(ProviderDouble):
         "line_item": "il_",
         "payment_intent": "pi_",
         "charge": "ch_",
+        "subscription": "sub_",
+        "subscription_item": "si_",
     }
     fault_targets = FaultTargets(
         removed_field="customer",
@@ -137,6 +153,7 @@ class WooshPayDouble(ProviderDouble):
     invoices: dict[str, JSON]  # stored without their lines (see _invoice_object)
     invoice_items: dict[str, JSON]
     lines: dict[str, list[JSON]]  # invoice id -> its line items, in the order they were added
+    subscriptions: dict[str, JSON]  # stored with `items` as a plain list (see _subscription_object)
 
     def reset(self) -> None:
         self.customers = {}
@@ -145,6 +162,7 @@ class WooshPayDouble(ProviderDouble):
         self.invoices = {}
         self.invoice_items = {}
         self.lines = {}
+        self.subscriptions = {}
         self._idempotency: dict[str, _Saved] = {}
 
     def authenticate(self, request: Request) -> bool:
@@ -181,6 +199,18 @@ class WooshPayDouble(ProviderDouble):
             raise ApiError(400, "parameter_unknown", f"Received unknown parameter: {unknown[0]}", unknown[0] or None)
         return parsed
 
+    def decode_body(self, operation: Operation, request: Request, raw_body: bytes) -> Any:
+        if request.mimetype != FORM:
+            return super().decode_body(operation, request, raw_body)
+        node = self.spec.resolve(operation.pointer)
+        content = (self._deref(node["requestBody"]).get("content") or {}).get(FORM)
+        if content is None:
+            raise ApiError(400, "invalid_request", "This endpoint takes a JSON body.")
+        try:
+            return form.decode(raw_body, content.get("schema", {}), self._deref)
+        except form.FormError as error:
+            raise ApiError(400, "invalid_request", str(error)) from None
+
     def _query_names(self, operation: Operation) -> frozenset[str]:
         """The query parameters the spec declares for `operation`."""
         path_item = self.spec.resolve(operation.pointer.rsplit("/", 1)[0])
@@ -209,6 +239,15 @@ class WooshPayDouble(ProviderDouble):
                     self._pay(invoice, {})
                 elif status == "void":
                     self._void(invoice)
+        monthly = self._store(
+            self.prices,
+            self._price_object(
+                {"currency": "usd", "unit_amount": 900, "recurring": {"interval": "month"}, "nickname": "Monthly"},
+                product["id"],
+            ),
+        )
+        first_customer = next(iter(self.customers.values()))
+        self._create_subscription({"items": [{"price": monthly["id"], "quantity": 1}]}, first_customer)
 
     # -- customers, products, prices ----------------------------------------------------------------
 
@@ -219,6 +258,20 @@ class WooshPayDouble(ProviderDouble):
 
     def retrieveCustomer(self, request: ApiRequest) -> ApiResponse:
         customer = self.require(self.customers, request.path_params["id"], "customer")
+        return ApiResponse(200, copy.deepcopy(customer))
+
+    @idempotent
+    def updateCustomer(self, request: ApiRequest) -> ApiResponse:
+        customer = self.require(self.customers, request.path_params["id"], "customer")
+        body = request.body or {}
+        for name in ("description", "email", "name", "phone", "payment_method"):
+            if name in body:
+                customer[name] = body[name]
+        if "address" in body:
+            customer["address"] = _address(body["address"])
+        if "shipping" in body:
+            customer["shipping"] = _shipping(body["shipping"])
+        _merge_metadata(customer, body)
         return ApiResponse(200, copy.deepcopy(customer))
 
     @idempotent
@@ -242,6 +295,22 @@ class WooshPayDouble(ProviderDouble):
         price = self._store(self.prices, self._price_object(body, product_id))
         return ApiResponse(200, copy.deepcopy(price))
 
+    def retrievePrice(self, request: ApiRequest) -> ApiResponse:
+        price = self.require(self.prices, request.path_params["id"], "price")
+        return ApiResponse(200, copy.deepcopy(price))
+
+    @idempotent
+    def updatePrice(self, request: ApiRequest) -> ApiResponse:
+        price = self.require(self.prices, request.path_params["id"], "price")
+        body = request.body or {}
+        if "lookup_key" in body:
+            self._check_lookup_key(body["lookup_key"], price["id"])
+        for name in ("active", "nickname", "lookup_key"):
+            if name in body:
+                price[name] = body[name]
+        _merge_metadata(price, body)
+        return ApiResponse(200, copy.deepcopy(price))
+
     # -- invoices -----------------------------------------------------------------------------------
 
     @idempotent
@@ -249,8 +318,9 @@ class WooshPayDouble(ProviderDouble):
         body = request.body
         customer = self._require_ref(self.customers, body["customer"], "customer", "customer")
         if "subscription" in body:
-            self._no_subscription(body["subscription"], "subscription")
+            self._customer_subscription(body["subscription"], customer)
         invoice = self._create_invoice(body, customer)
+        invoice["subscription"] = body.get("subscription")
         return ApiResponse(200, self._invoice_object(invoice))
 
     def retrieveInvoice(self, request: ApiRequest) -> ApiResponse:
@@ -258,13 +328,7 @@ class WooshPayDouble(ProviderDouble):
 
     def listInvoices(self, request: ApiRequest) -> ApiResponse:
         query = request.query
-        if "starting_after" in query and "ending_before" in query:
-            raise ApiError(
-                400,
-                "parameter_invalid",
-                "You may only specify one of these parameters: ending_before, starting_after.",
-                "ending_before",
-            )
+        _one_cursor(query)
         found = list(reversed(self.invoices.values()))  # newest first
         for name in ("customer", "subscription"):
             if name in query:
@@ -345,6 +409,287 @@ class WooshPayDouble(ProviderDouble):
         # The page documents an empty object; the new lines show on the invoice.
         return ApiResponse(200, {})
 
+    def listInvoiceLines(self, request: ApiRequest) -> ApiResponse:
+        invoice = self._invoice(request)
+        query = request.query
+        _one_cursor(query)
+        window, more = self.page(
+            self.lines.get(invoice["id"], []),
+            limit=query.get("limit", DEFAULT_LIMIT),
+            after=query.get("starting_after"),
+            before=query.get("ending_before"),
+        )
+        envelope = {
+            "object": "list",
+            "data": copy.deepcopy(window),
+            "has_more": more,
+            "url": f"/v1/invoices/{invoice['id']}/lines",
+        }
+        return ApiResponse(200, envelope)
+
+    # -- subscriptions --------------------------------------------------------------------------------
+
+    @idempotent
+    def createSubscription(self, request: ApiRequest) -> ApiResponse:
+        body = request.body
+        customer = self._require_ref(self.customers, body["customer"], "customer", "customer")
+        subscription = self._create_subscription(body, customer)
+        return ApiResponse(200, self._subscription_object(subscription))
+
+    def retrieveSubscription(self, request: ApiRequest) -> ApiResponse:
+        subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")
+        return ApiResponse(200, self._subscription_object(subscription))
+
+    def listSubscriptions(self, request: ApiRequest) -> ApiResponse:
+        query = request.query
+        _one_cursor(query)
+        found = list(reversed(self.subscriptions.values()))  # newest first
+        if "customer" in query:
+            found = [s for s in found if s["customer"] == query["customer"]]
+        if "price" in query:
+            found = [s for s in found if any(item["price"]["id"] == query["price"] for item in s["items"])]
+        window, more = self.page(
+            found,
+            limit=query.get("limit", DEFAULT_LIMIT),
+            after=query.get("starting_after"),
+            before=query.get("ending_before"),
+        )
+        envelope = {
+            "object": "list",
+            "data": [self._subscription_object(s) for s in window],
+            "has_more": more,
+            "url": "/v1/subscriptions",
+        }
+        return ApiResponse(200, envelope)
+
+    @idempotent
+    def updateSubscription(self, request: ApiRequest) -> ApiResponse:
+        subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")
+        self.guard_state(subscription["status"], SUBSCRIPTION_LIVE, "update", "subscription")
+        body = request.body or {}
+        if "items" in body:
+            subscription["items"] = self._updated_items(subscription, body["items"])
+        if "cancel_at_period_end" in body:
+            subscription["cancel_at_period_end"] = body["cancel_at_period_end"]
+            subscription["cancel_at"] = subscription["current_period_end"] if body["cancel_at_period_end"] else None
+        for name in ("description", "default_payment_method"):
+            if name in body:
+                subscription[name] = body[name]
+        _merge_metadata(subscription, body)
+        return ApiResponse(200, self._subscription_object(subscription))
+
+    def cancelSubscription(self, request: ApiRequest) -> ApiResponse:
+        subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")
+        self.guard_state(subscription["status"], SUBSCRIPTION_LIVE, "cancel", "subscription")
+        now = self.now()
+        subscription.update(status="canceled", canceled_at=now, ended_at=now, cancel_at_period_end=False)
+        return ApiResponse(200, self._subscription_object(subscription))
+
+    def _create_subscription(self, body: JSON, customer: JSON) -> JSON:
+        collection_method = body.get("collection_method", "charge_automatically")
+        days_until_due = body.get("days_until_due")
+        if collection_method == "charge_automatically" and days_until_due is not None:
+            raise ApiError(
+                400,
+                "parameter_invalid",
+                "Subscriptions with collection_method=charge_automatically cannot have days_until_due.",
+                "days_until_due",
+            )
+        if collection_method == "send_invoice" and days_until_due is None:
+            days_until_due = DEFAULT_DAYS_UNTIL_DUE
+        subscription_id = self.new_id("subscription")
+        now = self.now()
+        items = [
+            self._subscription_item(subscription_id, item, f"items[{index}]", now)
+            for index, item in enumerate(body["items"])
+        ]
+        currency = self._subscription_currency(items, body.get("currency"))
+        extras = [
+            (extra, self._item_terms(extra, currency, f"add_invoice_items[{index}]"))
+            for index, extra in enumerate(body.get("add_invoice_items") or [])
+        ]
+        trial_days = body.get("trial_period_days")
+        trial_end = now + DAY * trial_days if trial_days else None
+        recurring = items[0]["price"]["recurring"]
+        period_end = trial_end or periods.period_end(now, recurring["interval"], recurring["interval_count"])
+        subscription = {
+            "id": subscription_id,
+            "object": "subscription",
+            "cancel_at": body.get("cancel_at"),
+            "cancel_at_period_end": False,
+            "canceled_at": None,
+            "collection_method": collection_method,
+            "created": now,
+            "currency": currency,
+            "current_period_end": period_end,
+            "current_period_start": now,
+            "customer": customer["id"],
+            "days_until_due": days_until_due,
+            "default_payment_method": body.get("default_payment_method"),
+            "description": body.get("description"),
+            "ended_at": None,
+            "items": items,
+            "latest_invoice": None,
+            "livemode": self._livemode(),
+            "metadata": dict(body.get("metadata") or {}),
+            "start_date": now,
+            "status": "incomplete",
+            "test_clock": None,
+            "trial_end": trial_end,
+            "trial_start": now if trial_end else None,
+        }
+        self.subscriptions[subscription_id] = subscription
+        invoice = self._bill_subscription(subscription, customer, extras, trial=trial_end is not None)
+        subscription["latest_invoice"] = invoice["id"]
+        if trial_end is not None:
+            subscription["status"] = "trialing"
+        elif invoice["status"] == "paid" or collection_method == "send_invoice":
+            subscription["status"] = "active"
+        return subscription
+
+    def _bill_subscription(
+        self, subscription: JSON, customer: JSON, extras: list[tuple[JSON, JSON]], *, trial: bool
+    ) -> JSON:
+        """The subscription's first invoice, finalized, and charged when it collects automatically."""
+        fields: JSON = {"collection_method": subscription["collection_method"], "auto_advance": True}
+        if subscription["default_payment_method"]:
+            fields["default_payment_method"] = subscription["default_payment_method"]
+        due_date = None
+        if subscription["collection_method"] == "send_invoice":
+            due_date = self.now() + DAY * subscription["days_until_due"]
+        invoice = self._invoice_record(
+            fields, customer, subscription["currency"], fields["collection_method"], due_date
+        )
+        invoice["subscription"] = subscription["id"]
+        invoice["billing_reason"] = "subscription_create"
+        self.invoices[invoice["id"]] = invoice
+        self.lines[invoice["id"]] = [
+            self._subscription_line(subscription, item, trial=trial) for item in subscription["items"]
+        ]
+        for extra, terms in extras:
+            self._add_item(customer, extra, terms, invoice)["subscription"] = subscription["id"]
+        self._recompute_totals(invoice)
+        self._finalize(invoice)
+        if invoice["status"] == "open" and invoice["collection_method"] == "charge_automatically":
+            method = invoice["default_payment_method"] or customer.get("payment_method")
+            if method is not None and method not in DECLINING_PAYMENT_METHODS:
+                self._pay(invoice, {})
+            # Without a usable payment method the invoice stays open and the subscription incomplete.
+        return invoice
+
+    def _subscription_item(self, subscription_id: str, given: JSON, param: str, now: int) -> JSON:
+        if "price_data" in given:
+            price = self._inline_price(given["price_data"], f"{param}[price_data]")
+        else:
+            price = self._require_ref(self.prices, given["price"], "price", f"{param}[price]")
+        if price["type"] != "recurring":
+            raise ApiError(
+                400, "parameter_invalid", "This field only accepts prices with type=recurring.", f"{param}[price]"
+            )
+        if not price["active"]:
+            raise ApiError(400, "parameter_invalid", "This field only accepts active prices.", f"{param}[price]")
+        return {
+            "id": self.new_id("subscription_item"),
+            "object": "subscription_item",
+            "created": now,
+            "metadata": dict(given.get("metadata") or {}),
+            "price": copy.deepcopy(price),
+            "quantity": given.get("quantity", 1),
+            "subscription": subscription_id,
+        }
+
+    def _inline_price(self, data: JSON, param: str) -> JSON:
+        product = self._require_ref(self.products, data["product"], "product", f"{param}[product]")
+        self._check_amount(data["unit_amount"], f"{param}[unit_amount]")
+        fields = {
+            "currency": data["currency"],
+            "unit_amount": data["unit_amount"],
+            "recurring": {"interval": data["recurring"]["interval"], **_only(data["recurring"], "interval_count")},
+        }
+        return self._store(self.prices, self._price_object(fields, product["id"]))
+
+    def _subscription_currency(self, items: list[JSON], given: str | None) -> str:
+        currencies = {item["price"]["currency"] for item in items}
+        intervals = {
+            (item["price"]["recurring"]["interval"], item["price"]["recurring"]["interval_count"]) for item in items
+        }
+        if len(currencies) > 1 or (given and _currency(given) not in currencies):
+            raise ApiError(400, "parameter_invalid", "All prices of a subscription must share its currency.", "items")
+        if len(intervals) > 1:
+            raise ApiError(
+                400, "parameter_invalid", "All prices of a subscription must share one billing interval.", "items"
+            )
+        return currencies.pop()
+
+    def _updated_items(self, subscription: JSON, changes: list[JSON]) -> list[JSON]:
+        """The subscription's items after `changes` (each checked before any applies)."""
+        items = {item["id"]: copy.deepcopy(item) for item in subscription["items"]}
+        now = self.now()
+        for index, change in enumerate(changes):
+            param = f"items[{index}]"
+            if "id" not in change:
+                if "price" not in change and "price_data" not in change:
+                    raise ApiError(400, "parameter_missing", "A new item needs price or price_data.", f"{param}[price]")
+                added = self._subscription_item(subscription["id"], change, param, now)
+                items[added["id"]] = added
+                continue
+            item = items.get(change["id"])
+            if item is None:
+                raise ApiError(400, "resource_missing", f"No such subscription item: '{change['id']}'", f"{param}[id]")
+            if change.get("deleted"):
+                del items[item["id"]]
+                continue
+            if "price" in change or "price_data" in change:
+                item["price"] = self._subscription_item(subscription["id"], change, param, now)["price"]
+            if "quantity" in change:
+                item["quantity"] = change["quantity"]
+            _merge_metadata(item, change)
+        updated = list(items.values())
+        if not updated:
+            raise ApiError(400, "parameter_invalid", "A subscription needs at least one item.", "items")
+        if len(updated) > MAX_SUBSCRIPTION_ITEMS:
+            raise ApiError(
+                400, "parameter_invalid", f"A subscription has at most {MAX_SUBSCRIPTION_ITEMS} items.", "items"
+            )
+        self._subscription_currency(updated, subscription["currency"])
+        return updated
+
+    def _subscription_line(self, subscription: JSON, item: JSON, *, trial: bool) -> JSON:
+        """The invoice line billing one subscription item for the current period (zero during a trial)."""
+        price = item["price"]
+        unit_amount = 0 if trial else price["unit_amount"]
+        product = self.products[price["product"]]["name"]
+        return {
+            "id": self.new_id("line_item"),
+            "object": "line_item",
+            "amount": unit_amount * item["quantity"],
+            "currency": subscription["currency"],
+            "description": f"{'Trial period for ' if trial else ''}{item['quantity']} \u00d7 {product}",
+            "metadata": {},
+            "period": {"end": subscription["current_period_end"], "start": subscription["current_period_start"]},
+            "price": copy.deepcopy(price),
+            "unit_amount": unit_amount,
+            "quantity": item["quantity"],
+            "invoice_item": None,
+            "type": "subscription",
+            "livemode": subscription["livemode"],
+            "subscription": subscription["id"],
+            "subscription_item": item["id"],
+            "unit_amount_excluding_tax": unit_amount,
+            "discount_amounts": [],
+            "discountable": True,
+        }
+
+    def _subscription_object(self, subscription: JSON) -> JSON:
+        body = copy.deepcopy(subscription)
+        body["items"] = {
+            "object": "list",
+            "data": body["items"],
+            "has_more": False,
+            "url": f"/v1/subscription_items?subscription={subscription['id']}",
+        }
+        return body
+
     # -- invoice items --------------------------------------------------------------------------------
 
     @idempotent
@@ -353,12 +698,13 @@ class WooshPayDouble(ProviderDouble):
         customer = self._require_ref(self.customers, body["customer"], "customer", "customer")
         invoice = self._target_invoice(body, customer)
         if "subscription" in body:
-            self._no_subscription(body["subscription"], "subscription")
+            self._customer_subscription(body["subscription"], customer)
         terms = self._item_terms(body, invoice["currency"] if invoice else None, "")
         period = body.get("period")
         if period is not None and period["end"] < period["start"]:
             raise ApiError(400, "parameter_invalid", "period.end must be on or after period.start.", "period[end]")
         item = self._add_item(customer, body, terms, invoice, period)
+        item["subscription"] = body.get("subscription")
         return ApiResponse(200, copy.deepcopy(item))
 
     def retrieveInvoiceItem(self, request: ApiRequest) -> ApiResponse:
@@ -672,9 +1018,16 @@ class WooshPayDouble(ProviderDouble):
             raise ApiError(400, "resource_missing", f"No such {what}: '{object_id}'", param)
         return found
 
-    def _no_subscription(self, subscription_id: str, param: str) -> None:
-        # The invoice API modelled here has no subscriptions, so every subscription id is unknown.
-        raise ApiError(400, "resource_missing", f"No such subscription: '{subscription_id}'", param)
+    def _customer_subscription(self, subscription_id: str, customer: JSON) -> JSON:
+        subscription = self._require_ref(self.subscriptions, subscription_id, "subscription", "subscription")
+        if subscription["customer"] != customer["id"]:
+            raise ApiError(
+                400,
+                "parameter_invalid",
+                f"Subscription '{subscription_id}' belongs to another customer.",
+                "subscription",
+            )
+        return subscription
 
     def _target_invoice(self, body: JSON, customer: JSON) -> JSON | None:
         """The draft an invoice item is added to, or None for a pending item."""
@@ -790,11 +1143,11 @@ class WooshPayDouble(ProviderDouble):
             return self._require_ref(self.products, body["product"], "product", "product")["id"]
         return None
 
-    def _check_lookup_key(self, lookup_key: str | None) -> None:
+    def _check_lookup_key(self, lookup_key: str | None, own_id: str | None = None) -> None:
         if lookup_key is None:
             return
         for price in self.prices.values():
-            if price["lookup_key"] == lookup_key:
+            if price["lookup_key"] == lookup_key and price["id"] != own_id:
                 raise ApiError(
                     400, "parameter_invalid", f"A price ({price['id']}) already uses that lookup key.", "lookup_key"
                 )
@@ -887,3 +1240,26 @@ def _shipping(given: JSON | None) -> JSON | None:
     if given is None:
         return None
     return {"address": _address(given["address"]), "name": given["name"], "phone": given.get("phone")}
+
+
+def _one_cursor(query: JSON) -> None:
+    if "starting_after" in query and "ending_before" in query:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            "You may only specify one of these parameters: ending_before, starting_after.",
+            "ending_before",
+        )
+
+
+def _merge_metadata(target: JSON, body: JSON) -> None:
+    """Stripe merges metadata on update; an empty value removes the key."""
+    for key, value in (body.get("metadata") or {}).items():
+        if value in ("", None):
+            target["metadata"].pop(key, None)
+        else:
+            target["metadata"][key] = value
+
+
+def _only(given: JSON, *names: str) -> JSON:
+    return {name: given[name] for name in names if name in given}

@@ -127,6 +127,33 @@ class ScenarioRun:
             return exchange
         raise ScenarioAborted(f"{operation_id} answered {exchange.status} without the documented object")
 
+    def refused(
+        self,
+        operation_id: str,
+        *,
+        why: str,
+        doc_ref: str = "",
+        path: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> Exchange:
+        """An action on an object outside the invoice lifecycle (whose refusals the lifecycle probe
+        derives) that its state forbids (`why`): it must be refused with a 4xx."""
+        exchange = self._send(operation_id, path, None, json, judge_lifecycle=False)
+        if exchange.ok:
+            self._add(
+                exchange,
+                Kind.STATE_TRANSITION,
+                "",
+                f"a 4xx refusal: {why}",
+                f"HTTP {exchange.status}: the action was carried out",
+                f"{operation_id} succeeded although {why}.",
+                doc_ref,
+                check="state.refused",
+            )
+        elif exchange.status >= 500:
+            self._server_error(exchange)
+        return exchange
+
     def gone(self, operation_id: str, *, path: Mapping[str, str], doc_ref: str = "") -> Exchange:
         """A read of a deleted object: it must answer 404."""
         exchange = self._send(operation_id, path, None, None)

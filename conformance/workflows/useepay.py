@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.invariants import Format, InvoiceFacts, Timeline
+from conformance.checks.invariants import Breach, Format, InvoiceFacts, Timeline
 from conformance.checks.pagination import ListShape
+from conformance.findings import Kind
 from conformance.workflows.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.workflows.listing import Listing, walk
 from conformance.workflows.scenario import ProviderWorkflows, Scenario, ScenarioRun
@@ -21,6 +22,10 @@ UPDATE = "https://docs-v2.useepay.com/225901784e0"
 LIST = "https://docs-v2.useepay.com/225901785e0"
 EVENTS = "https://docs-v2.useepay.com/6516730m0"  # webhook events: invoice.paid, .payment_failed, .cancelled
 CUSTOMER = "https://docs-v2.useepay.com/225901779e0"
+SUBSCRIPTION = "https://docs-v2.useepay.com/225901792e0"  # first_invoice_id / latest_invoice (billing inferred)
+CANCEL = "https://docs-v2.useepay.com/225901795e0"
+MANDATE = "https://docs-v2.useepay.com/225901796e0"
+MANDATES = "https://docs-v2.useepay.com/225901799e0"
 
 FACTS = InvoiceFacts(
     # Every example prints modify_at at or after create_at.
@@ -142,6 +147,71 @@ PROBE = ProbeDriver(
 )
 
 
+RECURRING = {"interval": "month", "interval_count": 1, "unit_amount": 112, "total_billing_cycles": 10}
+SUBSCRIPTIONS = Listing(
+    operation="listSubscriptions",
+    shape=ListShape(items="/items", has_more="/has_more", doc_ref=MANDATES),
+    limit="page_size",
+    page="page_num",
+)
+
+
+def subscription_invoices(run: ScenarioRun) -> None:
+    """A subscription bills its first invoice; paying it with a mandate makes the subscription active."""
+    customer = _customer(run)
+    written = {"customer_id": customer, "currency": "USD", "recurring": RECURRING, "metadata": {"sid": "0001"}}
+    created = run.call("createSubscription", json=written)
+    run.expect_echo(created, {**written, "status": "incomplete"}, doc_ref=SUBSCRIPTION)
+    subscription = run.need(created, "/id")
+    invoice = run.need(created, "/first_invoice_id")
+    run.expect_echo(created, {"latest_invoice": invoice}, doc_ref=SUBSCRIPTION)
+    first = run.call("retrieveInvoice", path={"id": invoice})
+    run.expect_status(first, "open")
+    run.expect_echo(
+        first,
+        {"customer_id": customer, "subscription_id": subscription, "total_amount": RECURRING["unit_amount"]},
+        doc_ref=SUBSCRIPTION,
+        what="The subscription's first invoice",
+    )
+    acceptance = _mandate(run)["mandate_data"]["customer_acceptance"]
+    mandate_fields = {"customer_id": customer, "payment_intent_id": "pi_conformance", "customer_acceptance": acceptance}
+    mandate = run.call("createMandate", json=mandate_fields)
+    run.expect_echo(mandate, mandate_fields, doc_ref=MANDATE)
+    mandate_id = run.need(mandate, "/id")
+    mandates = run.call("listMandates", query={"customer_id": customer})
+    listed = [item.get("id") for item in run.value(mandates, "/items") or [] if isinstance(item, dict)]
+    run.expect(
+        mandates,
+        listed == [mandate_id],
+        Breach(
+            Kind.INVARIANT_VIOLATION,
+            "/items",
+            f"the customer's mandate {mandate_id}",
+            ", ".join(map(str, listed)) or "none",
+            "listMandates filtered by customer_id does not list exactly the customer's mandate.",
+            MANDATES,
+        ),
+    )
+    run.expect_status(run.call("payInvoice", path={"id": invoice}, json={"mandate_data": mandate_fields}), "paid")
+    run.expect_echo(
+        run.call("retrieveSubscription", path={"id": subscription}),
+        {"status": "active", "latest_invoice": invoice},
+        doc_ref=SUBSCRIPTION,
+        what="The subscription after its first invoice was paid",
+    )
+    walk(run, SUBSCRIPTIONS, limit=1, query={"customer_id": customer}, expected=[subscription])
+    update = {"description": "Workflow: subscription (updated)", "metadata": {"sid": "0002"}}
+    run.expect_echo(
+        run.call("updateSubscription", path={"id": subscription}, json=update), update, doc_ref=SUBSCRIPTION
+    )
+    cancelled = run.call("cancelSubscription", path={"id": subscription})
+    run.expect_echo(cancelled, {"status": "cancelled"}, doc_ref=CANCEL)
+    run.refused(
+        "cancelSubscription", path={"id": subscription}, why="the subscription is already cancelled", doc_ref=CANCEL
+    )
+    run.expect_status(run.call("retrieveInvoice", path={"id": invoice}), "paid")
+
+
 WORKFLOWS = ProviderWorkflows(
     provider="useepay",
     invoices=FACTS,
@@ -157,6 +227,12 @@ WORKFLOWS = ProviderWorkflows(
             "lifecycle_probe",
             "every action of x-lifecycle tried in every reachable status: allowed ones succeed, forbidden ones refused",
             scenario_run(PROBE),
+        ),
+        Scenario(
+            "subscription_invoices",
+            "subscription bills its first invoice (open); a mandate created and listed pays it; subscription "
+            "active, listed, updated, cancelled; cancelling twice refused",
+            subscription_invoices,
         ),
     ),
 )

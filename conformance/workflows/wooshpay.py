@@ -35,6 +35,8 @@ ADD_LINES = "https://docs.wooshpay.com/api-220502273"  # "amount ... should alwa
 INVOICE_ITEM = "https://docs.wooshpay.com/api-114919063"  # "Three-letter ISO currency code"; price id "price_xxxx"
 PRICE = "https://docs.wooshpay.com/api-55501373"
 CUSTOMER = "https://docs.wooshpay.com/api-55532389"
+SUBSCRIPTION = "https://docs.wooshpay.com/api-115648492"  # Create a subscription (first invoice: Stripe, inferred)
+LIST_SUBSCRIPTIONS = "https://docs.wooshpay.com/api-190594648"
 
 FACTS = InvoiceFacts(
     arithmetic=LineArithmetic(lines="/lines/data", doc_ref=ADD_LINES),
@@ -251,6 +253,141 @@ PROBE = ProbeDriver(
 )
 
 
+def _recurring_price(run: ScenarioRun, unit_amount: int) -> str:
+    product = run.need(run.call("createProduct", json={"name": "Conformance plan"}), "/id")
+    fields = {"product": product, "currency": CURRENCY, "unit_amount": unit_amount, "recurring": {"interval": "month"}}
+    price = run.call("createPrice", json=fields)
+    run.expect_echo(price, {"product": product, "unit_amount": unit_amount, "type": "recurring"}, doc_ref=PRICE)
+    run.expect_echo(price, {"interval": "month"}, base="/recurring", doc_ref=PRICE, what="The price's recurring")
+    return run.need(price, "/id")
+
+
+def _subscription_invoice(
+    run: ScenarioRun, subscription: Exchange, status: str, customer: str, unit_amount: int, quantity: int
+) -> str:
+    """The subscription's first invoice: its own, billing each item for the first period, in `status`."""
+    subscription_id = run.need(subscription, "/id")
+    invoice_id = run.need(subscription, "/latest_invoice")
+    invoice = run.call("retrieveInvoice", path=_by_id(invoice_id))
+    run.expect_status(invoice, status)
+    run.expect_echo(
+        invoice,
+        {
+            "customer": customer,
+            "subscription": subscription_id,
+            "billing_reason": "subscription_create",
+            "total": unit_amount * quantity,
+        },
+        doc_ref=SUBSCRIPTION,
+        what="The subscription's first invoice",
+    )
+    line = {"type": "subscription", "subscription": subscription_id, "quantity": quantity, "unit_amount": unit_amount}
+    run.expect_echo(invoice, line, base="/lines/data/0", doc_ref=SUBSCRIPTION, what="Its line")
+    listed = run.call("listInvoices", query={"subscription": subscription_id})
+    ids = [item.get("id") for item in run.value(listed, "/data") or [] if isinstance(item, dict)]
+    run.expect(
+        listed,
+        ids == [invoice_id],
+        Breach(
+            Kind.INVARIANT_VIOLATION,
+            "/data",
+            f"exactly the subscription's invoice {invoice_id}",
+            ", ".join(map(str, ids)) or "none",
+            "listInvoices filtered by subscription does not list exactly the invoice the subscription created.",
+            LIST,
+        ),
+    )
+    return invoice_id
+
+
+def subscription_invoices(run: ScenarioRun) -> None:
+    customer = run.need(run.call("createCustomer", json={**CUSTOMER_FIELDS, "payment_method": "pm_card_visa"}), "/id")
+    unit_amount = 1900
+    price = _recurring_price(run, unit_amount)
+    written = {"customer": customer, "items": [{"price": price, "quantity": 2}], "metadata": {"workflow": "subs"}}
+    charged = run.call("createSubscription", json=written)
+    run.expect_echo(
+        charged, {"customer": customer, "status": "active", "metadata": written["metadata"]}, doc_ref=SUBSCRIPTION
+    )
+    _subscription_invoice(run, charged, "paid", customer, unit_amount, 2)
+    charged_id = run.need(charged, "/id")
+    retrieved = run.call("retrieveSubscription", path=_by_id(charged_id))
+    run.expect_echo(
+        retrieved, _fields(run, charged, "status", "latest_invoice", "current_period_end"), doc_ref=SUBSCRIPTION
+    )
+
+    # Sent for manual payment: the first invoice waits, open with a due date, until it is paid.
+    sent = run.call(
+        "createSubscription",
+        json={
+            "customer": customer,
+            "items": [{"price": price}],
+            "collection_method": "send_invoice",
+            "days_until_due": 14,
+        },
+    )
+    run.expect_echo(sent, {"status": "active", "collection_method": "send_invoice"}, doc_ref=SUBSCRIPTION)
+    invoice = _subscription_invoice(run, sent, "open", customer, unit_amount, 1)
+    run.expect_status(run.call("payInvoice", path=_by_id(invoice), json=PAID_OUT_OF_BAND), "paid")
+
+    sent_id = run.need(sent, "/id")
+    item = run.need(sent, "/items/data/0/id")
+    updated = run.call("updateSubscription", path=_by_id(sent_id), json={"items": [{"id": item, "quantity": 3}]})
+    run.expect_echo(updated, {"id": item, "quantity": 3}, base="/items/data/0", doc_ref=SUBSCRIPTION)
+    listed = run.call("listSubscriptions", query={"customer": customer})
+    ids = [entry.get("id") for entry in run.value(listed, "/data") or [] if isinstance(entry, dict)]
+    run.expect(
+        listed,
+        ids == [sent_id, charged_id],
+        Breach(
+            Kind.INVARIANT_VIOLATION,
+            "/data",
+            f"{sent_id}, {charged_id} (newest first)",
+            ", ".join(map(str, ids)) or "none",
+            "listSubscriptions filtered by customer does not list the customer's subscriptions newest first.",
+            LIST_SUBSCRIPTIONS,
+        ),
+    )
+    for subscription in (charged_id, sent_id):
+        canceled = run.call("cancelSubscription", path=_by_id(subscription))
+        run.expect_echo(canceled, {"status": "canceled"}, doc_ref=SUBSCRIPTION)
+    run.refused(
+        "cancelSubscription", path=_by_id(sent_id), why="the subscription is already canceled", doc_ref=SUBSCRIPTION
+    )
+
+
+def invoice_lines_pages(run: ScenarioRun) -> None:
+    """An invoice with more lines than it embeds: the lines endpoint serves the rest, in order."""
+    invoice = _draft(run, _customer(run), description="Workflow: twelve lines")
+    written = [{"amount": 100 + n, "description": f"Line {n}"} for n in range(1, 13)]
+    run.call("addInvoiceLines", path=_by_id(invoice), json={"lines": written})
+    embedded = run.call("retrieveInvoice", path=_by_id(invoice))
+    run.expect_echo(embedded, {"has_more": True}, base="/lines", doc_ref=INVOICE, what="The embedded lines")
+    seen: list[Any] = []
+    query: dict[str, Any] = {"limit": 5}
+    for _ in range(len(written)):
+        page = run.call("listInvoiceLines", path=_by_id(invoice), query=query)
+        data = [line for line in run.value(page, "/data") or [] if isinstance(line, dict)]
+        seen.extend(data)
+        if not run.value(page, "/has_more") or not data:
+            break
+        query = {"limit": 5, "starting_after": data[-1].get("id")}
+    described = [line.get("description") for line in seen]
+    run.expect(
+        page,
+        described == [line["description"] for line in written],
+        Breach(
+            Kind.INVARIANT_VIOLATION,
+            "/data",
+            "all 12 lines, in the order added, each once",
+            ", ".join(map(str, described)),
+            "Paging through the invoice's lines does not give every line exactly once, in order.",
+            INVOICE,
+        ),
+    )
+    run.call("deleteInvoice", path=_by_id(invoice))
+
+
 WORKFLOWS = ProviderWorkflows(
     provider="wooshpay",
     invoices=FACTS,
@@ -281,6 +418,17 @@ WORKFLOWS = ProviderWorkflows(
             "list_pagination",
             "five drafts walked with limit/starting_after and ending_before, newest first; deleted ones unlisted",
             list_pagination,
+        ),
+        Scenario(
+            "subscription_invoices",
+            "subscriptions bill their first invoice: charged at once (paid, active) or sent (open, then paid); "
+            "retrieve, list by subscription and customer, update, cancel; cancel twice refused",
+            subscription_invoices,
+        ),
+        Scenario(
+            "invoice_lines_pages",
+            "12 lines on a draft: 10 embedded with has_more, all 12 read in order through /v1/invoices/{id}/lines",
+            invoice_lines_pages,
         ),
     ),
 )

@@ -70,14 +70,12 @@ def test_broken_example_is_reported_with_pointer_and_values(cli: CliRunner, spec
         if f["kind"] == "doc_example_mismatch"
     }
     assert (f"{base}/subTotal", "type number", '"12.50"') in got
-    assert (f"{base}/id", "required field", "absent") in got
+    # Lynkwell prints no required flags: the required list is the spec's reading, and the finding says so.
+    assert (f"{base}/id", "required field (inferred, not documented)", "absent") in got
     assert any(p == f"{base}/status" and o == "null" for p, _, o in got)
-    assert all(f["operation"] == "getInvoice" for f in findings["findings"] if f["kind"] == "doc_example_mismatch")
-    assert all(
-        "no documentation defect names this yet" in f["message"]
-        for f in findings["findings"]
-        if f["kind"] == "doc_example_mismatch"
-    )
+    broken = [f for f in findings["findings"] if f["kind"] == "doc_example_mismatch" and f["pointer"].startswith(base)]
+    assert all(f["operation"] == "getInvoice" for f in broken)
+    assert all("no documentation defect names this yet" in f["message"] for f in broken)
 
 
 @pytest.mark.parametrize(
