@@ -15,7 +15,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from conformance.cassettes.scrub import scrub_text
-from conformance.findings import Evidence, Finding, FindingsDocument
+from conformance.findings import Finding, FindingsDocument
 from conformance.providers import all_providers
 
 
@@ -41,10 +41,8 @@ def redact_document(document: FindingsDocument, secrets: list[str]) -> FindingsD
 def _finding(finding: Finding, secrets: list[str]) -> Finding:
     text = {f.name: redact(v, secrets) for f in fields(finding) if isinstance(v := getattr(finding, f.name), str)}
     e = finding.evidence
-    evidence = Evidence(
-        cassette=e.cassette,
-        interaction=e.interaction,
-        status=e.status,
+    evidence = replace(
+        e,
         curl=redact(e.curl, secrets) if e.curl else e.curl,
         steps=tuple(_value(step, secrets) for step in e.steps),
     )
