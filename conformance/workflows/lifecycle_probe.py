@@ -25,7 +25,7 @@ from conformance.checks.invariants import Breach
 from conformance.checks.json_values import MISSING, value_at
 from conformance.findings import Kind
 from conformance.lifecycle import Lifecycle, Rule, require_lifecycle
-from conformance.validation import show
+from conformance.validation import show as show_json
 from conformance.workflows.client import Exchange
 from conformance.workflows.scenario import ScenarioAborted, ScenarioRun
 
@@ -320,6 +320,11 @@ class _Probe:
         if events:
             return f"no documented operation leads there (only {', '.join(events)}, which the API does not expose)"
         return "no documented operation leads there"
+
+
+def show(value: Any) -> str:
+    """A status as read: an invoice without one (an echoing or broken server) shows as absent."""
+    return "absent" if value is MISSING else show_json(value)
 
 
 def probe(run: ScenarioRun, driver: ProbeDriver, *, focus: tuple[str, str] | None = None) -> None:
