@@ -68,6 +68,8 @@ def record(provider: str, faults: tuple[str, ...], seed: int, out: Path) -> None
                     "--report-dir",
                     str(out / "reports"),
                     "--no-audit",
+                    # The engine's cassette is what drift compares here; the workflows add minutes, not cases.
+                    "--no-workflows",
                     "--max-examples",
                     "3",
                 ],
