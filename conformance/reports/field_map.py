@@ -50,6 +50,7 @@ CONCEPTS: tuple[tuple[str, str], ...] = (
 STATUSES: tuple[tuple[str, str], ...] = (
     ("draft", "editable, not yet issued"),
     ("open", "issued, awaiting payment"),
+    ("sent", "issued and sent to the customer, awaiting payment"),
     ("paid", "paid in full"),
     ("payment_failed", "a payment attempt failed; still collectible"),
     ("uncollectible", "written off"),
@@ -140,7 +141,13 @@ PROVIDERS: dict[str, ProviderMap] = {
             "pdf_url": FieldRef("", "no PDF link"),
             "hosted_url": FieldRef("hosted_invoice_url"),
         },
-        statuses={"open": "open", "paid": "paid", "payment_failed": "payment_failed", "void": "cancelled"},
+        statuses={
+            "open": "open",
+            "sent": "sent",
+            "paid": "paid",
+            "payment_failed": "payment_failed",
+            "void": "cancelled",
+        },
     ),
     "lynkwell": ProviderMap(
         invoice_schema="/components/schemas/Invoice",

@@ -34,7 +34,10 @@ def test_root_causes_lead_and_link_to_their_findings(
     assert page.find("body", data_filtered="true"), "the page's script did not run"
     causes = [e for e in page.elements if e.tag == "tr" and "root-cause" in e.attrs.get("class", "").split()]
     assert causes[0].attrs["data-category"] == "schema_component"
-    missing = [f for f in document.findings if f.kind is Kind.MISSING_FIELD]
+    # The fault strips the same keys from other objects too (a Subscription's `customer`): the Invoice's
+    # cause is the widest and comes first.
+    invoice = next(c for c in document.root_causes if c.kind is Kind.MISSING_FIELD and c.component == "Invoice")
+    missing = [f for f in document.findings if f.fingerprint in set(invoice.members)]
     assert int(causes[0].attrs["data-members"]) == len(missing)
     for name in removed:
         assert f"/{name}" in causes[0].text

@@ -97,7 +97,7 @@ def test_findings_json_round_trips_the_lifecycle(tmp_path: Path) -> None:
     document = _document(useepay=_coverage("useepay"))
     findings_json.write(document, tmp_path)
     data = json.loads((tmp_path / "findings.json").read_text())
-    assert data["lifecycle"]["useepay"]["states"] == ["open", "paid", "payment_failed", "cancelled"]
+    assert data["lifecycle"]["useepay"]["states"] == ["open", "sent", "paid", "payment_failed", "cancelled"]
     assert load_findings(tmp_path / "findings.json").lifecycle == document.lifecycle
     findings_json.write(sample.document(), tmp_path)
     assert "lifecycle" not in json.loads((tmp_path / "findings.json").read_text())  # additive: absent when unprobed
@@ -111,7 +111,7 @@ def test_the_terminal_names_unreachable_states_and_failed_cells() -> None:
     console = Console(record=True, width=200)
     print_summary(_document(useepay=_coverage("useepay", failed=("paid", "payInvoice"))), console)
     text = console.export_text()
-    assert "lifecycle useepay: 5 cells passed, 1 failed; not reachable: cancelled" in text
+    assert "lifecycle useepay: 5 cells passed, 1 failed; not reachable: sent, cancelled" in text
     console = Console(record=True, width=200)
     print_summary(sample.document(), console)
     assert "lifecycle" not in console.export_text()
