@@ -169,7 +169,8 @@ def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(project)]),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
     }
-    for name in ("WOOSHPAY_API_KEY", "WOOSHPAY_API_SECRET", "PYTEST_ADDOPTS"):
+    # An earlier in-process `--spec-dir` may have pointed this worker at other specs: the user has none.
+    for name in ("WOOSHPAY_API_KEY", "WOOSHPAY_API_SECRET", "PYTEST_ADDOPTS", "CONFORMANCE_SPEC_DIR"):
         env.pop(name, None)
     plugins = ["-p", "conformance.pytest_plugin", "-p", "xdist.plugin", "-p", "pytest_recording.plugin"]
     return subprocess.run(
