@@ -13,7 +13,7 @@ from conformance.audit import audit_spec
 from conformance.baseline import Baseline
 from conformance.coverage.compute import ProviderCoverage, TransitionProbes, compute
 from conformance.coverage.exchanges import Exchange
-from conformance.errors import EXIT_BREAKING, EXIT_OK
+from conformance.errors import EXIT_BREAKING, EXIT_OK, interruption, signalled
 from conformance.findings import Finding, FindingsDocument, RunInfo, Summary, deduplicate
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
@@ -69,6 +69,10 @@ def execute(
     total = StageResult()
     for stage in stages:
         result = stage(providers)
+        if signalled():
+            # A library swallowed the signal's KeyboardInterrupt (schemathesis does while joining its
+            # workers); the run still must not finish as if whole.
+            raise interruption()
         total.findings.extend(result.findings)
         total.requests += result.requests
         total.operations |= result.operations

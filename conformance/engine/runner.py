@@ -119,8 +119,8 @@ class EngineRun:
                 )
             elif isinstance(event, events.EngineFinished):
                 stop_reason = getattr(event, "stop_reason", None)
-        if interrupted:
-            raise interruption()
+        if interrupted or signalled():
+            raise interruption()  # signalled: schemathesis can swallow the KeyboardInterrupt without an event
         if stopped is not None:
             raise stopped
         if guard is not None and guard.tripped:

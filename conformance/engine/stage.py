@@ -12,13 +12,13 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from conformance import secrets, transport
 from conformance.cassettes import store
-from conformance.coverage.exchanges import Exchange
+from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.settings import Settings
 from conformance.findings import Finding
 from conformance.pipeline import Stage, StageResult
@@ -101,15 +101,24 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
         cassette = connection.replayed or store.read_cassette(readable, provider.name)
         index = CassetteIndex(connection.cassette, cassette.interactions, root=Path.cwd())
     findings = run.finish(index) + result.findings
+    requests, operations, exchanges = result.requests, result.operations, result.exchanges
+    if connection.mode == "record" and index is not None:
+        # A recording counts what it wrote, exactly as its replay will count it.
+        from conformance.replay.engine import recorded_cases
+
+        judged = recorded_cases(provider.spec, cassette).judged
+        requests = len(judged)
+        operations = {case.operation.operation_id for case in judged}
+        exchanges = [replace(from_cassette(case.interaction), operation=case.operation.operation_id) for case in judged]
     return _ProviderOutcome(
         provider=provider.name,
         base_url=connection.base_url,
         mode=connection.mode,
         # Scrubbed here: tokens issued to a worker process are known to it alone.
         findings=[secrets.scrub_value(f.to_json()) for f in findings],
-        requests=result.requests,
-        operations=sorted(result.operations),
-        exchanges=result.exchanges,
+        requests=requests,
+        operations=sorted(operations),
+        exchanges=exchanges,
         staged=staged,
     )
 

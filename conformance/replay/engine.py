@@ -75,12 +75,52 @@ def replay_engine(provider: Provider, cassette_dir: Path, *, root: Path) -> Repl
 
 
 def judge_cassette(provider: Provider, spec: Spec, cassette: store.LoadedCassette, *, label: str) -> ReplayOutcome:
+    judge = _Judge(provider, spec, label)
+    recorded = recorded_cases(spec, cassette)
+    outcome = ReplayOutcome(base_url=recorded.base_url)
+    for case in recorded.cases:
+        if case.role == "auth_probe":
+            judge.auth_probe(case.operation, case.exchange)
+            continue
+        outcome.requests += 1
+        outcome.operations.add(case.operation.operation_id)
+        outcome.exchanges.append(replace(from_cassette(case.interaction), operation=case.operation.operation_id))
+        judge.case(case.operation, case.exchange, case.note)
+    outcome.findings = judge.findings + _unmapped_findings(
+        provider, spec, recorded.unmapped, recorded.first_unmapped, label
+    )
+    return outcome
+
+
+@dataclass(frozen=True)
+class _Case:
+    operation: Operation
+    exchange: _Exchange
+    interaction: dict[str, Any]
+    note: dict[str, Any]
+    role: str | None
+
+
+@dataclass
+class RecordedCases:
+    """A cassette's interactions sorted out: the judged cases, and what the spec has no operation for."""
+
+    base_url: str
+    cases: list[_Case] = field(default_factory=list)
+    unmapped: Counter[tuple[str, str, str | None]] = field(default_factory=Counter)
+    first_unmapped: dict[tuple[str, str, str | None], int] = field(default_factory=dict)
+
+    @property
+    def judged(self) -> list[_Case]:
+        """The cases a run counts as requests (auth probes are extra requests of a case)."""
+        return [case for case in self.cases if case.role != "auth_probe"]
+
+
+def recorded_cases(spec: Spec, cassette: store.LoadedCassette) -> RecordedCases:
+    """One sorting for the replay and the recording's own summary, so both count the same requests."""
     base_url = str(cassette.metadata.get("base_url") or "")
     prefix = urlsplit(base_url).path.rstrip("/")
-    judge = _Judge(provider, spec, label)
-    outcome = ReplayOutcome(base_url=base_url)
-    unmapped: Counter[tuple[str, str, str | None]] = Counter()
-    first_unmapped: dict[tuple[str, str, str | None], int] = {}
+    recorded = RecordedCases(base_url=base_url)
     for position, interaction in enumerate(cassette.interactions):
         note = interaction.get(store.INTENT_KEY)
         role = note.get("role") if isinstance(note, dict) else None
@@ -95,18 +135,11 @@ def judge_cassette(provider: Provider, spec: Spec, cassette: store.LoadedCassett
             continue  # an undeclared-method probe of an older recording: which operation it probed is unknown
         if operation is None:
             key = (exchange.method, exchange.path, recorded_op)
-            unmapped[key] += 1
-            first_unmapped.setdefault(key, position)
+            recorded.unmapped[key] += 1
+            recorded.first_unmapped.setdefault(key, position)
             continue
-        if role == "auth_probe":
-            judge.auth_probe(operation, exchange)
-            continue
-        outcome.requests += 1
-        outcome.operations.add(operation.operation_id)
-        outcome.exchanges.append(replace(from_cassette(interaction), operation=operation.operation_id))
-        judge.case(operation, exchange, note if isinstance(note, dict) else {})
-    outcome.findings = judge.findings + _unmapped_findings(provider, spec, unmapped, first_unmapped, label)
-    return outcome
+        recorded.cases.append(_Case(operation, exchange, interaction, note if isinstance(note, dict) else {}, role))
+    return recorded
 
 
 def _known_path(spec: Spec, path: str) -> bool:

@@ -63,14 +63,7 @@ def _record_args(double: RunningDouble, cassettes: Path, reports: Path) -> list[
     ("signum", "stage", "code"),
     [
         (signal.SIGINT, "engine", 130),
-        pytest.param(
-            signal.SIGTERM,
-            "workflows",
-            143,
-            # Known defect since the merge of #10/#13/#16 (closing note): a SIGTERM during the workflows
-            # stage is sometimes not honoured and the run ends 0. Kept visible as xfail until fixed.
-            marks=pytest.mark.xfail(reason="SIGTERM during workflows is sometimes not honoured", strict=False),
-        ),
+        (signal.SIGTERM, "workflows", 143),
     ],
     ids=["sigint-during-engine", "sigterm-during-workflows"],
 )
@@ -125,3 +118,39 @@ def test_recording_on_a_full_disk_changes_no_cassette(tiny_disk: Path, tmp_path:
     assert_one_sentence(ran, 2, "no space left")
     (tiny_disk / "filler").unlink()
     assert tree_bytes(cassettes) == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_a_signal_a_library_swallowed_still_stops_the_run(tmp_path: Path, signum: int) -> None:
+    """schemathesis swallows the KeyboardInterrupt of a signal that lands while it joins its workers
+    (no Interrupted event follows): the run must still stop before anything is written, with the signal's code."""
+    from conformance import pipeline
+    from conformance.errors import Interrupted, install_signal_handlers
+
+    def swallowing_stage(providers: list[Any]) -> pipeline.StageResult:
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the handler raises here
+        except KeyboardInterrupt:
+            pass  # what schemathesis's "hard stop" does
+        return pipeline.StageResult()
+
+    def later_stage(providers: list[Any]) -> pipeline.StageResult:
+        raise AssertionError("a stage ran after the signal")
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    install_signal_handlers()
+    try:
+        with pytest.raises(Interrupted) as raised:
+            pipeline.execute(
+                provider_names=(PROVIDER,),
+                target="sandbox",
+                stages=[swallowing_stage, later_stage],
+                seed=0,
+                report_dir=tmp_path / "reports",
+            )
+    finally:
+        for signum_, handler in previous.items():
+            signal.signal(signum_, handler)
+    assert raised.value.signum == signum
+    assert not (tmp_path / "reports").exists()
