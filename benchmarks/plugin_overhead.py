@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = """
 import pytest
 import requests
-from conformance.sandbox.server import running_double
+from conformance.targets.double_server import running_double
 
 @pytest.fixture(scope="module")
 def shared():

@@ -154,8 +154,9 @@ def scaled_copy(source: Path, target: Path, factor: int) -> None:
 
 def phases(cassette_dir: Path) -> dict[str, float]:
     """Each phase of a default run, timed serially in this process (fresh: nothing parsed yet)."""
-    from conformance import pipeline
+    from conformance.audit import audit_stage
     from conformance.cassettes import store
+    from conformance.cli.reporting import run_and_report
     from conformance.providers import select_providers
     from conformance.replay.engine import judge_cassette
     from conformance.targets import TargetOptions
@@ -178,7 +179,7 @@ def phases(cassette_dir: Path) -> dict[str, float]:
     times["load cassettes"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    result = pipeline.audit_stage(providers)
+    result = audit_stage(providers)
     for provider in providers:
         outcome = judge_cassette(provider, provider.spec, cassettes[provider.name], label=provider.name)
         result.findings.extend(outcome.findings)
@@ -190,7 +191,7 @@ def phases(cassette_dir: Path) -> dict[str, float]:
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as reports:
-        pipeline.execute(
+        run_and_report(
             provider_names=(),
             target="replay",
             stages=[lambda _: result, lambda _: workflows],

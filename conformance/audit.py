@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from conformance import pointers
 from conformance.findings import Finding, Kind, Source, finding_on, make_finding
+from conformance.providers.base import Provider
 from conformance.specs import DocDefect, ExampleUse, Spec
+from conformance.stage import StageResult
 from conformance.validation import violations
 
 
@@ -69,3 +71,12 @@ def unexplained_example_failures(spec: Spec) -> list[str]:
             if use.name not in named and violations(spec.validator(use.schema_pointer), use.value)
         }
     )
+
+
+def audit_stage(providers: list[Provider]) -> StageResult:
+    result = StageResult()
+    for provider in providers:
+        spec = provider.spec
+        result.findings.extend(audit_spec(spec))
+        result.operations.update((provider.name, op) for op in spec.operations)
+    return result

@@ -30,8 +30,9 @@ from typing import Any
 import yaml
 
 from conformance import safe_yaml
+from conformance.document import FindingsDocument, Summary
 from conformance.errors import UsageError, first_line
-from conformance.findings import Finding, FindingsDocument, Severity, Summary
+from conformance.findings import Finding, Severity
 from conformance.fsutil import atomic_write_text
 
 BASELINE_VERSION = 1

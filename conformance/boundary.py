@@ -8,7 +8,6 @@ ever exits 1.
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 import tempfile
@@ -24,27 +23,15 @@ from rich.console import Console
 
 from conformance import secrets
 from conformance.errors import EXIT_INTERNAL, EXIT_USAGE, ConformanceError, Interrupted
+from conformance.fsutil import disk_error_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 err_console = Console(stderr=True)
 
-_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-_NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
-
 
 def say(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {secrets.scrub(message)}", highlight=False, soft_wrap=True)
-
-
-def disk_error_message(exc: OSError) -> str | None:
-    """One sentence for an OSError a user can fix (a full or read-only disk), else None."""
-    where = exc.filename or "the output directory"
-    if exc.errno in _NO_SPACE:
-        return f"no space left to write {where}; free some space or choose another --report-dir / --cassette-dir."
-    if exc.errno in _NOT_WRITABLE:
-        return f"cannot write {where} ({os.strerror(exc.errno)}); make it writable or choose another directory."
-    return None
 
 
 def guarded(func: F) -> F:

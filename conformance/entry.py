@@ -13,10 +13,10 @@ import sys
 def main() -> None:
     args = sys.argv[1:]
     if args[:1] == ["drift"] and "--spec" in args and not {"-h", "--help"} & set(args):
-        from conformance.drift.command import drift
+        from conformance.cli.drift import drift
 
         drift.main(args[1:], prog_name="conformance drift")
         return
-    from conformance.cli import main as cli_main
+    from conformance.cli.main import main as cli_main
 
     cli_main()

@@ -1,53 +1,17 @@
-"""Findings: the unit every stage produces and every report renders (schema_version 1 of interfaces.md)."""
+"""Findings: the unit every stage produces and every report renders (interfaces.md).
+
+The document that holds a run's findings is conformance.document.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from conformance.errors import UsageError
-
-if TYPE_CHECKING:  # both import this module; read lazily below
-    from conformance.coverage.compute import ProviderCoverage
-    from conformance.root_causes import RootCause
-
-SCHEMA_VERSION = 1
-
-
-class Severity(StrEnum):
-    BREAKING = "breaking"
-    NON_BREAKING = "non_breaking"
-    INFO = "info"
-
-
-class Kind(StrEnum):
-    MISSING_FIELD = "missing_field"
-    UNDOCUMENTED_FIELD = "undocumented_field"
-    TYPE_MISMATCH = "type_mismatch"
-    ENUM_VIOLATION = "enum_violation"
-    FORMAT_VIOLATION = "format_violation"
-    NULLABILITY = "nullability"
-    SCHEMA_VIOLATION = "schema_violation"
-    UNDOCUMENTED_STATUS = "undocumented_status"
-    CONTENT_TYPE = "content_type"
-    SERVER_ERROR = "server_error"
-    INVARIANT_VIOLATION = "invariant_violation"
-    STATE_TRANSITION = "state_transition"
-    AUTH_NOT_ENFORCED = "auth_not_enforced"
-    NEGATIVE_DATA_ACCEPTED = "negative_data_accepted"
-    POSITIVE_DATA_REJECTED = "positive_data_rejected"
-    USE_AFTER_FREE = "use_after_free"
-    RESOURCE_UNAVAILABLE = "resource_unavailable"
-    DOC_EXAMPLE_MISMATCH = "doc_example_mismatch"
-    DOC_DEFECT = "doc_defect"
-    STALE_CASSETTE = "stale_cassette"
-    TRANSPORT_ERROR = "transport_error"
-    DRIFT = "drift"
+from conformance.kinds import Kind, Severity
 
 
 class Source(StrEnum):
@@ -320,127 +284,3 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
         findings,
         key=lambda f: (f.provider, _SEVERITY_ORDER[f.severity], f.operation, f.kind, f.pointer, f.check),
     )
-
-
-@dataclass(frozen=True)
-class Summary:
-    operations: int
-    requests: int
-    breaking: int
-    non_breaking: int
-    info: int
-    baselined: int
-
-    @classmethod
-    def of(cls, findings: Iterable[Finding], *, operations: int, requests: int) -> Summary:
-        findings = list(findings)
-        live = [f for f in findings if not f.baselined]
-        return cls(
-            operations=operations,
-            requests=requests,
-            breaking=sum(1 for f in live if f.severity is Severity.BREAKING),
-            non_breaking=sum(1 for f in live if f.severity is Severity.NON_BREAKING),
-            info=sum(1 for f in live if f.severity is Severity.INFO),
-            baselined=sum(1 for f in findings if f.baselined),
-        )
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    target: str  # what was asked for
-    providers: tuple[str, ...]
-    base_urls: dict[str, str]
-    seed: int
-    started_at: str
-    finished_at: str
-    # What each provider actually ran against: a --base-url run is live for that provider.
-    targets: dict[str, str] = field(default_factory=dict)
-
-    def target_of(self, provider: str) -> str:
-        return self.targets.get(provider, self.target)
-
-    @property
-    def effective_target(self) -> str:
-        """One word when every provider ran against the same kind of target, else each provider's."""
-        kinds = {self.target_of(p) for p in self.providers} or {self.target}
-        if len(kinds) == 1:
-            return next(iter(kinds))
-        return ", ".join(f"{p}: {self.target_of(p)}" for p in self.providers)
-
-
-@dataclass(frozen=True)
-class FindingsDocument:
-    tool_version: str
-    run: RunInfo
-    summary: Summary
-    findings: tuple[Finding, ...]
-    # Additions to schema_version 1 (interfaces.md): readers that do not know them ignore them.
-    root_causes: tuple[RootCause, ...] = ()
-    coverage: tuple[ProviderCoverage, ...] = ()
-    # provider -> its lifecycle coverage (states x actions, probed results); additive to schema_version 1.
-    lifecycle: dict[str, Any] = field(default_factory=dict)
-
-    def __iter__(self) -> Iterator[Finding]:
-        return iter(self.findings)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "tool": {"name": "invoice-conformance", "version": self.tool_version},
-            "run": {
-                "target": self.run.target,
-                "targets": dict(self.run.targets),
-                "providers": list(self.run.providers),
-                "base_urls": dict(self.run.base_urls),
-                "seed": self.run.seed,
-                "started_at": self.run.started_at,
-                "finished_at": self.run.finished_at,
-            },
-            "summary": asdict(self.summary),
-            "findings": [f.to_json() for f in self.findings],
-            "root_causes": [c.to_json() for c in self.root_causes],
-            "coverage": {c.provider: c.to_json() for c in self.coverage},
-            **({"lifecycle": self.lifecycle} if self.lifecycle else {}),
-        }
-
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FindingsDocument:
-        from conformance.coverage.compute import ProviderCoverage
-        from conformance.root_causes import RootCause
-
-        run = data["run"]
-        return cls(
-            tool_version=data["tool"]["version"],
-            run=RunInfo(
-                target=run["target"],
-                providers=tuple(run["providers"]),
-                base_urls=dict(run.get("base_urls") or {}),
-                seed=int(run.get("seed") or 0),
-                started_at=run["started_at"],
-                finished_at=run["finished_at"],
-                targets=dict(run.get("targets") or {}),
-            ),
-            summary=Summary(**data["summary"]),
-            findings=tuple(Finding.from_json(f) for f in data["findings"]),
-            root_causes=tuple(RootCause.from_json(c) for c in data.get("root_causes") or ()),
-            coverage=tuple(ProviderCoverage.from_json(c) for c in (data.get("coverage") or {}).values()),
-            lifecycle=dict(data.get("lifecycle") or {}),
-        )
-
-
-def load_findings(path: Path) -> FindingsDocument:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path} does not exist; run `conformance run` first or pass a findings.json.") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path} is not a readable findings.json ({exc}); pass the file a run wrote.") from None
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise UsageError(f"{path} is not a schema_version {SCHEMA_VERSION} findings.json; pass the file a run wrote.")
-    try:
-        return FindingsDocument.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(f"{path} is malformed ({exc!r} is missing or invalid); pass the file a run wrote.") from None

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -44,9 +48,18 @@ def atomic_write_many(files: Mapping[Path, bytes | str]) -> None:
         raise
 
 
+def disk_error_message(exc: OSError) -> str | None:
+    """One sentence for an OSError a user can fix (a full or read-only disk), else None."""
+    where = exc.filename or "the output directory"
+    if exc.errno in _NO_SPACE:
+        return f"no space left to write {where}; free some space or choose another --report-dir / --cassette-dir."
+    if exc.errno in _NOT_WRITABLE:
+        return f"cannot write {where} ({os.strerror(exc.errno)}); make it writable or choose another directory."
+    return None
+
+
 def require_writable(directory: Path, option: str) -> None:
     """A UsageError (exit 2) now, rather than a failed write at the end of a long run."""
-    from conformance.boundary import disk_error_message
     from conformance.errors import UsageError
 
     directory = Path(directory)

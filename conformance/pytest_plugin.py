@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import requests
 
     from conformance.sandbox.double import ProviderDouble
-    from conformance.sandbox.server import RunningDouble
+    from conformance.targets.double_server import RunningDouble
 
 MARKER = "provider_fault"
 
@@ -101,7 +101,7 @@ class _Servers:
     def get(self, provider_name: str) -> RunningDouble:
         running = self._running.get(provider_name)
         if running is None:
-            from conformance.sandbox.server import running_double
+            from conformance.targets.double_server import running_double
 
             context = running_double(provider_name, credentials=_test_credentials(provider_name), seed=0)
             running = self._running[provider_name] = self._stack.enter_context(context)

@@ -21,7 +21,7 @@ import requests
 from conformance.findings import Finding, Kind, Source, make_finding
 
 if TYPE_CHECKING:
-    from conformance.providers.base import Provider
+    from conformance.specs import Spec
 
 DEFAULT_MAX_WAIT = 60.0  # seconds
 DEFAULT_MAX_CONSECUTIVE = 5
@@ -123,15 +123,15 @@ class RetryAfterAuth(requests.auth.AuthBase):
         return response
 
 
-def rate_limit_finding(provider: Provider, policy: RateLimitPolicy, source: Source) -> Finding | None:
+def rate_limit_finding(spec: Spec, title: str, policy: RateLimitPolicy, source: Source) -> Finding | None:
     """The one finding for a run that stopped waiting out 429s, or None when every 429 was waited out."""
     if policy.gave_up is None or policy.gave_up_on is None:
         return None
     method, url = policy.gave_up_on
     path = urlsplit(url).path
-    operation = provider.spec.operation_at(method, path)
+    operation = spec.operation_at(method, path)
     return make_finding(
-        provider=provider.name,
+        provider=spec.provider,
         operation=operation.operation_id if operation else f"{method} {path}",
         method=method,
         path=operation.path if operation else path,
@@ -140,7 +140,7 @@ def rate_limit_finding(provider: Provider, policy: RateLimitPolicy, source: Sour
         expected=f"answers within the {policy.max_wait:g} s Retry-After cap",
         observed=f"rate limited: {policy.gave_up} (waited {policy.waited:g} s over {policy.retries} retries)",
         message=(
-            f"{provider.title} kept answering 429 ({policy.gave_up}); the run stopped waiting and judged no "
+            f"{title} kept answering 429 ({policy.gave_up}); the run stopped waiting and judged no "
             "rate-limited answer. Raise --max-retry-after, or throttle the run with --rate-limit."
         ),
         source=source,

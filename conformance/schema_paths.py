@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance import pointers
-from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer
 from conformance.specs import Operation, Spec
 
 _COMPONENT = re.compile(r"^/components/schemas/([^/]+)$")
@@ -36,6 +35,26 @@ class Location:
     component: str | None
     within: str  # pointer inside the component (or inside the response schema when inline)
     resolved: bool  # False when the pointer leaves the documented schema (an undocumented field)
+
+
+def documented_response_pointer(spec: Spec, operation: Operation, status: int) -> str | None:
+    """Pointer to the response object documented for `status` (exact, then 2XX-style range, then default)."""
+    responses = spec.resolve(operation.pointer).get("responses") or {}
+    for key in (str(status), f"{str(status)[0]}XX", f"{str(status)[0]}xx", "default"):
+        if key in responses:
+            node = responses[key]
+            if isinstance(node, dict) and "$ref" in node:
+                return str(node["$ref"]).removeprefix("#")
+            return operation.pointer + pointers.join("responses", key)
+    return None
+
+
+def json_schema_pointer(spec: Spec, response_pointer: str) -> str | None:
+    content = spec.resolve(response_pointer).get("content") or {}
+    for media_type in content:
+        if media_type.split(";")[0].strip().lower().endswith("json") and "schema" in content[media_type]:
+            return response_pointer + pointers.join("content", media_type, "schema")
+    return None
 
 
 def _memo(spec: Spec, name: str) -> dict[Any, Any]:

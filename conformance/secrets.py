@@ -92,6 +92,21 @@ def register_basic(user: str, password: str) -> None:
         register([base64.b64encode(pair).decode()])
 
 
+# HTTP's own credential headers. Every other credential header is named by a provider's spec
+# (securitySchemes, Spec.credential_headers) and registered when the spec is loaded.
+_credential_headers: set[str] = {"authorization", "proxy-authorization"}
+
+
+def register_headers(names: Iterable[str]) -> None:
+    with _lock:
+        _credential_headers.update(name.lower() for name in names)
+
+
+def credential_headers() -> frozenset[str]:
+    """Headers whose whole value is a credential: redacted in every cassette and report, never forwarded."""
+    return frozenset(_credential_headers)
+
+
 def known() -> frozenset[str]:
     return frozenset(_spellings | _tokens)
 

@@ -26,7 +26,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from conformance import secrets
-from conformance.cassettes.scrub import COOKIE_HEADERS, SENSITIVE_HEADERS, cookie_values
+from conformance.cassettes.scrub import COOKIE_HEADERS, cookie_values
 
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 # Consecutive failed attempts (no HTTP answer in between) after which a target is given up on.
@@ -205,7 +205,7 @@ def _learn_secrets(request: requests.PreparedRequest, response: requests.Respons
     tokens: list[str] = []
     for name, value in request.headers.items():
         lower = name.lower()
-        if lower in SENSITIVE_HEADERS:
+        if lower in secrets.credential_headers():
             scheme, _, credential = value.partition(" ")
             if credential and scheme.lower() in ("bearer", "token"):
                 tokens.append(credential)

@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.pointers import escape as escape_pointer_token
 
 _MAX_SHOWN = 160

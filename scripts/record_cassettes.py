@@ -17,10 +17,10 @@ import subprocess
 import sys
 import tempfile
 
-from conformance.providers import select_providers
+from conformance.providers import get_provider, select_providers
 from conformance.resources import cassettes_dir
-from conformance.sandbox.server import running_double
-from conformance.workflows import RECORDING_SEED, workflows_for
+from conformance.targets.double_server import running_double
+from conformance.workflows import RECORDING_SEED
 from conformance.workflows.doubles import record_on_doubles
 
 ID_SEED = RECORDING_SEED
@@ -38,7 +38,7 @@ def record(provider_name: str) -> int:
         ]  # fmt: skip
         print("$", " ".join(command), flush=True)
         code = subprocess.run(command, env=env, check=False).returncode
-    workflows = workflows_for(provider_name)
+    workflows = get_provider(provider_name).workflows()
     if workflows is not None:
         for outcome in record_on_doubles(workflows, cassettes_dir()):
             print(

@@ -10,8 +10,8 @@ from typing import Any
 from conformance import secrets as registry
 
 REDACTED = registry.REDACTED
-SENSITIVE_HEADERS = frozenset({"authorization", "x-api-key", "x-merchant-no", "x-app-id", "proxy-authorization"})
-# Cookies are credentials too, but not part of the replay match key (SENSITIVE_HEADERS is).
+# Credential headers come from the specs' securitySchemes (conformance.secrets.credential_headers).
+# Cookies are credentials too, but not part of the replay match key (credential headers are).
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 SENSITIVE_KEYS = frozenset({"client_secret", "client_id", "access_token", "refresh_token", "id_token", "password"})
 _COOKIE_VALUE = re.compile(r"(^|;\s*)([^=;,\s]+)=([^;]*)")
@@ -41,9 +41,10 @@ def scrub_cookie(header: str) -> str:
 
 def scrub_headers(headers: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
     secrets = list(secrets)
+    credential = registry.credential_headers()
     clean: dict[str, Any] = {}
     for name, value in headers.items():
-        if name.lower() in SENSITIVE_HEADERS:
+        if name.lower() in credential:
             clean[name] = [REDACTED] if isinstance(value, list) else REDACTED
         elif name.lower() in COOKIE_HEADERS:
             clean[name] = [scrub_cookie(str(v)) for v in value] if isinstance(value, list) else scrub_cookie(str(value))

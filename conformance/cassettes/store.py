@@ -25,8 +25,8 @@ from vcr.serialize import deserialize
 from vcr.serializers import yamlserializer
 from vcr.serializers.compat import convert_to_unicode
 
-from conformance import __version__, safe_yaml
-from conformance.cassettes.scrub import SENSITIVE_HEADERS, scrub_interaction
+from conformance import __version__, safe_yaml, secrets
+from conformance.cassettes.scrub import scrub_interaction
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
 
@@ -47,7 +47,7 @@ _KEY_ATTRIBUTE = "_conformance_match_key"
 def _key(request: Any) -> tuple[Any, ...]:
     key = getattr(request, _KEY_ATTRIBUTE, None)
     if key is None:
-        credentialed = any(name.lower() in SENSITIVE_HEADERS for name in request.headers)
+        credentialed = any(name.lower() in secrets.credential_headers() for name in request.headers)
         key = (request.method, request.path, tuple(sorted(request.query)), request.body, credentialed)
         setattr(request, _KEY_ATTRIBUTE, key)
     return key

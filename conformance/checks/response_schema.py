@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import pointers
+from conformance.schema_paths import documented_response_pointer, json_schema_pointer
 from conformance.specs import Operation, Spec
 from conformance.validation import Violation, violations
 
@@ -12,29 +12,9 @@ from conformance.validation import Violation, violations
 NOT_JSON_CHECK = "response.not_json"
 
 
-def documented_response_pointer(spec: Spec, operation: Operation, status: int) -> str | None:
-    """Pointer to the response object documented for `status` (exact, then 2XX-style range, then default)."""
-    responses = spec.resolve(operation.pointer).get("responses") or {}
-    for key in (str(status), f"{str(status)[0]}XX", f"{str(status)[0]}xx", "default"):
-        if key in responses:
-            node = responses[key]
-            if isinstance(node, dict) and "$ref" in node:
-                return str(node["$ref"]).removeprefix("#")
-            return operation.pointer + pointers.join("responses", key)
-    return None
-
-
 def documented_statuses(spec: Spec, operation: Operation) -> list[str]:
     """The response keys as the spec writes them ("200", "4XX", "default"), for messages."""
     return sorted(str(key) for key in spec.resolve(operation.pointer).get("responses") or {})
-
-
-def json_schema_pointer(spec: Spec, response_pointer: str) -> str | None:
-    content = spec.resolve(response_pointer).get("content") or {}
-    for media_type in content:
-        if media_type.split(";")[0].strip().lower().endswith("json") and "schema" in content[media_type]:
-            return response_pointer + pointers.join("content", media_type, "schema")
-    return None
 
 
 def response_violations(

@@ -68,7 +68,7 @@ def from_schemathesis(interaction: Any, operation: str | None) -> Exchange | Non
 
 
 def from_workflow(exchange: Any) -> Exchange:
-    """From a workflow client's exchange (conformance.workflows.client.Exchange)."""
+    """From a workflow client's exchange (conformance.scenarios.client.Exchange)."""
     return Exchange(
         method=exchange.method,
         url=exchange.url,

@@ -19,8 +19,8 @@ from schemathesis.engine import StopReason, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from conformance import transport
-from conformance.cassettes.scrub import COOKIE_HEADERS, SENSITIVE_HEADERS
+from conformance import secrets, transport
+from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
@@ -262,7 +262,11 @@ class EngineRun:
         )
 
     def _report_rate_limiting(self) -> None:
-        finding = rate_limit_finding(self.provider, self.rate_limit, self.source) if self.rate_limit else None
+        finding = (
+            rate_limit_finding(self.spec, self.provider.title, self.rate_limit, self.source)
+            if self.rate_limit
+            else None
+        )
         if finding is not None:
             self._result.findings.append(finding)
 
@@ -331,7 +335,7 @@ class EngineRun:
             headers = {
                 name: values[0] if isinstance(values, list) else values
                 for name, values in request.headers.items()
-                if name.lower() not in SENSITIVE_HEADERS | COOKIE_HEADERS
+                if name.lower() not in secrets.credential_headers() | COOKIE_HEADERS
             }
             before = len(self.intents) if self.intents is not None else 0
             try:

@@ -21,9 +21,9 @@ from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.settings import Settings
 from conformance.findings import Finding
-from conformance.pipeline import Stage, StageResult
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
+from conformance.stage import Stage, StageResult
 from conformance.targets import TargetOptions, connect, mode_for
 
 

@@ -29,7 +29,6 @@ from conformance.judge.routing import Origin, route
 from conformance.providers.base import Provider
 from conformance.replay.engine import _Exchange, _exchange, _Judge  # the replay's judge, reused as is
 from conformance.specs import Operation
-from conformance.workflows import workflows_for
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def _invariants(
     provider: Provider, operation: Operation, exchange: _Exchange, taken: set[str], label: str
 ) -> list[Finding]:
     """The single-object invariants the workflows check, on an invoice this exchange returned."""
-    workflows = workflows_for(provider.name)
+    workflows = provider.workflows()
     base = workflows.invoice_at.get(operation.operation_id) if workflows else None
     if workflows is None or base is None or not 200 <= exchange.status < 300:
         return []

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from conformance.cassettes.scrub import REDACTED, SENSITIVE_HEADERS, SENSITIVE_KEYS, scrub_interaction, scrub_text
+from conformance.cassettes.scrub import COOKIE_HEADERS, REDACTED, SENSITIVE_KEYS, scrub_interaction, scrub_text
 from conformance.providers.base import secret_variants
+from conformance.secrets import credential_headers
 
 MIN_SECRET_LENGTH = 6
-COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 # Query parameters that carry keys in the wild (the providers here use headers, other services do not).
 SECRET_QUERY_KEYS = frozenset({"api_key", "apikey", "key", "token", "access_token", "client_secret", "secret", "sig"})
 
@@ -28,10 +28,11 @@ SECRET_QUERY_KEYS = frozenset({"api_key", "apikey", "key", "token", "access_toke
 def collect(interactions: Iterable[dict[str, Any]]) -> list[str]:
     """Every secret value the recordings hold, in every form it could be written in."""
     found: set[str] = set()
+    credential = credential_headers()
     for interaction in interactions:
         request, response = interaction["request"], interaction["response"]
         for name, values in (request.get("headers") or {}).items():
-            if name.lower() in SENSITIVE_HEADERS:
+            if name.lower() in credential:
                 for value in values:
                     found.update(_credential_parts(value))
             elif name.lower() in COOKIE_HEADERS:

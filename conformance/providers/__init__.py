@@ -1,4 +1,4 @@
-"""The provider registry: every module in this package that defines PROVIDER is a provider."""
+"""The provider registry, the only one: every folder in this package whose `__init__` defines PROVIDER."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from conformance.providers.base import Provider
 def all_providers() -> dict[str, Provider]:
     found: dict[str, Provider] = {}
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not module_info.ispkg:
+            continue  # base.py and other helpers; a provider is a folder
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         provider = getattr(module, "PROVIDER", None)
         if isinstance(provider, Provider):

@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
-import requests
-
 from conformance import secrets
+from conformance.auth import ProviderAuth
 from conformance.errors import UsageError
+from conformance.lifecycle import lifecycle_of
 from conformance.resources import specs_dir
 from conformance.specs import Spec, load_spec
 
 if TYPE_CHECKING:
     from conformance.sandbox.double import ProviderDouble
+    from conformance.scenarios.scenario import ProviderWorkflows
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,16 @@ Credentials = Mapping[str, str]
 
 
 class Provider(ABC):
-    """One payment provider. A subclass lives in its own module under conformance.providers."""
+    """One payment provider: a folder `conformance/providers/<name>/` whose `__init__` defines PROVIDER.
+
+    The folder also holds what else names the provider, imported on demand: its double (`double.py`,
+    DOUBLE) and its workflows (`workflows.py`, WORKFLOWS, optional). The spec and the cassettes stay at
+    the top level (specs/<name>.yaml, cassettes/<name>/).
+    """
 
     name: str
     title: str
     credential_vars: tuple[CredentialVar, ...]
-    # "module:Class" of the provider's double under conformance.sandboxes, imported on demand.
-    double_class: str
     # Statuses the provider answers a well-formed request with when it breaks a rule a schema cannot
     # express (unknown referenced id, illegal state): not "valid data rejected".
     semantic_rejection_statuses: tuple[int, ...] = (404, 409)
@@ -54,7 +58,11 @@ class Provider(ABC):
 
     @property
     def spec(self) -> Spec:
-        return load_spec(self.spec_path)
+        spec = load_spec(self.spec_path)
+        lifecycle_of(spec)  # a broken x-lifecycle is a usage error when the spec is loaded (parsed once per Spec)
+        # Its credential headers are redacted from here on, in this process (cassettes, reports, redirects).
+        secrets.register_headers(spec.credential_headers)
+        return spec
 
     def credentials_from_env(self, env: Mapping[str, str] | None = None) -> dict[str, str]:
         env = os.environ if env is None else env
@@ -86,21 +94,29 @@ class Provider(ABC):
         return secret_variants(credentials.values())
 
     def double(self) -> type[ProviderDouble]:
-        module, _, cls = self.double_class.partition(":")
-        return getattr(importlib.import_module(module), cls)
+        """The provider's double class (DOUBLE in its folder's `double` module)."""
+        found = self._part("double", "DOUBLE")
+        if found is None:
+            raise UsageError(f"{self.title} has no double: define DOUBLE in {self._folder}.double.")
+        return found  # type: ignore[no-any-return]
 
+    def workflows(self) -> ProviderWorkflows | None:
+        """The provider's workflow scenarios (WORKFLOWS in its folder's `workflows` module), if it has any."""
+        return self._part("workflows", "WORKFLOWS")  # type: ignore[no-any-return]
 
-class ProviderAuth(requests.auth.AuthBase):
-    """requests auth that also learns from responses (an OAuth token is refreshed after a 401)."""
+    @property
+    def _folder(self) -> str:
+        return type(self).__module__  # the subclass is defined in the folder's __init__
 
-    def observe(self, request_headers: Mapping[str, str], status: int) -> None:
-        """Called with every response the suite receives; the default learns nothing."""
-
-    def headers(self) -> dict[str, str]:
-        """The headers this auth adds to a request."""
-        prepared = requests.Request("GET", "http://auth.invalid/").prepare()
-        self(prepared)
-        return {k: v for k, v in prepared.headers.items() if k.lower() not in ("content-length",)}
+    def _part(self, module: str, attribute: str) -> Any:
+        name = f"{self._folder}.{module}"
+        try:
+            found = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                return None
+            raise
+        return getattr(found, attribute, None)
 
 
 def secret_variants(values: object) -> list[str]:

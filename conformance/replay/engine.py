@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.cassettes import store
+from conformance.checks.fast_schema import schema_violations
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK
 from conformance.coverage.exchanges import Exchange, from_cassette
@@ -36,7 +37,6 @@ from conformance.findings import Evidence, Finding, Kind, Source, finding_on, ma
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
 from conformance.replay.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
-from conformance.replay.fast_schema import schema_violations
 from conformance.specs import HTTP_METHODS, Operation, Spec
 
 

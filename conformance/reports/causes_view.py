@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from conformance.coverage.compute import METRICS, Metric, ProviderCoverage
-from conformance.findings import Finding, FindingsDocument, Kind, Severity
+from conformance.document import FindingsDocument
+from conformance.findings import Finding, Kind, Severity
 from conformance.reports.doc_context import spec_for
 from conformance.root_causes import RootCause, group
 

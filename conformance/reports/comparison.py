@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance.findings import FindingsDocument, Severity
+from conformance.document import FindingsDocument
+from conformance.findings import Severity
 from conformance.providers import all_providers
 from conformance.reports import field_map, lifecycle_table
 from conformance.reports.doc_context import spec_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.findings import FindingsDocument
+from conformance.document import FindingsDocument
 from conformance.fsutil import atomic_write_text
 
 FILE_NAME = "findings.json"

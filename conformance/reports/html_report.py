@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.coverage.compute import Metric, ProviderCoverage
-from conformance.findings import Finding, FindingsDocument
+from conformance.document import FindingsDocument
+from conformance.findings import Finding
 from conformance.providers import all_providers
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import CHECK_COLUMNS, MatrixRow, cause_views, metrics_in_order, operation_matrix

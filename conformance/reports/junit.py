@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from conformance.findings import Finding, FindingsDocument, Kind, Severity
+from conformance.document import FindingsDocument
+from conformance.findings import Finding, Kind, Severity
 from conformance.reports.doc_context import spec_for
 from conformance.reports.model import DOC_KINDS, NO_OPERATION, findings_of, operation_label, providers_of
 from conformance.targets import TARGETS

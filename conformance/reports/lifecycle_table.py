@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.findings import FindingsDocument
+from conformance.document import FindingsDocument
 
 RESULT_LABELS = {"passed": "probed, passed", "failed": "probed, failed", "not_reachable": "not reachable"}
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.findings import Finding, FindingsDocument, Kind
+from conformance.document import FindingsDocument
+from conformance.findings import Finding, Kind
 from conformance.providers import all_providers
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import cause_views, coverage_of, metrics_in_order, number_ranges, shown_never

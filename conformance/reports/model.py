@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from conformance.findings import Finding, FindingsDocument, Kind, Severity
+from conformance.document import FindingsDocument
+from conformance.findings import Finding, Kind, Severity
 
 SEVERITIES: tuple[Severity, ...] = (Severity.BREAKING, Severity.NON_BREAKING, Severity.INFO)
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}

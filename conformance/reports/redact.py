@@ -15,7 +15,8 @@ from dataclasses import fields, replace
 from typing import Any
 
 from conformance.cassettes.scrub import scrub_text
-from conformance.findings import Finding, FindingsDocument
+from conformance.document import FindingsDocument
+from conformance.findings import Finding
 from conformance.providers import all_providers
 
 

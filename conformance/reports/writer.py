@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conformance.findings import FindingsDocument
+from conformance.document import FindingsDocument
 from conformance.fsutil import atomic_write_many
 from conformance.reports import comparison, findings_json, html_report, junit, markdown
 from conformance.reports.redact import environment_secrets, redact, redact_document

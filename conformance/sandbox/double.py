@@ -82,7 +82,7 @@ class FaultTargets:
 
 
 class ProviderDouble(ABC):
-    """A stateful stand-in for one provider, served over real HTTP by conformance.sandbox.server."""
+    """A stateful stand-in for one provider, served over real HTTP by conformance.targets.double_server."""
 
     #: The provider name, as in conformance.providers.
     provider: ClassVar[str]

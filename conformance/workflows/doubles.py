@@ -11,10 +11,10 @@ from pathlib import Path
 from conformance.cassettes import store
 from conformance.findings import Source
 from conformance.providers import get_provider
-from conformance.sandbox.server import running_double
+from conformance.scenarios.scenario import ProviderWorkflows, Scenario
+from conformance.targets.double_server import running_double
 from conformance.workflows import RECORDING_SEED, WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome, Target, run_live
-from conformance.workflows.scenario import ProviderWorkflows, Scenario
 
 
 def run_on_double(

@@ -15,11 +15,11 @@ from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers import get_provider
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.ratelimit import RateLimitPolicy
+from conformance.scenarios.client import StaleCassette, TransportFailure, WorkflowClient
+from conformance.scenarios.evidence import CassettePositions
+from conformance.scenarios.scenario import ProviderWorkflows, Reported, Scenario, ScenarioAborted, ScenarioRun
 from conformance.targets import REPLAY_CREDENTIAL, default_base_url
 from conformance.workflows import WORKFLOW_SUITE
-from conformance.workflows.client import StaleCassette, TransportFailure, WorkflowClient
-from conformance.workflows.evidence import CassettePositions
-from conformance.workflows.scenario import ProviderWorkflows, Reported, Scenario, ScenarioAborted, ScenarioRun
 
 
 @dataclass(frozen=True)

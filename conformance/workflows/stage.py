@@ -19,15 +19,15 @@ from conformance.cassettes import store
 from conformance.coverage.compute import TransitionProbes
 from conformance.errors import TargetUnreachable
 from conformance.findings import Source
-from conformance.pipeline import Stage, StageResult
 from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy, rate_limit_finding
-from conformance.sandbox.server import running_double
+from conformance.scenarios.lifecycle_probe import NOT_REACHABLE
+from conformance.scenarios.scenario import ProviderWorkflows
+from conformance.stage import Stage, StageResult
 from conformance.targets import TargetOptions, connect, mode_for
-from conformance.workflows import WORKFLOW_SUITE, workflows_for
-from conformance.workflows.lifecycle_probe import NOT_REACHABLE
+from conformance.targets.double_server import running_double
+from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome, Target, replay, run_live
-from conformance.workflows.scenario import ProviderWorkflows
 
 
 def workflow_stage(
@@ -40,7 +40,7 @@ def workflow_stage(
     def stage(providers: list[Provider]) -> StageResult:
         result = StageResult()
         for provider in providers:
-            workflows = workflows_for(provider.name)
+            workflows = provider.workflows()
             if workflows is None:
                 continue
             result.targets[provider.name] = mode_for(provider, options)
@@ -106,7 +106,7 @@ def run_provider(
             f"{provider.title} at {target.base_url} gave no usable answer to any workflow request, so there is no "
             "verdict; check the URL and the network, then run again."
         )
-    limited = rate_limit_finding(provider, target.rate_limit, Source.LIVE)
+    limited = rate_limit_finding(provider.spec, provider.title, target.rate_limit, Source.LIVE)
     if limited is not None and outcomes:
         outcomes[-1].findings.append(limited)
     return outcomes

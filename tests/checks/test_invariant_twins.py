@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conformance.checks.invariants import invoice_breaches
 from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
-from conformance.workflows.wooshpay import FACTS as WOOSHPAY
+from conformance.providers.wooshpay.workflows import FACTS as WOOSHPAY
 
 BUDGET = settings(
     max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)

@@ -21,9 +21,9 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from conformance.cli import main
+from conformance.cli.main import main
 from conformance.providers import get_provider
-from conformance.sandbox.server import running_double
+from conformance.targets.double_server import running_double
 
 PROVIDERS = ("lynkwell", "useepay", "wooshpay")
 BODY_FAULTS = (

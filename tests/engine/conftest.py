@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conformance.cli import main
+from conformance.cli.main import main
 
 FAST = ["--max-examples", "3", "--no-audit"]
 

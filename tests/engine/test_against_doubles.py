@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conformance.sandbox.server import running_double
+from conformance.targets.double_server import running_double
 from tests.conftest import PROVIDERS
 from tests.engine.conftest import FAST, run_cli
 

@@ -17,8 +17,8 @@ from conformance.engine.settings import Settings
 from conformance.findings import Source
 from conformance.providers import get_provider
 from conformance.ratelimit import RateLimitPolicy, retry_after_seconds
-from conformance.sandbox.server import RunningDouble, running_double
-from conformance.workflows.client import WorkflowClient
+from conformance.scenarios.client import WorkflowClient
+from conformance.targets.double_server import RunningDouble, running_double
 
 LIST = {"wooshpay": "listInvoices", "useepay": "listInvoices", "lynkwell": "listInvoices"}
 

@@ -8,7 +8,7 @@ import pytest
 
 from conformance.engine.runner import EngineRun
 from conformance.providers import get_provider
-from conformance.sandbox.server import running_double
+from conformance.targets.double_server import running_double
 from tests.conftest import FAKE_CREDENTIALS, PROVIDERS, secret_forms
 from tests.engine.conftest import FAST, run_cli
 
@@ -156,7 +156,7 @@ def test_interrupted_recording_keeps_the_previous_cassette(tmp_path: Path, monke
     with running_double("lynkwell", seed=4, demo_data=True) as double:
         from click.testing import CliRunner
 
-        from conformance.cli import main
+        from conformance.cli.main import main
 
         args = ["run", "--target", "record", "--provider", "lynkwell", "--base-url", f"lynkwell={double.base_url}"]
         args += [*FAST, "--cassette-dir", str(cassettes), "--report-dir", str(tmp_path / "second")]

@@ -15,7 +15,7 @@ import pytest
 from conformance.checks.request_conformance import wire_problems
 from conformance.providers import get_provider
 from conformance.sandbox import double as double_module
-from conformance.sandbox.server import running_double
+from conformance.targets.double_server import running_double
 from tests.engine.conftest import FAST, run_cli
 
 HEADERS = {"x-merchant-no": "500000000000001", "x-api-key": "k", "x-app-id": "a", "Content-Type": "application/json"}

@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from conformance.sandbox.server import RunningDouble
+from conformance.targets.double_server import RunningDouble
 
 ECHOED = ("authorization", "x-api-key", "x-merchant-no", "x-app-id", "cookie")
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance import pipeline, safe_yaml
-from conformance.cli import _rate_limit
+from conformance import safe_yaml
+from conformance.cli.run import _rate_limit
+from conformance.run import pipeline
 from conformance.specs import parse_spec
 from tests.hostile.conftest import (
     assert_one_sentence,

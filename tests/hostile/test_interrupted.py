@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conformance.sandbox.server import RunningDouble, running_double
+from conformance.targets.double_server import RunningDouble, running_double
 from tests.conftest import FAKE_CREDENTIALS, ROOT
 from tests.hostile.conftest import assert_one_sentence, conformance, fill, tree_bytes
 
@@ -124,18 +124,19 @@ def test_recording_on_a_full_disk_changes_no_cassette(tiny_disk: Path, tmp_path:
 def test_a_signal_a_library_swallowed_still_stops_the_run(tmp_path: Path, signum: int) -> None:
     """schemathesis swallows the KeyboardInterrupt of a signal that lands while it joins its workers
     (no Interrupted event follows): the run must still stop before anything is written, with the signal's code."""
-    from conformance import pipeline
     from conformance.errors import Interrupted, install_signal_handlers
+    from conformance.run import pipeline
+    from conformance.stage import StageResult
 
-    def swallowing_stage(providers: list[Any]) -> pipeline.StageResult:
+    def swallowing_stage(providers: list[Any]) -> StageResult:
         try:
             os.kill(os.getpid(), signum)
             time.sleep(5)  # the handler raises here
         except KeyboardInterrupt:
             pass  # what schemathesis's "hard stop" does
-        return pipeline.StageResult()
+        return StageResult()
 
-    def later_stage(providers: list[Any]) -> pipeline.StageResult:
+    def later_stage(providers: list[Any]) -> StageResult:
         raise AssertionError("a stage ran after the signal")
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -147,10 +148,8 @@ def test_a_signal_a_library_swallowed_still_stops_the_run(tmp_path: Path, signum
                 target="sandbox",
                 stages=[swallowing_stage, later_stage],
                 seed=0,
-                report_dir=tmp_path / "reports",
             )
     finally:
         for signum_, handler in previous.items():
             signal.signal(signum_, handler)
     assert raised.value.signum == signum
-    assert not (tmp_path / "reports").exists()

@@ -13,8 +13,8 @@ import pytest
 
 from conformance import transport
 from conformance.providers import get_provider
-from conformance.sandbox.server import running_double
-from conformance.workflows.client import WorkflowClient
+from conformance.scenarios.client import WorkflowClient
+from conformance.targets.double_server import running_double
 from tests.hostile import servers
 from tests.hostile.conftest import assert_one_sentence, conformance, tree_bytes
 from tests.hostile.echo import EchoProxy

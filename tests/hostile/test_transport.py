@@ -14,8 +14,8 @@ import requests
 
 from conformance import transport
 from conformance.providers import get_provider
-from conformance.sandbox.server import running_double
-from conformance.workflows.client import TransportFailure, WorkflowClient
+from conformance.scenarios.client import TransportFailure, WorkflowClient
+from conformance.targets.double_server import running_double
 from tests.conftest import FAKE_CREDENTIALS
 from tests.hostile import servers
 from tests.hostile.conftest import assert_one_sentence, conformance

@@ -12,7 +12,7 @@ import harfile
 import requests
 import vcr
 
-from conformance.sandbox.server import RunningDouble
+from conformance.targets.double_server import RunningDouble
 
 
 @contextmanager

@@ -12,14 +12,14 @@ import yaml
 from click.testing import CliRunner
 
 from conformance.cassettes.store import INTENT_KEY, LoadedCassette
-from conformance.cli import main
+from conformance.cli.main import main
 from conformance.findings import Finding
 from conformance.judge.judging import judge_recordings
 from conformance.judge.recordings import read_recording
 from conformance.judge.routing import origins, route
 from conformance.providers import all_providers, get_provider
 from conformance.replay.engine import judge_cassette
-from conformance.sandbox.server import running_double
+from conformance.targets.double_server import running_double
 from tests.conftest import FAKE_CREDENTIALS, secret_forms
 from tests.judge.recorders import bill, recording
 

@@ -10,7 +10,7 @@ import requests
 from pytest_recording import network
 
 from conformance.errors import UsageError
-from conformance.sandbox.server import RunningDouble, running_double
+from conformance.targets.double_server import RunningDouble, running_double
 
 
 @pytest.fixture

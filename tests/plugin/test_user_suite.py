@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 
-from conformance.cli import main
+from conformance.cli.main import main
 from conformance.sandbox.faults import BY_NAME
 from tests.plugin.user_project import ROOT, make_project, run_pytest
 

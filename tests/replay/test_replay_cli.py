@@ -60,7 +60,7 @@ def refuse(*a, **k):
     raise AssertionError("network access during replay")
 socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
-from conformance.cli import main
+from conformance.cli.main import main
 try:
     main(["run", "--provider", "useepay", "--report-dir", sys.argv[1]])
 except SystemExit as exit:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.findings import FindingsDocument
+from conformance.document import FindingsDocument
 from conformance.reports import findings_json
 from conformance.reports.writer import write_all
 from conformance.resources import use_specs_dir
@@ -35,15 +35,15 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Findings
 
     The workflow stage alone: it calls most invoice-returning operations, in seconds.
     """
-    from conformance import pipeline
-    from conformance.sandbox.server import running_double
+    from conformance.cli.reporting import run_and_report
     from conformance.targets import TargetOptions
+    from conformance.targets.double_server import running_double
     from conformance.workflows.stage import workflow_stage
 
     directory = tmp_path_factory.mktemp("faulty-run")
     with running_double("wooshpay", faults=("fields_removed",), seed=7, demo_data=True) as double:
         options = TargetOptions(target="live", base_urls={"wooshpay": double.base_url}, env=dict(double.credentials))
-        document = pipeline.execute(
+        document = run_and_report(
             provider_names=("wooshpay",), target="live", stages=[workflow_stage(options)], seed=0, report_dir=directory
         )
         removed = double.double.fault_targets.removed_fields

@@ -5,18 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance.findings import (
-    Evidence,
-    Finding,
-    FindingsDocument,
-    Kind,
-    RunInfo,
-    Severity,
-    Source,
-    Summary,
-    make_finding,
-    sort_findings,
-)
+from conformance.document import FindingsDocument, RunInfo, Summary
+from conformance.findings import Evidence, Finding, Kind, Severity, Source, make_finding, sort_findings
 
 PROVIDERS = ("lynkwell", "useepay", "wooshpay")
 HOSTILE = '<script>alert("x")</script> | `a|b` [link](javascript:alert(1)) **bold** # heading'

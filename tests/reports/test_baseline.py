@@ -11,12 +11,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conformance import pipeline
 from conformance.baseline import Baseline, BaselineEntry, load_baseline
-from conformance.cli import main
+from conformance.cli.main import main
+from conformance.cli.reporting import run_and_report
+from conformance.document import FindingsDocument, load_findings
 from conformance.errors import EXIT_BREAKING, EXIT_OK, UsageError
-from conformance.findings import FindingsDocument, Severity, load_findings
+from conformance.findings import Severity
 from conformance.reports import findings_json
+from conformance.run import pipeline
+from conformance.stage import StageResult
 from tests.reports import sample
 from tests.reports.expect import failing
 
@@ -110,10 +113,10 @@ def test_pipeline_applies_the_baseline_before_the_summary(document: FindingsDocu
     real = [f for f in fresh.findings if f.provider in sample.PROVIDERS]
     baseline = _accepting(fresh)
 
-    def stage(providers: list) -> pipeline.StageResult:  # type: ignore[type-arg]
-        return pipeline.StageResult(findings=list(real), requests=5, operations={("wooshpay", "retrieveInvoice")})
+    def stage(providers: list) -> StageResult:  # type: ignore[type-arg]
+        return StageResult(findings=list(real), requests=5, operations={("wooshpay", "retrieveInvoice")})
 
-    written = pipeline.execute(
+    written = run_and_report(
         provider_names=(), target="replay", stages=[stage], seed=0, report_dir=tmp_path, baseline=baseline
     )
     assert written.summary.breaking == 0

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.findings import Severity, load_findings
+from conformance.document import load_findings
+from conformance.findings import Severity
 from tests.reports.browser import chromium_or_skip, dump_dom
 from tests.reports.expect import severity_counts
 from tests.reports.html_dom import Page, finding_rows, overview_counts, parse

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from conformance.cli import main
-from conformance.findings import FindingsDocument, load_findings
+from conformance.cli.main import main
+from conformance.document import FindingsDocument, load_findings
 from conformance.reports import findings_json
 from conformance.reports.terminal import TOP_BREAKING, print_summary
 from conformance.reports.writer import write_all

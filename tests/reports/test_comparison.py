@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.findings import FindingsDocument, Severity
+from conformance.document import FindingsDocument
+from conformance.findings import Severity
 from conformance.providers import all_providers
 from conformance.reports import comparison, field_map
 from tests.reports import sample

@@ -9,7 +9,8 @@ import pytest
 import xmlschema
 from junitparser import Failure, JUnitXml, Skipped
 
-from conformance.findings import FindingsDocument, Kind
+from conformance.document import FindingsDocument
+from conformance.findings import Kind
 from conformance.providers import all_providers
 from conformance.reports import junit
 from tests.reports import sample

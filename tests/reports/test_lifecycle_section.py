@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.findings import FindingsDocument, load_findings
+from conformance.document import FindingsDocument, load_findings
 from conformance.lifecycle import require_lifecycle
 from conformance.providers import get_provider
 from conformance.reports import comparison, findings_json, html_report, lifecycle_table

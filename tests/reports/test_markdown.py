@@ -7,7 +7,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from conformance.findings import FindingsDocument
+from conformance.document import FindingsDocument
 from tests.reports.expect import DOC_KINDS, severity_counts
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance import pipeline
 from conformance.baseline import Baseline, update_baseline
-from conformance.findings import Evidence, Finding, FindingsDocument, Kind, Source, finding_on, load_findings
+from conformance.document import FindingsDocument, load_findings
+from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers import get_provider
 from conformance.reports.causes_view import cause_views
 from conformance.root_causes import group
+from conformance.run import pipeline
 from conformance.specs import Spec
 
 SPEC = get_provider("wooshpay").spec

@@ -9,13 +9,14 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from conformance.cli import main
+from conformance.cli.main import main
+from conformance.cli.run_summary import conclude
 from conformance.coverage.gate import parse_thresholds
-from conformance.findings import FindingsDocument, Kind
+from conformance.document import FindingsDocument
+from conformance.findings import Kind
 from conformance.reports import findings_json
 from conformance.reports.causes_view import cause_views
 from conformance.reports.terminal import print_summary
-from conformance.run_summary import conclude
 from conformance.sandbox.faults import CATALOGUE
 
 BOX = set("│┃━─┏┓┗┛┡┩└┘├┤┼╇╈")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance.sandbox.server import running_double
+from conformance.targets.double_server import running_double
 from tests.sandboxes.test_lynkwell_double import Api, ok, refused
 from tests.sandboxes.test_useepay_double import EXAMPLES, Client
 

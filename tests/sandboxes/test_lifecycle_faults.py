@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from conformance.cli import main
+from conformance.cli.main import main
 from conformance.errors import UsageError
 from conformance.lifecycle import require_lifecycle
 from conformance.providers import get_provider
 from conformance.sandbox.faults import FaultSet, lifecycle_flips, parse_flip
-from conformance.sandbox.server import build_double
+from conformance.targets.double_server import build_double
 from tests.conftest import PROVIDERS
 
 

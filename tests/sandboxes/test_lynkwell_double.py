@@ -19,8 +19,8 @@ import requests
 from conformance.checks.response_schema import response_violations
 from conformance.findings import Kind
 from conformance.providers.lynkwell import AUDIENCE, PROVIDER
-from conformance.sandbox.server import RunningDouble, running_double
-from conformance.sandboxes.lynkwell import CATALOGUE, TOKEN_LIFETIME, LynkwellDouble
+from conformance.providers.lynkwell.double import CATALOGUE, TOKEN_LIFETIME, LynkwellDouble
+from conformance.targets.double_server import RunningDouble, running_double
 from conformance.validation import Violation
 
 SPEC = PROVIDER.spec

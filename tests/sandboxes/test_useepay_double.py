@@ -22,7 +22,7 @@ import requests
 from conformance.checks.response_schema import response_violations
 from conformance.findings import Kind
 from conformance.providers.useepay import HEADERS, PROVIDER
-from conformance.sandbox.server import RunningDouble, running_double
+from conformance.targets.double_server import RunningDouble, running_double
 
 SPEC = PROVIDER.spec
 EXAMPLES = SPEC.document["components"]["examples"]

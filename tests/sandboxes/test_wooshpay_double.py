@@ -22,7 +22,7 @@ from conformance.findings import Kind
 from conformance.lifecycle import require_lifecycle
 from conformance.providers import get_provider
 from conformance.providers.wooshpay import PROVIDER
-from conformance.sandbox.server import RunningDouble, running_double
+from conformance.targets.double_server import RunningDouble, running_double
 from conformance.validation import Violation
 
 SPEC = PROVIDER.spec

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conformance.providers.wooshpay import PROVIDER
 from conformance.sandbox.form import FormError, decode, encode
-from conformance.sandbox.server import RunningDouble, running_double
+from conformance.targets.double_server import RunningDouble, running_double
 from tests.sandboxes.test_wooshpay_double import Client, violations_of
 
 SPEC = PROVIDER.spec

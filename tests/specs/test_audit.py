@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conformance.cli import main
+from conformance.cli.main import main
 from conformance.providers import get_provider
 from tests.conftest import PROVIDERS, ROOT
 

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 
 from conformance.cassettes.store import cassette_path
-from conformance.workflows import WORKFLOW_SUITE, workflows_for
-from conformance.workflows.scenario import ProviderWorkflows, Scenario
+from conformance.providers import get_provider
+from conformance.scenarios.scenario import ProviderWorkflows, Scenario
+from conformance.workflows import WORKFLOW_SUITE
 from tests.conftest import PROVIDERS, ROOT
 
 COMMITTED = ROOT / "cassettes"
-WORKFLOWS = {name: found for name in PROVIDERS if (found := workflows_for(name)) is not None}
+WORKFLOWS = {name: found for name in PROVIDERS if (found := get_provider(name).workflows()) is not None}
 CASES = [(workflows, scenario) for workflows in WORKFLOWS.values() for scenario in workflows.scenarios]
 
 

@@ -18,8 +18,8 @@ from conformance.engine.runner import EngineRun
 from conformance.engine.settings import Settings
 from conformance.findings import Source
 from conformance.providers import get_provider
-from conformance.sandbox.server import RunningDouble, running_double
-from conformance.workflows import RECORDING_SEED, workflows_for
+from conformance.targets.double_server import RunningDouble, running_double
+from conformance.workflows import RECORDING_SEED
 from conformance.workflows.runner import ScenarioOutcome, Target, run_live
 
 Rewrite = Callable[[Request, Response], Response]
@@ -35,7 +35,7 @@ def rewriting(rewrite: Rewrite) -> Iterator[RunningDouble]:
 
 
 def _lifecycle(double: RunningDouble) -> ScenarioOutcome:
-    workflows = workflows_for("wooshpay")
+    workflows = get_provider("wooshpay").workflows()
     assert workflows is not None
     provider = get_provider("wooshpay")
     target = Target(provider=provider, base_url=double.base_url, credentials=double.credentials, source=Source.LIVE)

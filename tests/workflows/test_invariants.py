@@ -25,7 +25,7 @@ from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
 from conformance.findings import Kind
 from conformance.lifecycle import lifecycle_of, with_lifecycle
 from conformance.providers import get_provider
-from conformance.workflows.wooshpay import FACTS
+from conformance.providers.wooshpay.workflows import FACTS
 
 # WooshPay's facts as a run checks them: completed by its spec's x-lifecycle.
 WOOSHPAY = with_lifecycle(FACTS, lifecycle_of(get_provider("wooshpay").spec))

@@ -11,19 +11,19 @@ import pytest
 from conformance.findings import Kind, Source
 from conformance.lifecycle import Rule, require_lifecycle
 from conformance.providers import get_provider
+from conformance.providers.wooshpay.double import WooshPayDouble
 from conformance.sandbox.double import ApiError
-from conformance.sandbox.server import running_double
-from conformance.sandboxes.wooshpay import WooshPayDouble
-from conformance.workflows.lifecycle_probe import ProbeDriver, probe
+from conformance.scenarios.lifecycle_probe import ProbeDriver, probe
+from conformance.scenarios.scenario import Scenario
+from conformance.targets.double_server import running_double
 from conformance.workflows.runner import ScenarioOutcome, Target, replay, run_live
-from conformance.workflows.scenario import Scenario
 from tests.workflows.conftest import WORKFLOWS, committed_cassette, network_blocked
 
 LIFECYCLES = {name: require_lifecycle(get_provider(name).spec) for name in WORKFLOWS}
 
 
 def _driver(provider: str) -> ProbeDriver:
-    return __import__(f"conformance.workflows.{provider}", fromlist=["PROBE"]).PROBE
+    return __import__(f"conformance.providers.{provider}.workflows", fromlist=["PROBE"]).PROBE
 
 
 def _reachable_cells() -> Iterator[tuple[str, str, str]]:

@@ -6,10 +6,10 @@ import pytest
 import vcr
 import yaml
 
-from conformance.cassettes.scrub import SENSITIVE_HEADERS
+from conformance.scenarios.scenario import ProviderWorkflows, Scenario
+from conformance.secrets import credential_headers
 from conformance.workflows.doubles import run_on_double
 from conformance.workflows.runner import replay
-from conformance.workflows.scenario import ProviderWorkflows, Scenario
 from tests.workflows.conftest import CASES, case_id, committed_cassette, network_blocked
 
 RECORDING_MODES = ("rewrite", "all", "new_episodes")
@@ -43,7 +43,7 @@ def test_committed_cassette_is_plain_vcrpy_without_secrets(case: tuple[ProviderW
     assert data["metadata"]["scenario"] == case[1].name
     for interaction in data["interactions"]:
         for name, values in interaction["request"]["headers"].items():
-            if name.lower() in SENSITIVE_HEADERS:
+            if name.lower() in credential_headers():
                 assert values == ["REDACTED"], f"{name} in {path}"
 
 

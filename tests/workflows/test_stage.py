@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conformance import cli
 from conformance.cassettes.store import record_command
-from conformance.pipeline import StageResult
-from conformance.sandbox.server import running_double
+from conformance.cli import main as cli
+from conformance.stage import StageResult
+from conformance.targets.double_server import running_double
 from conformance.workflows import WORKFLOW_SUITE
 from tests.conftest import FAKE_CREDENTIALS, secret_forms
 from tests.workflows.conftest import COMMITTED, WORKFLOWS, network_blocked
@@ -25,7 +25,7 @@ def without_engine(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> tuple[Result, dict[str, Any] | None]:
-    result = CliRunner().invoke(cli.main, ["run", "--no-audit", *args], env=env, catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["run", "--no-audit", *args], env=env, catch_exceptions=False)
     report = Path(args[args.index("--report-dir") + 1]) / "findings.json"
     return result, json.loads(report.read_text()) if report.exists() else None
 

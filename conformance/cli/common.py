@@ -1,0 +1,38 @@
+"""What every command shares: the consoles, the error boundary and the common options (kept light)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from conformance.boundary import guarded
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def clear_errors(func: F) -> F:
+    """Every failure ends as one sentence on stderr and its exit code (conformance.boundary)."""
+    return guarded(func)
+
+
+provider_option = click.option(
+    "--provider",
+    "providers",
+    multiple=True,
+    metavar="NAME",
+    help="Limit to this provider (repeatable). Default: every provider.",
+)
+report_dir_option = click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where the reports are written.",
+)

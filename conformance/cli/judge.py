@@ -1,0 +1,173 @@
+"""`conformance judge PATH...`: recordings the user already has, judged with the replay's checks.
+
+The findings document is built by the pipeline and written like any run's (target `judge`), so the
+reports, the baseline and the exit codes are those of `conformance run`. What is not judged is said:
+hosts of no provider (ignored, with a note), provider exchanges that match no documented operation
+(listed: an undocumented endpoint the app depends on is worth knowing) and token requests. The same
+notes go to `judge.json` beside findings.json.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from conformance.baseline import load_baseline
+from conformance.cli.reporting import run_and_report
+from conformance.errors import UsageError
+from conformance.fsutil import atomic_write_text
+from conformance.judge.judging import JudgeOutcome, judge_recordings
+from conformance.judge.recordings import read_all
+from conformance.judge.routing import origins
+from conformance.providers import all_providers, select_providers
+from conformance.providers.base import Provider
+from conformance.reports.terminal import print_baseline, print_summary
+from conformance.run import pipeline
+from conformance.stage import StageResult
+from conformance.targets import parse_base_urls
+
+TARGET = "judge"
+
+
+def _clear_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """conformance.cli.clear_errors, resolved at call time: cli imports this module to register it."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from conformance.cli.common import clear_errors
+
+        return clear_errors(func)(*args, **kwargs)
+
+    return wrapper
+
+
+def _console() -> Console:
+    from conformance.cli.common import console
+
+    return console
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--provider",
+    "providers",
+    multiple=True,
+    metavar="NAME",
+    help="Judge only this provider's exchanges (repeatable). Default: every provider.",
+)
+@click.option(
+    "--base-url",
+    "base_urls",
+    multiple=True,
+    metavar="PROVIDER=URL",
+    help="Exchanges with this URL are PROVIDER's (repeatable); without a port, every port of the host, "
+    "e.g. wooshpay=http://127.0.0.1 for a double.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where the reports are written.",
+)
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
+@_clear_errors
+def judge(
+    paths: tuple[Path, ...],
+    providers: tuple[str, ...],
+    base_urls: tuple[str, ...],
+    report_dir: Path,
+    baseline: Path | None,
+) -> None:
+    """Judge VCR.py cassettes (YAML or JSON, pytest-recording's layout included) and HAR files.
+
+    Each exchange goes to its provider and operation by host and path, and gets the replay's
+    response-side judgement. Exit code 1 when a finding is breaking.
+    """
+    selected = select_providers(providers)
+    mapping = parse_base_urls(base_urls, all_providers())
+    unselected = sorted(set(mapping) - {p.name for p in selected})
+    if unselected:
+        raise UsageError(
+            f"--base-url names {unselected[0]!r}, which --provider leaves out; add --provider {unselected[0]}."
+        )
+    accepted = load_baseline(baseline) if baseline else None
+    recorded, skipped = read_all(paths)  # every file read before anything is written
+    if not recorded:
+        raise UsageError(f"no recorded exchange in {', '.join(map(str, paths))}; name VCR.py cassettes or HAR files.")
+    outcome = judge_recordings(recorded, origins(selected, mapping), root=Path.cwd())
+    if not outcome.providers_seen:
+        raise UsageError(
+            f"none of the {len(recorded)} recorded exchanges is with a provider's documented host "
+            f"({_hosts(outcome)}); map a host with --base-url PROVIDER=URL."
+        )
+
+    def stage(_: list[Provider]) -> StageResult:
+        return StageResult(
+            findings=outcome.findings,
+            requests=outcome.requests,
+            operations=outcome.operations,
+            base_urls={name: url for name, url in mapping.items() if name in outcome.providers_seen},
+        )
+
+    document = run_and_report(
+        provider_names=tuple(sorted(outcome.providers_seen)),
+        target=TARGET,
+        stages=[stage],
+        seed=0,
+        report_dir=report_dir,
+        baseline=accepted,
+    )
+    atomic_write_text(report_dir / "judge.json", json.dumps(_notes(outcome), indent=2) + "\n")
+    console = _console()
+    print_summary(document, console)
+    if accepted is not None:
+        print_baseline(accepted.outcome(document), console)
+    for path in skipped:
+        console.print(f"note: skipped {path}: not a VCR.py cassette or HAR file.", highlight=False, soft_wrap=True)
+    _print_notes(outcome, console)
+    console.print(f"findings: {report_dir / 'findings.json'}; not judged: {report_dir / 'judge.json'}")
+    sys.exit(pipeline.exit_code(document, accepted))
+
+
+def _hosts(outcome: JudgeOutcome) -> str:
+    return ", ".join(sorted(outcome.ignored_hosts)[:5]) or "none"
+
+
+def _notes(outcome: JudgeOutcome) -> dict[str, Any]:
+    return {
+        "judged": outcome.requests,
+        "ignored_hosts": dict(sorted(outcome.ignored_hosts.items())),
+        "token_requests": outcome.token_requests,
+        "unmatched": [
+            {"provider": u.provider, "method": u.method, "path": u.path, "recording": u.file, "interaction": u.position}
+            for u in outcome.unmatched
+        ],
+    }
+
+
+def _print_notes(outcome: JudgeOutcome, console: Console) -> None:
+    for host, count in sorted(outcome.ignored_hosts.items()):
+        console.print(
+            f"note: ignored {count} exchange(s) with {host}, which is no provider's documented host "
+            "(map it with --base-url PROVIDER=URL if it is one).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if outcome.token_requests:
+        console.print(f"note: {outcome.token_requests} token request(s) not judged (not part of the API).")
+    for item in outcome.unmatched:
+        console.print(
+            f"undocumented: {item.provider} {item.method} {item.path} matches no documented operation "
+            f"({item.file}, interaction {item.position}).",
+            highlight=False,
+            soft_wrap=True,
+        )

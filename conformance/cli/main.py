@@ -1,0 +1,40 @@
+"""The `conformance` command: the group and its commands, one module each (interfaces.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from conformance import __version__
+from conformance.cli.audit import audit
+from conformance.cli.baseline import baseline_group
+from conformance.cli.drift import drift
+from conformance.cli.judge import judge
+from conformance.cli.providers import providers
+from conformance.cli.report import report_command
+from conformance.cli.run import run
+from conformance.cli.sandbox import sandbox
+from conformance.errors import install_signal_handlers
+from conformance.resources import SPEC_DIR_VARIABLE, use_specs_dir
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="invoice-conformance")
+@click.option(
+    "--spec-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=SPEC_DIR_VARIABLE,
+    help="Read the specs from this directory instead of the embedded ones.",
+)
+def main(spec_dir: Path | None) -> None:
+    """Contract and conformance tests for payment providers' invoice APIs."""
+    install_signal_handlers()
+    use_specs_dir(spec_dir)
+
+
+for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge):
+    main.add_command(command)
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,31 @@
+"""A run, then its reports: the pipeline knows no report, so the command that runs it writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.baseline import Baseline
+from conformance.document import FindingsDocument
+from conformance.reports.redact import redact_document
+from conformance.reports.writer import write_all
+from conformance.run import pipeline
+from conformance.stage import Stage
+
+
+def run_and_report(
+    *,
+    provider_names: tuple[str, ...],
+    target: str,
+    stages: list[Stage],
+    seed: int,
+    report_dir: Path,
+    baseline: Baseline | None = None,
+) -> FindingsDocument:
+    """A run, then its findings.json and every report written together into `report_dir`."""
+    document = pipeline.execute(
+        provider_names=provider_names, target=target, stages=stages, seed=seed, baseline=baseline
+    )
+    # Scrubbed once here, so the terminal shows what the files hold: no secret known to the run.
+    document = redact_document(document, [])
+    write_all(document, report_dir, with_findings=True)
+    return document

@@ -1,0 +1,192 @@
+"""`conformance run`: the main job (interfaces.md)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from conformance import transport
+from conformance.audit import audit_stage
+from conformance.baseline import load_baseline
+from conformance.cassettes import store
+from conformance.cli.common import clear_errors, console, provider_option, report_dir_option
+from conformance.cli.reporting import run_and_report
+from conformance.cli.run_summary import conclude, format_option, quiet_option
+from conformance.coverage.gate import parse_thresholds
+from conformance.engine.settings import Settings
+from conformance.engine.stage import engine_stage
+from conformance.fsutil import require_writable
+from conformance.providers import all_providers
+from conformance.resources import cassettes_dir
+from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
+from conformance.workflows.stage import workflow_stage
+
+
+def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[1-9][0-9]*/[smhd]", value):
+        raise click.BadParameter(f"{value!r} is not N/UNIT; write e.g. 10/s, 100/m or 1000/h.")
+    return value
+
+
+@click.command()
+@provider_option
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    default="replay",
+    show_default=True,
+    help="replay: committed cassettes, no network; live: real HTTP; record: live and rewrite the cassettes; "
+    "sandbox: the bundled doubles on 127.0.0.1.",
+)
+@click.option(
+    "--base-url",
+    "base_urls",
+    multiple=True,
+    metavar="PROVIDER=URL",
+    help="Point one provider at another server (repeatable); implies a live-type run for it.",
+)
+@click.option(
+    "--replay",
+    "replay_mode",
+    type=click.Choice(REPLAY_MODES),
+    default="judge",
+    show_default=True,
+    help="judge: re-judge the recorded exchanges against the current specs; exact: regenerate the recorded "
+    "requests (same schemathesis/Hypothesis versions as the recording) and match them byte for byte.",
+)
+@report_dir_option
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Generation seed (recorded suites use 0).")
+@click.option(
+    "--max-examples", type=click.IntRange(min=1), default=10, show_default=True, help="Generated cases per operation."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Providers run in parallel. Default: every core for a replay, one otherwise.",
+)
+@click.option(
+    "--cassette-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cassettes to replay or record (default: the committed ones).",
+)
+@click.option("--allow-production", is_flag=True, help="Allow production hosts (safe GET operations only).")
+@click.option(
+    "--rate-limit",
+    metavar="N/UNIT",
+    callback=_rate_limit,
+    help="Throttle requests to a real sandbox, e.g. 10/s or 100/m.",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds per request attempt, end to end (connect, headers, whole body).",
+)
+@click.option(
+    "--max-response-bytes",
+    type=click.IntRange(min=1024),
+    default=transport.DEFAULT_MAX_RESPONSE_BYTES,
+    show_default=True,
+    help="Largest answer read; a larger one is reported as a transport_error finding.",
+)
+@click.option(
+    "--max-retry-after",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Longest Retry-After of a 429 that is waited out; past it the rate limiting is reported once.",
+)
+@click.option("--no-audit", is_flag=True, help="Skip the documentation audit.")
+@click.option("--no-workflows", is_flag=True, help="Skip the workflow scenarios (lifecycles and invariants).")
+@click.option(
+    "--min-coverage",
+    "min_coverage",
+    multiple=True,
+    metavar="METRIC=PERCENT,...",
+    help="Fail (exit 1) when a provider's contract coverage is below, e.g. operations=100,fields=80. Metrics: "
+    "operations, success, statuses, fields, enums, parameters, transitions.",
+)
+@format_option
+@quiet_option
+@clear_errors
+def run(
+    providers: tuple[str, ...],
+    target: str,
+    base_urls: tuple[str, ...],
+    replay_mode: str,
+    report_dir: Path,
+    baseline: Path | None,
+    seed: int,
+    max_examples: int,
+    workers: int | None,
+    cassette_dir: Path | None,
+    allow_production: bool,
+    rate_limit: str | None,
+    request_timeout: float,
+    max_response_bytes: int,
+    max_retry_after: float,
+    no_audit: bool,
+    no_workflows: bool,
+    min_coverage: tuple[str, ...],
+    output_format: str,
+    quiet: bool,
+) -> None:
+    """The main job: every provider against the committed cassettes, plus the documentation audit."""
+    thresholds = parse_thresholds(min_coverage)
+    options = TargetOptions(
+        target=target,
+        base_urls=parse_base_urls(base_urls, all_providers()),
+        cassette_dir=cassette_dir or cassettes_dir(),
+        allow_production=allow_production,
+        replay=replay_mode,
+    )
+    settings = Settings(
+        seed=seed,
+        max_examples=max_examples,
+        request_timeout=request_timeout,
+        rate_limit=rate_limit,
+        max_retry_after=max_retry_after,
+        max_response_bytes=max_response_bytes,
+    )
+    stages = [] if no_audit else [audit_stage]
+    stages.append(engine_stage(options, settings, workers=workers))
+    if not no_workflows:
+        stages.append(
+            workflow_stage(
+                options, timeout=request_timeout, max_retry_after=max_retry_after, max_bytes=max_response_bytes
+            )
+        )
+    accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
+    # Find an unwritable directory before a long run, not after it.
+    require_writable(report_dir, "--report-dir")
+    if target == "record":
+        require_writable(options.cassette_dir, "--cassette-dir")
+    # Every cassette this run records replaces the committed one only when the whole run has finished.
+    with store.transaction(options.cassette_dir):
+        document = run_and_report(
+            provider_names=providers,
+            target=target,
+            stages=stages,
+            seed=seed,
+            report_dir=report_dir,
+            baseline=accepted,
+        )
+    trailer = f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it"
+    code = conclude(
+        document,
+        console,
+        report_dir=report_dir,
+        trailer=trailer,
+        output_format=output_format,
+        quiet=quiet,
+        baseline=accepted,
+        thresholds=thresholds,
+    )
+    sys.exit(code)

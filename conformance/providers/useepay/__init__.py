@@ -1,0 +1,38 @@
+"""UseePay: /api/v1, three credential headers on every request."""
+
+from __future__ import annotations
+
+import requests
+
+from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
+
+HEADERS = {
+    "USEEPAY_MERCHANT_NO": "x-merchant-no",
+    "USEEPAY_API_KEY": "x-api-key",
+    "USEEPAY_APP_ID": "x-app-id",
+}
+
+
+class HeaderAuth(ProviderAuth):
+    def __init__(self, headers: dict[str, str]) -> None:
+        self._headers = headers
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.update(self._headers)
+        return request
+
+
+class UseePay(Provider):
+    name = "useepay"
+    title = "UseePay"
+    credential_vars = (
+        CredentialVar("USEEPAY_MERCHANT_NO", "500000000000001"),
+        CredentialVar("USEEPAY_API_KEY", "test_key_conformance"),
+        CredentialVar("USEEPAY_APP_ID", "conformance.test"),
+    )
+
+    def auth(self, credentials: Credentials, base_url: str) -> ProviderAuth:
+        return HeaderAuth({header: credentials[var] for var, header in HEADERS.items()})
+
+
+PROVIDER = UseePay()

@@ -1,0 +1,50 @@
+"""WooshPay: Stripe-like API under /v1, HTTP Basic with the secret key as username."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from conformance import secrets as conformance_secrets
+from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
+
+
+class BasicAuth(ProviderAuth):
+    def __init__(self, username: str, password: str) -> None:
+        self._basic = requests.auth.HTTPBasicAuth(username, password)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return self._basic(request)
+
+
+class WooshPay(Provider):
+    name = "wooshpay"
+    title = "WooshPay"
+    credential_vars = (
+        CredentialVar("WOOSHPAY_API_KEY", "sk_test_conformance"),
+        # Password is blank unless set (intro: "Use your key as username and leave password blank").
+        CredentialVar("WOOSHPAY_API_SECRET", "", required=False),
+    )
+    # Stripe's convention: 400 for unknown references and illegal transitions, 402 for declined payments.
+    semantic_rejection_statuses = (400, 402, 404, 409)
+
+    def cleanup_steps(self, operation_id: str, body: Any) -> list[tuple[str, str]]:
+        # Drafts can be deleted; anything finalized can only be voided (Stripe semantics).
+        if operation_id == "createInvoice" and isinstance(body, dict) and body.get("id"):
+            invoice = f"/v1/invoices/{body['id']}"
+            return [("DELETE", invoice), ("POST", f"{invoice}/void")]
+        return []
+
+    def secrets(self, credentials: Credentials) -> list[str]:
+        # The Authorization header carries base64("key:secret"), a spelling of neither value alone.
+        conformance_secrets.register_basic(
+            credentials.get("WOOSHPAY_API_KEY", ""), credentials.get("WOOSHPAY_API_SECRET", "")
+        )
+        return super().secrets(credentials)
+
+    def auth(self, credentials: Credentials, base_url: str) -> ProviderAuth:
+        return BasicAuth(credentials["WOOSHPAY_API_KEY"], credentials.get("WOOSHPAY_API_SECRET", ""))
+
+
+PROVIDER = WooshPay()

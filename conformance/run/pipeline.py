@@ -1,0 +1,83 @@
+"""A run from start to finish: the stages produce findings, one findings document holds them, and the verdict
+(exit code) is read from it. Writing the reports is the caller's (conformance.cli), so a run knows no report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from conformance import __version__
+from conformance.baseline import Baseline
+from conformance.coverage.compute import ProviderCoverage, compute
+from conformance.document import FindingsDocument, RunInfo, Summary
+from conformance.errors import EXIT_BREAKING, EXIT_OK, interruption, signalled
+from conformance.findings import deduplicate
+from conformance.providers import select_providers
+from conformance.providers.base import Provider
+from conformance.root_causes import group
+from conformance.stage import Stage, StageResult
+from conformance.targets import TARGETS
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def execute(
+    *,
+    provider_names: tuple[str, ...],
+    target: str,
+    stages: list[Stage],
+    seed: int,
+    baseline: Baseline | None = None,
+) -> FindingsDocument:
+    providers = select_providers(provider_names)
+    for provider in providers:
+        provider.spec  # noqa: B018 - a broken spec is a usage error before anything runs
+    started = now_rfc3339()
+    total = StageResult()
+    for stage in stages:
+        result = stage(providers)
+        if signalled():
+            # A library swallowed the signal's KeyboardInterrupt (schemathesis does while joining its
+            # workers); the run still must not finish as if whole.
+            raise interruption()
+        total.findings.extend(result.findings)
+        total.requests += result.requests
+        total.operations |= result.operations
+        total.base_urls.update(result.base_urls)
+        for name, seen in result.exchanges.items():
+            total.exchanges.setdefault(name, []).extend(seen)
+        total.transitions.update(result.transitions)
+        total.targets.update(result.targets)
+        total.lifecycle.update(result.lifecycle)
+    findings = deduplicate(total.findings)
+    if baseline is not None:
+        findings = baseline.apply(findings)
+    document = FindingsDocument(
+        tool_version=__version__,
+        run=RunInfo(
+            target=target,
+            providers=tuple(p.name for p in providers),
+            base_urls=total.base_urls,
+            seed=seed,
+            started_at=started,
+            finished_at=now_rfc3339(),
+            targets=total.targets,
+        ),
+        summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
+        findings=tuple(findings),
+        root_causes=group(findings, {p.name: p.spec for p in providers}.get),
+        coverage=_coverage(providers, total) if target in TARGETS else (),
+        lifecycle=total.lifecycle,
+    )
+    return document
+
+
+def _coverage(providers: list[Provider], total: StageResult) -> tuple[ProviderCoverage, ...]:
+    return tuple(compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name)) for p in providers)
+
+
+def exit_code(document: FindingsDocument, baseline: Baseline | None = None) -> int:
+    """1 for a breaking finding outside the baseline, or for an expired entry whose finding still occurs."""
+    expired = baseline is not None and baseline.outcome(document).fails
+    return EXIT_BREAKING if document.summary.breaking or expired else EXIT_OK

@@ -1,1 +1,0 @@
-"""Provider doubles: one ProviderDouble subclass per provider, named in conformance.providers."""

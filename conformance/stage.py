@@ -1,0 +1,29 @@
+"""What a stage (audit, engine, workflows) hands the run: findings plus what the findings document needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.coverage.compute import TransitionProbes
+from conformance.coverage.exchanges import Exchange
+from conformance.findings import Finding
+from conformance.providers.base import Provider
+
+
+@dataclass
+class StageResult:
+    findings: list[Finding] = field(default_factory=list)
+    requests: int = 0
+    operations: set[tuple[str, str]] = field(default_factory=set)
+    base_urls: dict[str, str] = field(default_factory=dict)
+    # provider -> what it was sent and answered, for contract coverage
+    exchanges: dict[str, list[Exchange]] = field(default_factory=dict)
+    # provider -> lifecycle transitions a probing stage knows and tried (absent: coverage shows n/a)
+    transitions: dict[str, TransitionProbes] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)  # provider -> the target it effectively ran against
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # provider -> lifecycle coverage
+
+
+Stage = Callable[[list[Provider]], StageResult]

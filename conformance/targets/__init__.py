@@ -1,0 +1,193 @@
+"""Targets: where a provider's requests go (cassettes, a live sandbox, a bundled double) and with what.
+
+replay  — the committed cassettes, network blocked; no credentials needed.
+live    — real HTTP to the provider's sandbox or --base-url, credentials from the environment.
+record  — live, and the cassette is rewritten (scrubbed, atomically) when the run succeeds.
+sandbox — the bundled doubles on 127.0.0.1, then live against them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from conformance import transport
+from conformance.cassettes import store
+from conformance.errors import TargetUnreachable, UsageError
+from conformance.findings import Source
+from conformance.providers.base import Provider, ProviderAuth
+from conformance.targets.double_server import running_double
+
+TARGETS = ("replay", "live", "record", "sandbox")
+# judge: re-judge the recorded exchanges (default); exact: regenerate with the recorded settings.
+REPLAY_MODES = ("judge", "exact")
+REPLAY_CREDENTIAL = "REDACTED"  # what the cassettes hold in place of every credential
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    target: str = "replay"
+    base_urls: Mapping[str, str] | None = None
+    cassette_dir: Path = Path("cassettes")
+    allow_production: bool = False
+    env: Mapping[str, str] | None = None
+    replay: str = "judge"
+
+
+@dataclass
+class Connection:
+    """Everything the engine needs to talk to one provider."""
+
+    provider: Provider
+    mode: str
+    base_url: str
+    auth: ProviderAuth
+    source: Source
+    secrets: list[str]
+    cassette: Path | None
+    safe_methods_only: bool = False
+    # Generation settings a cassette was recorded with: a replay must generate the same requests.
+    recorded_generation: Mapping[str, Any] | None = None
+    # The cassette a replay reads, already parsed (its interactions index the findings' evidence).
+    replayed: store.LoadedCassette | None = None
+    # Recording: the VCR cassette being written, and the notes saying what each request was meant to be.
+    recording: Any = None
+    intents: dict[int, dict[str, Any]] | None = None
+
+
+def mode_for(provider: Provider, options: TargetOptions) -> str:
+    """--base-url implies a live-type run for that provider (record stays record)."""
+    if options.base_urls and provider.name in options.base_urls and options.target in ("replay", "sandbox"):
+        return "live"
+    return options.target
+
+
+@contextmanager
+def connect(
+    provider: Provider, options: TargetOptions, generation: Mapping[str, Any] | None = None
+) -> Iterator[Connection]:
+    mode = mode_for(provider, options)
+    if mode == "replay":
+        with _replay(provider, options) as connection:
+            yield connection
+    elif mode == "sandbox":
+        with running_double(provider.name, demo_data=True) as double:
+            credentials = double.credentials
+            yield Connection(
+                provider=provider,
+                mode=mode,
+                base_url=double.base_url,
+                auth=provider.auth(credentials, double.base_url),
+                source=Source.LIVE,
+                secrets=provider.secrets(credentials),
+                cassette=None,
+            )
+    else:
+        with _live(provider, options, record=mode == "record", generation=generation) as connection:
+            yield connection
+
+
+@contextmanager
+def _replay(provider: Provider, options: TargetOptions) -> Iterator[Connection]:
+    path = store.cassette_path(options.cassette_dir, provider.name, store.ENGINE_SUITE)
+    cassette = store.read_cassette(path, provider.name)
+    store.check_generator(cassette, provider.name)
+    base_url = str(cassette.metadata.get("base_url") or default_base_url(provider))
+    credentials = {var.name: REPLAY_CREDENTIAL for var in provider.credential_vars}
+    with store.use_replay(path, provider.name, checked=True):
+        yield Connection(
+            provider=provider,
+            mode="replay",
+            base_url=base_url,
+            auth=provider.auth(credentials, base_url),
+            source=Source.REPLAY,
+            secrets=[],
+            cassette=path,
+            recorded_generation=cassette.metadata.get("generation"),
+            replayed=cassette,
+        )
+
+
+@contextmanager
+def _live(
+    provider: Provider, options: TargetOptions, *, record: bool, generation: Mapping[str, Any] | None
+) -> Iterator[Connection]:
+    base_url = (options.base_urls or {}).get(provider.name) or default_base_url(provider)
+    production = base_url.rstrip("/") in {
+        s.url.rstrip("/") for s in provider.spec.servers if s.environment == "production"
+    }
+    if production and not options.allow_production:
+        raise UsageError(
+            f"{base_url} is {provider.title}'s production host; pass --allow-production to run safe (GET) "
+            "operations against it."
+        )
+    credentials = provider.credentials_from_env(options.env)
+    secrets = provider.secrets(credentials)
+    probe(base_url, provider)
+    connection = Connection(
+        provider=provider,
+        mode="record" if record else "live",
+        base_url=base_url,
+        auth=provider.auth(credentials, base_url),
+        source=Source.LIVE,
+        secrets=secrets,
+        cassette=None,
+        safe_methods_only=production,
+    )
+    if not record:
+        yield connection
+        return
+    path = store.cassette_path(options.cassette_dir, provider.name, store.ENGINE_SUITE)
+    metadata = store.recording_metadata(provider, base_url, options.env, generation=dict(generation or {}))
+    intents: dict[int, dict[str, Any]] = {}
+    with store.recording(path, secrets=secrets, metadata=metadata, intents=intents) as cassette:
+        connection.cassette = path
+        connection.recording = cassette
+        connection.intents = intents
+        yield connection
+
+
+def default_base_url(provider: Provider) -> str:
+    server = provider.spec.server("sandbox")
+    if server is None:
+        raise UsageError(
+            f"{provider.spec.path} has no x-environment: sandbox server; pass --base-url {provider.name}=URL."
+        )
+    return server.url
+
+
+def probe(base_url: str, provider: Provider, attempts: int = 3) -> None:
+    """Exit 3 early, with a clear sentence, when the target does not answer at all."""
+    last: Exception | None = None
+    guard = transport.current()
+    for _ in range(attempts):
+        try:
+            requests.get(base_url, timeout=guard.timeout if guard else 10, allow_redirects=False)
+            return
+        except transport.ResponseTooLarge:
+            return  # it answers; the run reports its answers
+        except transport.TargetGivenUp:
+            break  # the attempts inside already failed; `last` says how
+        except requests.RequestException as exc:
+            last = exc
+    raise TargetUnreachable(
+        f"{provider.title} at {base_url} could not be reached ({type(last).__name__}); check the URL "
+        "(--base-url) and the network."
+    )
+
+
+def parse_base_urls(values: tuple[str, ...], known: Mapping[str, Any]) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise UsageError(f"--base-url {value!r} is not PROVIDER=URL (e.g. wooshpay=http://127.0.0.1:8080).")
+        if name not in known:
+            raise UsageError(f"--base-url names unknown provider {name!r}; choose one of: {', '.join(known)}.")
+        urls[name] = url.rstrip("/")
+    return urls
