@@ -15,16 +15,21 @@ from conformance.resources import SPEC_DIR_VARIABLE
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = sorted(all_providers())
 
+
+def fake_credentials(tag: str, characters: str) -> dict[str, dict[str, str]]:
+    """Credentials for every registered provider, each unmistakable (`tag` and a counter) and spelled with
+    `characters` that every encoding changes; the value a double accepts by default keeps its format prefix."""
+    found: dict[str, dict[str, str]] = {}
+    for index, (name, provider) in enumerate(sorted(all_providers().items())):
+        found[name] = {
+            var.name: f"{var.test_value}{tag}{index}{position}{characters}"
+            for position, var in enumerate(provider.credential_vars)
+        }
+    return found
+
+
 # Known fake credentials, distinctive enough that any trace of them on disk is unmistakable.
-FAKE_CREDENTIALS = {
-    "wooshpay": {"WOOSHPAY_API_KEY": "sk_test_FAKEkey4Conformance91", "WOOSHPAY_API_SECRET": "FAKEsecret/With+Chars="},
-    "useepay": {
-        "USEEPAY_MERCHANT_NO": "500000000098761",
-        "USEEPAY_API_KEY": "FAKEuseepayKey/+=x42",
-        "USEEPAY_APP_ID": "fake.app.conformance",
-    },
-    "lynkwell": {"LYNKWELL_CLIENT_ID": "fake-client-7731", "LYNKWELL_CLIENT_SECRET": "FAKE/secret+lynk=99"},
-}
+FAKE_CREDENTIALS = fake_credentials("FAKE4Conformance", "/With+Chars=")
 
 
 def secret_forms(secret: str) -> set[str]:

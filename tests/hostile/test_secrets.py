@@ -15,20 +15,14 @@ from conformance import transport
 from conformance.providers import get_provider
 from conformance.scenarios.client import WorkflowClient
 from conformance.targets.double_server import running_double
+from tests.conftest import fake_credentials
 from tests.hostile import servers
 from tests.hostile.conftest import assert_one_sentence, conformance, tree_bytes
 from tests.hostile.echo import EchoProxy
 
 MARKER = "CNRY"  # in every credential: any raw, URL-, JSON- or HTML-escaped trace of one contains it
-CANARY = {
-    "wooshpay": {"WOOSHPAY_API_KEY": "sk_test_CNRY<&>\"'/+=%x", "WOOSHPAY_API_SECRET": "CNRY-pw/+=:\"<>&'"},
-    "useepay": {
-        "USEEPAY_MERCHANT_NO": "CNRY5000&<>\"'",
-        "USEEPAY_API_KEY": "CNRY/key+=<&>\"' %",
-        "USEEPAY_APP_ID": 'CNRY.app "quoted" <x>',
-    },
-    "lynkwell": {"LYNKWELL_CLIENT_ID": "CNRY-client<&>\"'", "LYNKWELL_CLIENT_SECRET": "CNRY/secret+=<&>\"' %"},
-}
+# Every credential of every registered provider, with characters each escaping changes.
+CANARY = fake_credentials(MARKER, "<&>\"'/+=% x")
 
 
 def spellings(value: str) -> set[str]:
