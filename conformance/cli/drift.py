@@ -29,7 +29,7 @@ TARGET = "drift"
 
 
 def _clear_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """conformance.cli.clear_errors, imported only when something fails: `drift --spec` stays light."""
+    """conformance.cli.common.clear_errors, imported only when something fails: `drift --spec` stays light."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

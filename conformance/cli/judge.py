@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import click
 from rich.console import Console
 
 from conformance.baseline import load_baseline
+from conformance.cli.common import clear_errors, console
 from conformance.cli.reporting import run_and_report
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
@@ -34,24 +33,6 @@ from conformance.stage import StageResult
 from conformance.targets import parse_base_urls
 
 TARGET = "judge"
-
-
-def _clear_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """conformance.cli.clear_errors, resolved at call time: cli imports this module to register it."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from conformance.cli.common import clear_errors
-
-        return clear_errors(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def _console() -> Console:
-    from conformance.cli.common import console
-
-    return console
 
 
 @click.command()
@@ -79,7 +60,7 @@ def _console() -> Console:
     help="Where the reports are written.",
 )
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
-@_clear_errors
+@clear_errors
 def judge(
     paths: tuple[Path, ...],
     providers: tuple[str, ...],
@@ -127,7 +108,7 @@ def judge(
         baseline=accepted,
     )
     atomic_write_text(report_dir / "judge.json", json.dumps(_notes(outcome), indent=2) + "\n")
-    console = _console()
+
     print_summary(document, console)
     if accepted is not None:
         print_baseline(accepted.outcome(document), console)
