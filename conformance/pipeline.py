@@ -13,10 +13,12 @@ from conformance.audit import audit_spec
 from conformance.baseline import Baseline
 from conformance.coverage.compute import ProviderCoverage, TransitionProbes, compute
 from conformance.coverage.exchanges import Exchange
+from conformance.environment_secrets import environment_secrets
 from conformance.errors import EXIT_BREAKING, EXIT_OK, interruption, signalled
 from conformance.findings import Finding, FindingsDocument, RunInfo, Summary, deduplicate
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
+from conformance.report_context import build as build_report_context
 from conformance.reports.redact import redact_document
 from conformance.reports.writer import write_all
 from conformance.root_causes import group
@@ -101,10 +103,11 @@ def execute(
         root_causes=group(findings, {p.name: p.spec for p in providers}.get),
         coverage=_coverage(providers, total) if target in TARGETS else (),
         lifecycle=total.lifecycle,
+        context=build_report_context(),  # what the reports need of the specs, as of this run
     )
     # Scrubbed once here, so the terminal shows what the files hold: no secret known to the run.
     document = redact_document(document, [])
-    write_all(document, report_dir, with_findings=True)
+    write_all(document, report_dir, with_findings=True, secrets=environment_secrets())
     return document
 
 

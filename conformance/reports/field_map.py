@@ -2,12 +2,13 @@
 
 Only what the specs cannot say lives here (a concept has no name in a spec, and a unit often has no
 type). Types, formats, enum values, nullability, x-inferred notes and provenance are read from the specs
-by `comparison`. Adding a provider means adding its entry to PROVIDERS.
+at run time by `conformance.report_context`, which copies this map into findings.json with them; the
+comparison reads both from there. Adding a provider means adding its entry to PROVIDERS.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from conformance.findings_context import FieldMap, FieldRef, ProviderMap
 
 # The invoice lifecycle, in the order an integration meets it.
 LIFECYCLE: tuple[tuple[str, str], ...] = (
@@ -56,22 +57,6 @@ STATUSES: tuple[tuple[str, str], ...] = (
     ("uncollectible", "written off"),
     ("void", "cancelled after issue"),
 )
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    """A concept's field in the provider's invoice object; `path` "" means the provider has none."""
-
-    path: str
-    note: str = ""  # what the type does not say: the unit, or what to use instead
-
-
-@dataclass(frozen=True)
-class ProviderMap:
-    invoice_schema: str  # JSON pointer of the invoice object in the provider's spec
-    operations: dict[str, tuple[str, ...]]  # lifecycle step -> operationIds
-    fields: dict[str, FieldRef]  # concept -> field (dotted path for nested properties)
-    statuses: dict[str, str] = field(default_factory=dict)  # canonical status -> the provider's value
 
 
 _UNIX_SECONDS = "Unix timestamp, seconds"
@@ -178,3 +163,7 @@ PROVIDERS: dict[str, ProviderMap] = {
         statuses={"draft": "DRAFT", "open": "OPEN", "paid": "PAID", "uncollectible": "UNCOLLECTIBLE", "void": "VOID"},
     ),
 }
+
+
+def as_context() -> FieldMap:
+    return FieldMap(lifecycle=LIFECYCLE, concepts=CONCEPTS, statuses=STATUSES, providers=dict(PROVIDERS))
