@@ -42,9 +42,12 @@ def build(providers: Mapping[str, Provider] | None = None) -> ReportContext:
     )
 
 
-def provider_context(provider: Provider, mapping: ProviderMap | None = None) -> ProviderContext:
+def provider_context(
+    provider: Provider, mapping: ProviderMap | None = None, *, spec: Spec | None = None
+) -> ProviderContext:
+    """`spec`: another version of the provider's spec than the one the process reads."""
     try:
-        spec = provider.spec
+        spec = spec or provider.spec
         defects = spec.defects
     except UsageError:
         return ProviderContext(name=provider.name, title=provider.title)  # a broken spec is reported by the run
