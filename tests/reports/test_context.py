@@ -245,3 +245,24 @@ def test_reports_import_only_the_findings_and_what_lies_below() -> None:
             continue
         wrong = {m for m in _imports(path) if not any(m == a or m.startswith(a + ".") for a in ALLOWED)}
         assert not wrong, f"reports/{path.name} imports {sorted(wrong)}"
+
+
+def test_nothing_above_the_findings_is_loaded_by_rendering() -> None:
+    """Transitively too: a fresh interpreter that imports every report module loads no spec, provider or run code."""
+    probe = (
+        "import importlib, pkgutil, sys\n"
+        "import conformance.reports as r\n"
+        "for m in pkgutil.iter_modules(r.__path__):\n"
+        f"    if m.name + '.py' not in {sorted(CLI_MODULES)!r}:\n"
+        "        importlib.import_module('conformance.reports.' + m.name)\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith('conformance.')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
+    loaded = set(result.stdout.split())
+    assert "conformance.reports.writer" in loaded
+    below = {"conformance.coverage", "conformance.safe_yaml"}  # a docstring-only package; baseline's YAML reader
+    outside = {m for m in loaded - below if not any(m == a or m.startswith(a + ".") for a in ALLOWED)}
+    assert not outside, sorted(outside)
