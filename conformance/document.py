@@ -13,8 +13,9 @@ from conformance.errors import UsageError
 from conformance.findings import Finding, Severity
 
 if TYPE_CHECKING:  # read lazily below: `drift --spec` writes a document without loading any spec machinery
-    from conformance.coverage.compute import ProviderCoverage
-    from conformance.root_causes import RootCause
+    from conformance.coverage.model import ProviderCoverage
+    from conformance.findings_context import ReportContext
+    from conformance.root_cause_model import RootCause
 
 SCHEMA_VERSION = 1
 
@@ -40,6 +41,11 @@ class Summary:
             info=sum(1 for f in live if f.severity is Severity.INFO),
             baselined=sum(1 for f in findings if f.baselined),
         )
+
+
+# The `run.target`s of a run that tested an API (conformance.targets.TARGETS); an audit writes
+# "documentation", a drift comparison its own.
+API_TARGETS: tuple[str, ...] = ("replay", "live", "record", "sandbox")
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class FindingsDocument:
     coverage: tuple[ProviderCoverage, ...] = ()
     # provider -> its lifecycle coverage (states x actions, probed results); additive to schema_version 1.
     lifecycle: dict[str, Any] = field(default_factory=dict)
+    # What the reports know of the specs as the run read them (findings_context); None in older files.
+    context: ReportContext | None = None
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -98,6 +106,7 @@ class FindingsDocument:
             "root_causes": [c.to_json() for c in self.root_causes],
             "coverage": {c.provider: c.to_json() for c in self.coverage},
             **({"lifecycle": self.lifecycle} if self.lifecycle else {}),
+            **({"context": self.context.to_json()} if self.context is not None else {}),
         }
 
     def dumps(self) -> str:
@@ -105,8 +114,9 @@ class FindingsDocument:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FindingsDocument:
-        from conformance.coverage.compute import ProviderCoverage
-        from conformance.root_causes import RootCause
+        from conformance.coverage.model import ProviderCoverage
+        from conformance.findings_context import ReportContext
+        from conformance.root_cause_model import RootCause
 
         run = data["run"]
         return cls(
@@ -125,6 +135,7 @@ class FindingsDocument:
             root_causes=tuple(RootCause.from_json(c) for c in data.get("root_causes") or ()),
             coverage=tuple(ProviderCoverage.from_json(c) for c in (data.get("coverage") or {}).values()),
             lifecycle=dict(data.get("lifecycle") or {}),
+            context=ReportContext.from_json(data["context"]) if data.get("context") is not None else None,
         )
 
 
@@ -139,5 +150,5 @@ def load_findings(path: Path) -> FindingsDocument:
         raise UsageError(f"{path} is not a schema_version {SCHEMA_VERSION} findings.json; pass the file a run wrote.")
     try:
         return FindingsDocument.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UsageError(f"{path} is malformed ({exc!r} is missing or invalid); pass the file a run wrote.") from None

@@ -12,187 +12,31 @@ it are recorded on the group, so a report rendered later needs no spec.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 
-from conformance.findings import Finding, Kind, Severity
+from conformance.findings import Finding
+from conformance.root_cause_model import SCHEMA_KINDS as SCHEMA_KINDS
+from conformance.root_cause_model import RootCause as RootCause
+from conformance.root_cause_model import group_findings
 from conformance.schema_paths import locate, response_schema
 from conformance.specs import Spec
-
-SCHEMA_KINDS = frozenset(
-    {
-        Kind.MISSING_FIELD,
-        Kind.UNDOCUMENTED_FIELD,
-        Kind.TYPE_MISMATCH,
-        Kind.NULLABILITY,
-        Kind.ENUM_VIOLATION,
-        Kind.FORMAT_VIOLATION,
-        Kind.SCHEMA_VIOLATION,
-    }
-)
-# Defects of the documentation are reported apart; they are not the API's discrepancies.
-_DOC_KINDS = frozenset({Kind.DOC_DEFECT, Kind.DOC_EXAMPLE_MISMATCH})
-_SEVERITY_RANK = {Severity.BREAKING: 0, Severity.NON_BREAKING: 1, Severity.INFO: 2}
-
-_WHAT = {
-    Kind.MISSING_FIELD: ("lacks {n} documented field{s}", "lacks the documented field"),
-    Kind.UNDOCUMENTED_FIELD: ("carries {n} undocumented field{s}", "carries the undocumented field"),
-    Kind.TYPE_MISMATCH: ("has the wrong type at {n} place{s}", "has the wrong type at"),
-    Kind.NULLABILITY: ("has null where none is allowed at {n} place{s}", "has null where none is allowed at"),
-    Kind.ENUM_VIOLATION: (
-        "has values the documentation does not list at {n} place{s}",
-        "has a value the documentation does not list at",
-    ),
-    Kind.FORMAT_VIOLATION: ("has badly formatted values at {n} place{s}", "has a badly formatted value at"),
-    Kind.SCHEMA_VIOLATION: (
-        "does not match its documented schema at {n} place{s}",
-        "does not match its documented schema at",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class RootCause:
-    id: str
-    provider: str
-    category: str  # schema_component | error_shape | auth | status | content_type | suite | single
-    kind: Kind
-    severity: Severity
-    title: str
-    component: str | None  # `X` of #/components/schemas/X, for schema_component and error_shape
-    pointers: tuple[str, ...]  # pointers within the component
-    operations: tuple[str, ...]
-    members: tuple[str, ...]  # fingerprints of the findings it groups
-
-    @property
-    def reach(self) -> int:
-        return len(self.operations)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "provider": self.provider,
-            "category": self.category,
-            "kind": str(self.kind),
-            "severity": str(self.severity),
-            "title": self.title,
-            "component": self.component,
-            "pointers": list(self.pointers),
-            "operations": list(self.operations),
-            "members": list(self.members),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RootCause:
-        return cls(
-            id=str(data["id"]),
-            provider=str(data["provider"]),
-            category=str(data["category"]),
-            kind=Kind(data["kind"]),
-            severity=Severity(data["severity"]),
-            title=str(data["title"]),
-            component=data.get("component"),
-            pointers=tuple(data.get("pointers") or ()),
-            operations=tuple(data.get("operations") or ()),
-            members=tuple(data["members"]),
-        )
-
-
-@dataclass
-class _Group:
-    key: tuple[str, ...]
-    category: str
-    component: str | None
-    findings: list[Finding]
-    pointers: list[str]
 
 
 def group(findings: Iterable[Finding], spec_of: Callable[[str], Spec | None]) -> tuple[RootCause, ...]:
     """Every API finding in exactly one root cause, most severe and widest-reaching first."""
-    groups: dict[tuple[str, ...], _Group] = {}
     schemas: dict[tuple[str, str, int | None], str | None] = {}
-    for finding in findings:
-        if finding.kind in _DOC_KINDS:
-            continue
-        key, category, component, pointer = _key(finding, spec_of, schemas)
-        found = groups.setdefault(key, _Group(key, category, component, [], []))
-        found.findings.append(finding)
-        if pointer is not None and pointer not in found.pointers:
-            found.pointers.append(pointer)
-    causes = [_cause(g) for g in groups.values()]
-    return tuple(sorted(causes, key=lambda c: (_SEVERITY_RANK[c.severity], -c.reach, -len(c.members), c.title)))
 
-
-def _key(
-    finding: Finding,
-    spec_of: Callable[[str], Spec | None],
-    schemas: dict[tuple[str, str, int | None], str | None],
-) -> tuple[tuple[str, ...], str, str | None, str | None]:
-    provider, kind, status = finding.provider, finding.kind.value, finding.evidence.status
-    if finding.kind in SCHEMA_KINDS:
-        spec = spec_of(provider)
+    def component_of(finding: Finding) -> tuple[str, str] | None:
+        spec = spec_of(finding.provider)
         operation = spec.operations.get(finding.operation) if spec else None
-        where = (provider, finding.operation, status)
+        status = finding.evidence.status
+        where = (finding.provider, finding.operation, status)
         if where not in schemas:
             schemas[where] = response_schema(spec, operation, status) if spec and operation else None
         schema = schemas[where]
-        if spec is not None and schema is not None:
-            location = locate(spec, schema, finding.pointer)
-            if location.component is not None:
-                category = "error_shape" if status is not None and status >= 400 else "schema_component"
-                return (provider, category, kind, location.component), category, location.component, location.within
-    if finding.kind is Kind.AUTH_NOT_ENFORCED:
-        return (provider, "auth", kind), "auth", None, None
-    if finding.kind is Kind.CONTENT_TYPE:
-        outcome = "error" if status is not None and status >= 400 else "success"
-        return (provider, "content_type", kind, outcome), "content_type", None, None
-    if finding.kind is Kind.UNDOCUMENTED_STATUS:
-        return (provider, "status", kind, str(status)), "status", None, None
-    if finding.kind in (Kind.STALE_CASSETTE, Kind.TRANSPORT_ERROR):
-        return (provider, "suite", kind), "suite", None, None
-    return ("single", finding.fingerprint), "single", None, None
+        if spec is None or schema is None:
+            return None
+        location = locate(spec, schema, finding.pointer)
+        return None if location.component is None else (location.component, location.within)
 
-
-def _cause(g: _Group) -> RootCause:
-    first = g.findings[0]
-    operations = tuple(dict.fromkeys(f.operation for f in g.findings if f.operation))
-    severity = min((f.severity for f in g.findings), key=_SEVERITY_RANK.__getitem__)
-    return RootCause(
-        id=hashlib.sha256("\x1f".join(g.key).encode("utf-8")).hexdigest()[:16],
-        provider=first.provider,
-        category=g.category,
-        kind=first.kind,
-        severity=severity,
-        title=_title(g, first, len(operations)),
-        component=g.component,
-        pointers=tuple(sorted(g.pointers)),
-        operations=operations,
-        members=tuple(f.fingerprint for f in g.findings),
-    )
-
-
-def _title(g: _Group, first: Finding, reach: int) -> str:
-    ops = f"{reach} operation{'' if reach == 1 else 's'}"
-    if g.category in ("schema_component", "error_shape"):
-        subject = (
-            f"The `{g.component}` object" if g.category == "schema_component" else f"Error bodies (`{g.component}`)"
-        )
-        many, one = _WHAT.get(first.kind, _WHAT[Kind.SCHEMA_VIOLATION])
-        shown = ", ".join(f"`{p or '/'}`" for p in sorted(g.pointers))
-        if len(g.pointers) == 1:
-            return f"{subject} {one} {shown}, seen in {ops}."
-        return f"{subject} {many.format(n=len(g.pointers), s='s')}: {shown}; seen in {ops}."
-    if g.category == "auth":
-        return f"Authentication is not enforced: {ops} answer without valid credentials."
-    if g.category == "content_type":
-        which = "Error responses" if g.key[-1] == "error" else "Responses"
-        return f"{which} carry a content type their documentation does not list, on {ops}."
-    if g.category == "status":
-        return f"HTTP {g.key[-1]} is answered where the documentation does not list it, on {ops}."
-    if g.category == "suite" and first.kind is Kind.STALE_CASSETTE:
-        return f"The recorded cassettes have no answer for requests of {ops}: re-record them."
-    if g.category == "suite":
-        return f"Requests failed at transport level on {ops}."
-    return first.message
+    return group_findings(findings, component_of)

@@ -11,6 +11,7 @@ from conformance.baseline import load_baseline
 from conformance.cli.common import clear_errors, console
 from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.document import load_findings
+from conformance.environment_secrets import environment_secrets
 from conformance.reports import findings_json
 from conformance.reports.writer import write_all
 
@@ -43,9 +44,10 @@ def report_command(
     report_dir = report_dir or findings_file.parent
     target = report_dir / findings_json.FILE_NAME
     # The reports link to findings.json beside them, and must agree with it.
+    secrets = environment_secrets()
     if baseline is not None or not _same_file(target, findings_file):
-        findings_json.write(document, report_dir)
-    write_all(document, report_dir)
+        findings_json.write(document, report_dir, secrets=secrets)
+    write_all(document, report_dir, secrets=secrets)
     trailer = f"reports: {report_dir}/ (report.html, junit.xml, comparison.md/.html, <provider>.md)"
     sys.exit(
         conclude(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conformance.baseline import Baseline
 from conformance.document import FindingsDocument
+from conformance.environment_secrets import environment_secrets
 from conformance.reports.redact import redact_document
 from conformance.reports.writer import write_all
 from conformance.run import pipeline
@@ -27,5 +28,5 @@ def run_and_report(
     )
     # Scrubbed once here, so the terminal shows what the files hold: no secret known to the run.
     document = redact_document(document, [])
-    write_all(document, report_dir, with_findings=True)
+    write_all(document, report_dir, with_findings=True, secrets=environment_secrets())
     return document

@@ -70,7 +70,7 @@ def run_spec_drift(
         summary=Summary.of(findings, operations=operations, requests=0),
         findings=tuple(findings),
     )
-    findings_json.write(document, report_dir, scrub_environment=False)
+    findings_json.write(document, report_dir)  # talks to no provider: no credentials to scrub
     _print(changes, document, grading, console, old_path, new_path, report_dir)
     expired = baseline is not None and baseline.outcome(document).fails
     return EXIT_BREAKING if document.summary.breaking or expired else EXIT_OK

@@ -13,25 +13,20 @@ What counts as documented, each item named so that the never-exercised lists rea
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from conformance import pointers
 from conformance.coverage.exchanges import Exchange, parse_json
+
+# The model moved to coverage.model (reports read it without a spec); re-exported for callers.
+from conformance.coverage.model import METRICS as METRICS
+from conformance.coverage.model import Metric, ProviderCoverage
 from conformance.schema_paths import Cursor, branches, deref, node_at
 from conformance.specs import Operation, Spec
 
-METRICS: dict[str, str] = {
-    "operations": "operations called",
-    "success": "operations answered with a 2xx",
-    "statuses": "documented status codes observed",
-    "fields": "documented response fields seen",
-    "enums": "documented enum values observed",
-    "parameters": "request parameters sent",
-    "transitions": "lifecycle transitions probed",
-}
 _MAX_DEPTH = 40
 _PARAMETER_PLACES = ("path", "query", "header")
 
@@ -42,85 +37,6 @@ class TransitionProbes:
 
     documented: tuple[str, ...]
     probed: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    documented: int | None  # None: not measured in this run
-    exercised: int | None
-    never: tuple[str, ...] = ()
-    note: str = ""
-
-    @property
-    def label(self) -> str:
-        return METRICS.get(self.name, self.name)
-
-    @property
-    def percent(self) -> float | None:
-        if not self.documented or self.exercised is None:
-            return None
-        return round(100.0 * self.exercised / self.documented, 1)
-
-    @property
-    def shown(self) -> str:
-        if self.documented is None or self.exercised is None:
-            return "n/a"
-        return f"{self.percent:.1f}% ({self.exercised}/{self.documented})" if self.documented else "n/a (0 documented)"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "documented": self.documented,
-            "exercised": self.exercised,
-            "percent": self.percent,
-            "never": list(self.never),
-            **({"note": self.note} if self.note else {}),
-        }
-
-    @classmethod
-    def from_json(cls, name: str, data: Mapping[str, Any]) -> Metric:
-        return cls(
-            name=name,
-            documented=data.get("documented"),
-            exercised=data.get("exercised"),
-            never=tuple(data.get("never") or ()),
-            note=str(data.get("note") or ""),
-        )
-
-
-@dataclass(frozen=True)
-class ProviderCoverage:
-    provider: str
-    exchanges: int
-    operations: tuple[str, ...]  # every documented operation, in spec order
-    called: tuple[str, ...]
-    succeeded: tuple[str, ...]
-    metrics: tuple[Metric, ...]
-
-    def metric(self, name: str) -> Metric | None:
-        return next((m for m in self.metrics if m.name == name), None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "provider": self.provider,
-            "exchanges": self.exchanges,
-            "operations": list(self.operations),
-            "called": list(self.called),
-            "succeeded": list(self.succeeded),
-            "metrics": {m.name: m.to_json() for m in self.metrics},
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ProviderCoverage:
-        return cls(
-            provider=str(data["provider"]),
-            exchanges=int(data.get("exchanges") or 0),
-            operations=tuple(data.get("operations") or ()),
-            called=tuple(data.get("called") or ()),
-            succeeded=tuple(data.get("succeeded") or ()),
-            metrics=tuple(Metric.from_json(k, v) for k, v in (data.get("metrics") or {}).items()),
-        )
 
 
 def compute(spec: Spec, exchanges: Iterable[Exchange], transitions: TransitionProbes | None = None) -> ProviderCoverage:

@@ -20,6 +20,7 @@ from conformance.resources import specs_dir
 from conformance.specs import Spec, load_spec
 
 if TYPE_CHECKING:
+    from conformance.field_map import ProviderMap
     from conformance.sandbox.double import ProviderDouble
     from conformance.scenarios.scenario import ProviderWorkflows
 
@@ -41,7 +42,8 @@ class Provider(ABC):
     """One payment provider: a folder `conformance/providers/<name>/` whose `__init__` defines PROVIDER.
 
     The folder also holds what else names the provider, imported on demand: its double (`double.py`,
-    DOUBLE) and its workflows (`workflows.py`, WORKFLOWS, optional). The spec and the cassettes stay at
+    DOUBLE), its workflows (`workflows.py`, WORKFLOWS, optional) and its place in the cross-provider
+    comparison (`field_map.py`, FIELD_MAP, optional). The spec and the cassettes stay at
     the top level (specs/<name>.yaml, cassettes/<name>/).
     """
 
@@ -103,6 +105,11 @@ class Provider(ABC):
     def workflows(self) -> ProviderWorkflows | None:
         """The provider's workflow scenarios (WORKFLOWS in its folder's `workflows` module), if it has any."""
         return self._part("workflows", "WORKFLOWS")  # type: ignore[no-any-return]
+
+    def field_map(self) -> ProviderMap | None:
+        """Where the comparison's concepts are in this provider's invoice (FIELD_MAP in its folder's
+        `field_map` module), if it is in the cross-provider comparison."""
+        return self._part("field_map", "FIELD_MAP")  # type: ignore[no-any-return]
 
     @property
     def _folder(self) -> str:

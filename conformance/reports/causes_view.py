@@ -1,7 +1,7 @@
 """Root causes and coverage as the reports show them: members resolved, baselined state, operation matrix.
 
-A findings file written before root causes existed has none: they are grouped again here from the
-installed specs, so an old file renders the same way.
+A findings file written before root causes existed has none: they are grouped again here, without a
+spec (no report reads one), so its schema findings stay one root cause each.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from conformance.coverage.compute import METRICS, Metric, ProviderCoverage
+from conformance.coverage.model import METRICS, Metric, ProviderCoverage
 from conformance.document import FindingsDocument
 from conformance.findings import Finding, Kind, Severity
-from conformance.reports.doc_context import spec_for
-from conformance.root_causes import RootCause, group
+from conformance.root_cause_model import RootCause, group_findings
 
 NEVER_SHOWN = 40  # of each never-exercised list; findings.json has them all
 
@@ -33,7 +32,7 @@ class CauseView:
 
 
 def cause_views(document: FindingsDocument, provider: str | None = None) -> list[CauseView]:
-    causes = document.root_causes or group(document.findings, spec_for)
+    causes = document.root_causes or group_findings(document.findings)
     by_fingerprint = {f.fingerprint: f for f in document.findings}
     views = []
     for cause in causes:

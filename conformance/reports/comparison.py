@@ -1,7 +1,8 @@
 """The cross-vendor comparison (reports/comparison.md and .html): lifecycle coverage, field map, differences.
 
-Facts come from the specs (operations, provenance, the invoice schema), verdicts from the findings, and
-the mapping of concepts to fields from the curated `field_map`.
+Facts of the specs (operations, provenance, the invoice schema) and the curated field map come from
+findings.json's context, captured when the run read the specs; verdicts from the findings. A findings file
+without a context has columns for its providers and no rows.
 """
 
 from __future__ import annotations
@@ -10,15 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance.document import FindingsDocument
+from conformance.document import API_TARGETS, FindingsDocument
 from conformance.findings import Severity
-from conformance.providers import all_providers
-from conformance.reports import field_map, lifecycle_table
-from conformance.reports.doc_context import spec_for
+from conformance.findings_context import ComparisonFacts, FieldFacts, FieldMap, FieldRef, ProviderContext, ProviderMap
+from conformance.reports import lifecycle_table
 from conformance.reports.model import http_url
 from conformance.reports.templating import html_environment, markdown_environment
-from conformance.specs import Spec
-from conformance.targets import TARGETS
 
 MARKDOWN_FILE = "comparison.md"
 HTML_FILE = "comparison.html"
@@ -99,41 +97,47 @@ class Comparison:
 
 
 def build(document: FindingsDocument) -> Comparison:
-    known = all_providers()
-    names = [n for n in field_map.PROVIDERS if n in known] + [n for n in known if n not in field_map.PROVIDERS]
-    tested = document.run.target in TARGETS
-    columns = tuple(Column(n, known[n].title, tested and n in document.run.providers) for n in names)
-    specs = {c.name: spec_for(c.name) for c in columns}
+    context = document.context
+    known: dict[str, ProviderContext] = dict(context.providers) if context else {}
+    if not known:  # an older findings file: its own providers, nothing of their specs
+        known = {name: ProviderContext(name=name, title=name) for name in document.run.providers}
+    mapping = (context.field_map if context else None) or FieldMap((), (), (), {})
+    tested = document.run.target in API_TARGETS
+    columns = tuple(Column(n, p.title, tested and n in document.run.providers) for n, p in known.items())
+    facts = {n: p.comparison for n, p in known.items()}
+    maps = {c.name: _mapping(mapping, c.name) for c in columns}
     lifecycle = tuple(
-        Row(step, label, {c.name: _step_cell(document, c, specs[c.name], step) for c in columns})
-        for step, label in field_map.LIFECYCLE
+        Row(step, label, {c.name: _step_cell(document, c, known[c.name], maps[c.name], step) for c in columns})
+        for step, label in mapping.lifecycle
     )
     fields = tuple(
-        Row(concept, label, {c.name: _field_cell(specs[c.name], c.name, concept) for c in columns})
-        for concept, label in field_map.CONCEPTS
+        Row(concept, label, {c.name: _field_cell(facts[c.name], maps[c.name], concept) for c in columns})
+        for concept, label in mapping.concepts
     )
     statuses = tuple(
-        Row(status, meaning, {c.name: _mapping(c.name).statuses.get(status) for c in columns})
-        for status, meaning in field_map.STATUSES
+        Row(status, meaning, {c.name: maps[c.name].statuses.get(status) for c in columns})
+        for status, meaning in mapping.statuses
     )
     unmapped = {
-        c.name: tuple(v for v in _status_cell(fields, c.name).enum if v not in _mapping(c.name).statuses.values())
+        c.name: tuple(v for v in _status_cell(fields, c.name).enum if v not in maps[c.name].statuses.values())
         for c in columns
     }
     comparison = Comparison(document, columns, lifecycle, fields, statuses, unmapped, ())
-    return replace(comparison, differences=tuple(_differences(comparison, specs)))
+    return replace(comparison, differences=tuple(_differences(comparison, facts)))
 
 
-def _mapping(provider: str) -> field_map.ProviderMap:
-    return field_map.PROVIDERS.get(provider) or field_map.ProviderMap(invoice_schema="", operations={}, fields={})
+def _mapping(field_map: FieldMap, provider: str) -> ProviderMap:
+    return field_map.providers.get(provider) or ProviderMap(invoice_schema="", operations={}, fields={})
 
 
 # -- lifecycle ------------------------------------------------------------------------------------
 
 
-def _step_cell(document: FindingsDocument, column: Column, spec: Spec | None, step: str) -> StepCell:
-    op_ids = _mapping(column.name).operations.get(step, ())
-    operations = tuple(_operation_cell(spec, op_id) for op_id in op_ids)
+def _step_cell(
+    document: FindingsDocument, column: Column, known: ProviderContext, mapping: ProviderMap, step: str
+) -> StepCell:
+    op_ids = mapping.operations.get(step, ())
+    operations = tuple(_operation_cell(known, op_id) for op_id in op_ids)
     if not operations:
         return StepCell(operations=(), result="not offered")
     if not column.ran:
@@ -152,8 +156,8 @@ def _step_cell(document: FindingsDocument, column: Column, spec: Spec | None, st
     )
 
 
-def _operation_cell(spec: Spec | None, op_id: str) -> OperationCell:
-    op = spec.operations.get(op_id) if spec else None
+def _operation_cell(known: ProviderContext, op_id: str) -> OperationCell:
+    op = known.operations.get(op_id)
     if op is None:
         return OperationCell(op_id, "", "", "missing from the spec", None)
     return OperationCell(op_id, op.method, op.path, op.provenance.status, http_url(op.doc_ref))
@@ -162,62 +166,49 @@ def _operation_cell(spec: Spec | None, op_id: str) -> OperationCell:
 # -- fields ---------------------------------------------------------------------------------------
 
 
-def _field_cell(spec: Spec | None, provider: str, concept: str) -> FieldCell:
-    mapping = _mapping(provider)
-    ref = mapping.fields.get(concept, field_map.FieldRef(""))
-    if not ref.path or spec is None or not mapping.invoice_schema:
+def _field_cell(facts: ComparisonFacts | None, mapping: ProviderMap, concept: str) -> FieldCell:
+    ref = mapping.fields.get(concept, FieldRef(""))
+    found: FieldFacts | None = facts.fields.get(concept) if facts and ref.path else None
+    if found is None:
         return FieldCell(path=ref.path, note=ref.note)
-    parent: dict[str, Any] = _deref(spec, spec.resolve(mapping.invoice_schema))
-    node: dict[str, Any] | None = None
-    required = False
-    for name in ref.path.split("."):
-        node = _deref(spec, (parent.get("properties") or {}).get(name))
-        if not node:
-            return FieldCell(path=ref.path, note=ref.note)
-        required = name in (parent.get("required") or ())
-        parent = node
-    assert node is not None
-    declared = node.get("type") or []
-    declared = [declared] if isinstance(declared, str) else list(declared)
-    # `oneOf: [{$ref}, {type: null}]` is how the specs write a nullable object.
-    variants = [_deref(spec, v) for v in node.get("oneOf") or node.get("anyOf") or []]
-    variant_types = [str(v.get("type", "object")) for v in variants]
     return FieldCell(
         path=ref.path,
         note=ref.note,
         found=True,
-        types=tuple(t for t in declared or variant_types if t != "null"),
-        nullable="null" in declared + variant_types,
-        format=node.get("format"),
-        enum=tuple(str(v) for v in node.get("enum") or () if v is not None),
-        required=required,
-        inferred=_text(node.get("x-inferred")),
-        description=_text(node.get("description")),
+        types=found.types,
+        nullable=found.nullable,
+        format=found.format,
+        enum=found.enum,
+        required=found.required,
+        inferred=found.inferred,
+        description=found.description,
     )
 
 
-def _deref(spec: Spec, node: Any) -> dict[str, Any]:
-    while isinstance(node, dict) and "$ref" in node:
-        node = spec.resolve(str(node["$ref"]).removeprefix("#"))
-    return node if isinstance(node, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    return " ".join(str(value).split()) if value else None
-
-
 def _status_cell(fields: Iterable[Row], provider: str) -> FieldCell:
-    row = next(r for r in fields if r.key == "status")
-    return row.cells[provider]
+    row = next((r for r in fields if r.key == "status"), None)
+    return row.cells[provider] if row else FieldCell(path="", note="")
 
 
 # -- differences ----------------------------------------------------------------------------------
 
 
-def _differences(c: Comparison, specs: dict[str, Spec | None]) -> list[Difference]:
+def _differences(c: Comparison, facts: dict[str, ComparisonFacts | None]) -> list[Difference]:
     found = [_lifecycle_difference(c), *_field_differences(c), _status_difference(c)]
-    found += [_naming_difference(c, specs), _envelope_difference(c, specs), _auth_difference(c, specs)]
-    found.append(_pagination_difference(c, specs))
+    found += [
+        _fact_difference(
+            c,
+            facts,
+            "naming",
+            "Field naming",
+            "Property names follow different conventions: map them explicitly rather than by name.",
+        ),
+        _fact_difference(
+            c, facts, "envelope", "Response envelope", "Where the invoice sits in a retrieve response differs."
+        ),
+        _fact_difference(c, facts, "auth", "Authentication", "Each provider authenticates differently."),
+        _fact_difference(c, facts, "pagination", "Listing and pagination", "List parameters differ."),
+    ]
     return [d for d in found if d is not None]
 
 
@@ -269,7 +260,9 @@ def _describe(cell: FieldCell) -> str:
 
 
 def _status_difference(c: Comparison) -> Difference | None:
-    status = next(r for r in c.fields if r.key == "status")
+    status = next((r for r in c.fields if r.key == "status"), None)
+    if status is None:
+        return None
     values = {col.name: status.cells[col.name].enum for col in c.columns}
     if len({frozenset(v) for v in values.values()}) <= 1:
         return None
@@ -286,106 +279,19 @@ def _status_difference(c: Comparison) -> Difference | None:
     )
 
 
-def _naming_difference(c: Comparison, specs: dict[str, Spec | None]) -> Difference | None:
-    styles = {}
+def _fact_difference(
+    c: Comparison, facts: dict[str, ComparisonFacts | None], name: str, topic: str, summary: str
+) -> Difference | None:
+    """One of the spec facts (naming, envelope, auth, pagination): a difference when the columns disagree."""
+    values = {}
     for col in c.columns:
-        spec = specs[col.name]
-        mapping = _mapping(col.name)
-        if spec is None or not mapping.invoice_schema:
-            continue
-        names = list(_deref(spec, spec.resolve(mapping.invoice_schema)).get("properties") or {})
-        camel = sum(any(ch.isupper() for ch in n) for n in names)
-        snake = sum("_" in n for n in names)
-        styles[col.title] = "camelCase" if camel > snake else "snake_case"
-    if len(set(styles.values())) <= 1:
+        found = facts.get(col.name)
+        value = getattr(found, name) if found is not None else None
+        if value is not None:
+            values[col.title] = value
+    if len(set(values.values())) <= 1:
         return None
-    return Difference(
-        "Field naming",
-        "Property names follow different conventions: map them explicitly rather than by name.",
-        tuple(styles.items()),
-    )
-
-
-def _envelope_difference(c: Comparison, specs: dict[str, Spec | None]) -> Difference | None:
-    where = {}
-    for col in c.columns:
-        spec = specs[col.name]
-        mapping = _mapping(col.name)
-        ops = mapping.operations.get("retrieve", ())
-        if spec is None or not ops or ops[0] not in spec.operations:
-            continue
-        location = _invoice_location(spec, ops[0], mapping.invoice_schema)
-        where[col.title] = (
-            "the response body is the invoice"
-            if location == ""
-            else f"the invoice is at `{location}`"
-            if location
-            else "not found"
-        )
-    if len(set(where.values())) <= 1:
-        return None
-    return Difference(
-        "Response envelope", "Where the invoice sits in a retrieve response differs.", tuple(where.items())
-    )
-
-
-def _invoice_location(spec: Spec, op_id: str, invoice_pointer: str) -> str | None:
-    op = spec.resolve(spec.operations[op_id].pointer)
-    responses = op.get("responses") or {}
-    success = next((responses[s] for s in sorted(responses) if str(s).startswith("2")), None)
-    media = next(iter((_deref(spec, success).get("content") or {}).values()), {}) if success else {}
-    return _find_ref(spec, media.get("schema"), "#" + invoice_pointer, "", depth=3)
-
-
-def _find_ref(spec: Spec, node: Any, target: str, at: str, depth: int) -> str | None:
-    if not isinstance(node, dict) or depth < 0:
-        return None
-    if node.get("$ref") == target:
-        return at
-    for name, child in (_deref(spec, node).get("properties") or {}).items():
-        found = _find_ref(spec, child, target, f"{at}/{name}", depth - 1)
-        if found is not None:
-            return found
-    return None
-
-
-def _auth_difference(c: Comparison, specs: dict[str, Spec | None]) -> Difference | None:
-    schemes = {}
-    for col in c.columns:
-        spec = specs[col.name]
-        if spec is None:
-            continue
-        found = (spec.document.get("components") or {}).get("securitySchemes") or {}
-        schemes[col.title] = "; ".join(_scheme(s) for s in found.values()) or "none documented"
-    if len(set(schemes.values())) <= 1:
-        return None
-    return Difference("Authentication", "Each provider authenticates differently.", tuple(schemes.items()))
-
-
-def _scheme(scheme: dict[str, Any]) -> str:
-    kind = scheme.get("type", "")
-    if kind == "http":
-        return f"HTTP {scheme.get('scheme', '')}".strip()
-    if kind == "apiKey":
-        return f"`{scheme.get('name')}` {scheme.get('in', '')}".strip()
-    if kind == "oauth2":
-        return "OAuth2 " + ", ".join(scheme.get("flows") or {})
-    return str(kind)
-
-
-def _pagination_difference(c: Comparison, specs: dict[str, Spec | None]) -> Difference | None:
-    params = {}
-    for col in c.columns:
-        spec = specs[col.name]
-        ops = _mapping(col.name).operations.get("list", ())
-        if spec is None or not ops or ops[0] not in spec.operations:
-            continue
-        op = spec.resolve(spec.operations[ops[0]].pointer)
-        query = [p for p in (_deref(spec, p) for p in op.get("parameters") or []) if p.get("in") == "query"]
-        params[col.title] = ", ".join(f"`{p.get('name')}`" for p in query) or "no query parameters"
-    if len(set(params.values())) <= 1:
-        return None
-    return Difference("Listing and pagination", "List parameters differ.", tuple(params.items()))
+    return Difference(topic, summary, tuple(values.items()))
 
 
 # -- rendering ------------------------------------------------------------------------------------

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.coverage.compute import Metric, ProviderCoverage
+from conformance.coverage.model import Metric, ProviderCoverage
 from conformance.document import FindingsDocument
 from conformance.findings import Finding
-from conformance.providers import all_providers
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import CHECK_COLUMNS, MatrixRow, cause_views, metrics_in_order, operation_matrix
-from conformance.reports.doc_context import DocNote, doc_note
+from conformance.reports.doc_context import DocNote, doc_note, provider_title
 from conformance.reports.model import SEVERITIES, SEVERITY_RANK, Counts, findings_of, kinds_in, providers_of
 from conformance.reports.templating import html_environment
 
@@ -40,11 +39,10 @@ class CoverageBlock:
 
 
 def render(document: FindingsDocument) -> str:
-    known = all_providers()
     causes = cause_views(document)
     blocks = [
         CoverageBlock(
-            title=known[c.provider].title if c.provider in known else c.provider,
+            title=provider_title(document, c.provider),
             coverage=c,
             metrics=metrics_in_order(c),
             matrix=operation_matrix(document, c.provider),
@@ -52,7 +50,7 @@ def render(document: FindingsDocument) -> str:
         for c in document.coverage
     ]
     providers = [
-        ProviderRow(name=p, title=known[p].title if p in known else p, counts=Counts.of(findings_of(document, p)))
+        ProviderRow(name=p, title=provider_title(document, p), counts=Counts.of(findings_of(document, p)))
         for p in providers_of(document)
     ]
     template = html_environment().get_template("report.html.j2")
@@ -67,7 +65,7 @@ def render(document: FindingsDocument) -> str:
         cause_findings=sum(len(v.findings) for v in causes),
         coverage_blocks=blocks,
         check_columns=[name for name, _ in CHECK_COLUMNS],
-        rows=[Row(finding=f, note=doc_note(f), rank=SEVERITY_RANK[f.severity]) for f in document.findings],
+        rows=[Row(finding=f, note=doc_note(document, f), rank=SEVERITY_RANK[f.severity]) for f in document.findings],
         lifecycle=lifecycle_table.tables(document),
     )
 

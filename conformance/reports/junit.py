@@ -14,11 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from conformance.document import FindingsDocument
+from conformance.document import API_TARGETS, FindingsDocument
 from conformance.findings import Finding, Kind, Severity
-from conformance.reports.doc_context import spec_for
+from conformance.reports.doc_context import provider_context
 from conformance.reports.model import DOC_KINDS, NO_OPERATION, findings_of, operation_label, providers_of
-from conformance.targets import TARGETS
 
 FILE_NAME = "junit.xml"
 SUITES_NAME = "invoice-conformance"
@@ -32,8 +31,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def checked_kinds(document: FindingsDocument) -> list[Kind]:
     """The kinds this run judged: the audit's, plus the engine's for a run against a target."""
-    by_target = AUDIT_KINDS + ENGINE_KINDS if document.run.target in TARGETS else AUDIT_KINDS
-    if document.run.target not in (*TARGETS, AUDIT_TARGET):
+    by_target = AUDIT_KINDS + ENGINE_KINDS if document.run.target in API_TARGETS else AUDIT_KINDS
+    if document.run.target not in (*API_TARGETS, AUDIT_TARGET):
         by_target = ()  # e.g. drift: only what it reported
     present = {f.kind for f in document.findings}
     return [k for k in Kind if k in by_target or k in present]
@@ -101,8 +100,8 @@ def _cases(document: FindingsDocument, provider: str, kinds: list[Kind]) -> Iter
 
 
 def _operations(document: FindingsDocument, provider: str, found: dict[tuple[str, Kind], list[Finding]]) -> list[str]:
-    spec = spec_for(provider) if provider in document.run.providers else None
-    documented = list(spec.operations) if spec else []
+    known = provider_context(document, provider) if provider in document.run.providers else None
+    documented = list(known.operations) if known else []
     seen = sorted({op for op, _ in found} - set(documented))
     return documented + seen
 

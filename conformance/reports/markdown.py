@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.document import FindingsDocument
+from conformance.document import API_TARGETS, FindingsDocument
 from conformance.findings import Finding, Kind
-from conformance.providers import all_providers
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import cause_views, coverage_of, metrics_in_order, number_ranges, shown_never
-from conformance.reports.doc_context import DocNote, doc_note, spec_for
+from conformance.reports.doc_context import DocNote, doc_note, provider_context
 from conformance.reports.model import (
     SEVERITIES,
     SEVERITY_RANK,
@@ -20,7 +19,6 @@ from conformance.reports.model import (
     providers_of,
 )
 from conformance.reports.templating import markdown_environment
-from conformance.targets import TARGETS
 
 
 @dataclass(frozen=True)
@@ -41,8 +39,8 @@ def render_vendor(document: FindingsDocument, provider: str) -> str:
     ordered = sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], f.baselined, f.operation, f.kind, f.pointer))
     api = [f for f in ordered if not is_doc_finding(f)]
     docs = [f for f in ordered if is_doc_finding(f)]
-    known = all_providers().get(provider)
-    items = _items(api, start=1)
+    known = provider_context(document, provider)
+    items = _items(document, api, start=1)
     numbers = {item.finding.fingerprint: item.number for item in items}
     causes = cause_views(document, provider)
     coverage = coverage_of(document, provider)
@@ -69,16 +67,16 @@ def render_vendor(document: FindingsDocument, provider: str) -> str:
             for n, v in enumerate(causes, start=1)
             for f in v.findings
         },
-        doc_items=_items(docs, start=len(api) + 1),
-        spec=spec_for(provider),
-        tested=document.run.target in TARGETS,
+        doc_items=_items(document, docs, start=len(api) + 1),
+        spec=known.spec if known else None,
+        tested=document.run.target in API_TARGETS,
         lifecycle=lifecycle_table.table(document, provider),
         Kind=Kind,
     )
 
 
-def _items(findings: list[Finding], start: int) -> list[Item]:
-    return [Item(number=start + i, finding=f, note=doc_note(f)) for i, f in enumerate(findings)]
+def _items(document: FindingsDocument, findings: list[Finding], start: int) -> list[Item]:
+    return [Item(number=start + i, finding=f, note=doc_note(document, f)) for i, f in enumerate(findings)]
 
 
 def vendor_reports(document: FindingsDocument) -> dict[str, str]:

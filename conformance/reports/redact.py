@@ -3,43 +3,32 @@
 Findings are redacted when they are made; this catches anything that slipped through (e.g. a vendor
 echoing a key back in an error message that became a finding's `observed`). The findings are scrubbed
 before rendering, since escaping (HTML, Markdown) would change how a secret is spelled in the output,
-and the rendered text once more, for the spellings a template adds itself.
+and the rendered text once more, for the spellings a template adds itself. The caller says which
+secrets (`conformance.environment_secrets` for the provider credentials in the environment); every
+secret the process registered (conformance.secrets) is scrubbed as well.
 """
 
 from __future__ import annotations
 
-import html
-import os
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import fields, replace
 from typing import Any
 
-from conformance.cassettes.scrub import scrub_text
+from conformance import secrets as registry
 from conformance.document import FindingsDocument
 from conformance.findings import Finding
-from conformance.providers import all_providers
 
 
-def environment_secrets(env: Mapping[str, str] | None = None) -> list[str]:
-    env = os.environ if env is None else env
-    found: set[str] = set()
-    for provider in all_providers().values():
-        credentials = {v.name: env[v.name] for v in provider.credential_vars if env.get(v.name)}
-        for secret in provider.secrets(credentials):
-            found.update({secret, html.escape(secret), html.escape(secret, quote=False)})
-    return sorted(found, key=len, reverse=True)
+def redact(text: str, secrets: Sequence[str]) -> str:
+    return registry.scrub(text, secrets)
 
 
-def redact(text: str, secrets: list[str]) -> str:
-    return scrub_text(text, secrets)
-
-
-def redact_document(document: FindingsDocument, secrets: list[str]) -> FindingsDocument:
+def redact_document(document: FindingsDocument, secrets: Sequence[str]) -> FindingsDocument:
     run = replace(document.run, base_urls={k: redact(v, secrets) for k, v in document.run.base_urls.items()})
     return replace(document, run=run, findings=tuple(_finding(f, secrets) for f in document.findings))
 
 
-def _finding(finding: Finding, secrets: list[str]) -> Finding:
+def _finding(finding: Finding, secrets: Sequence[str]) -> Finding:
     text = {f.name: redact(v, secrets) for f in fields(finding) if isinstance(v := getattr(finding, f.name), str)}
     e = finding.evidence
     evidence = replace(
@@ -52,7 +41,7 @@ def _finding(finding: Finding, secrets: list[str]) -> Finding:
     return replace(finding, evidence=evidence, **text)
 
 
-def _value(value: Any, secrets: list[str]) -> Any:
+def _value(value: Any, secrets: Sequence[str]) -> Any:
     if isinstance(value, str):
         return redact(value, secrets)
     if isinstance(value, dict):

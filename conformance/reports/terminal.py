@@ -23,7 +23,7 @@ from conformance.findings import Severity
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import cause_views
 from conformance.reports.console_output import line, plain, print_table
-from conformance.root_causes import RootCause
+from conformance.root_cause_model import RootCause
 
 TOP_BREAKING = 10  # enough to start on; the rest are in the reports
 TOP_CAUSES = 10

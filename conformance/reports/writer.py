@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from conformance.document import FindingsDocument
 from conformance.fsutil import atomic_write_many
 from conformance.reports import comparison, findings_json, html_report, junit, markdown
-from conformance.reports.redact import environment_secrets, redact, redact_document
+from conformance.reports.redact import redact, redact_document
 
 Renderer = Callable[[FindingsDocument], dict[str, str]]
 
@@ -28,10 +28,12 @@ def render_all(document: FindingsDocument) -> dict[str, str]:
     return rendered
 
 
-def write_all(document: FindingsDocument, report_dir: Path, *, with_findings: bool = False) -> list[Path]:
+def write_all(
+    document: FindingsDocument, report_dir: Path, *, with_findings: bool = False, secrets: Sequence[str] = ()
+) -> list[Path]:
     """Render every report (and findings.json, `with_findings`), then put them all in place together:
-    a failed render or write (a full disk) leaves every old file as it was."""
-    secrets = environment_secrets()
+    a failed render or write (a full disk) leaves every old file as it was. `secrets` (e.g. the
+    credentials in the environment) are scrubbed, besides every secret the process registered."""
     clean = redact_document(document, secrets)
     rendered = render_all(clean)
     if with_findings:

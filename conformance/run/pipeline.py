@@ -14,6 +14,7 @@ from conformance.findings import deduplicate
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
 from conformance.root_causes import group
+from conformance.run.report_context import build as build_report_context
 from conformance.stage import Stage, StageResult
 from conformance.targets import TARGETS
 
@@ -69,6 +70,7 @@ def execute(
         root_causes=group(findings, {p.name: p.spec for p in providers}.get),
         coverage=_coverage(providers, total) if target in TARGETS else (),
         lifecycle=total.lifecycle,
+        context=build_report_context(),  # what the reports need of the specs, as of this run
     )
     return document
 

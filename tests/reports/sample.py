@@ -7,6 +7,9 @@ from dataclasses import replace
 
 from conformance.document import FindingsDocument, RunInfo, Summary
 from conformance.findings import Evidence, Finding, Kind, Severity, Source, make_finding, sort_findings
+from conformance.providers import all_providers
+from conformance.root_causes import group
+from conformance.run import report_context
 
 PROVIDERS = ("lynkwell", "useepay", "wooshpay")
 HOSTILE = '<script>alert("x")</script> | `a|b` [link](javascript:alert(1)) **bold** # heading'
@@ -120,7 +123,9 @@ def findings() -> list[Finding]:
 
 
 def document(items: list[Finding] | None = None, *, target: str = "replay") -> FindingsDocument:
+    """As a run writes it: root causes grouped and the report context read from the shipped specs."""
     items = findings() if items is None else items
+    providers = all_providers()
     return FindingsDocument(
         tool_version="0.1.0",
         run=RunInfo(
@@ -133,6 +138,8 @@ def document(items: list[Finding] | None = None, *, target: str = "replay") -> F
         ),
         summary=Summary.of(items, operations=30, requests=120),
         findings=tuple(items),
+        root_causes=group(items, lambda name: providers[name].spec if name in providers else None),
+        context=report_context.build(providers),
     )
 
 
