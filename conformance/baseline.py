@@ -122,7 +122,9 @@ class Baseline:
         today = today or date.today()
         seen = {f.fingerprint for f in document.findings}
         ran = {*document.run.providers, *(f.provider for f in document.findings)}
-        applied, expired, gone = [], [], []
+        applied: list[BaselineEntry] = []
+        expired: list[BaselineEntry] = []
+        gone: list[BaselineEntry] = []
         for entry in self.entries:
             if entry.fingerprint in seen:
                 (expired if entry.expired(today) else applied).append(entry)

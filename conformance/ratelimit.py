@@ -101,7 +101,7 @@ class RetryAfterAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.inner is not None:
             request = self.inner(request)
-        request.register_hook("response", self._on_response)
+        request.register_hook("response", self._on_response)  # type: ignore[no-untyped-call]  # unannotated in the stubs
         return request
 
     def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:

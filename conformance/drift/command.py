@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -53,14 +53,14 @@ def _clear_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 def _console() -> Console:
     import conformance.cli  # noqa: F401 - the CLI's console, when the CLI is loaded
 
-    return sys.modules["conformance.cli"].console
+    return cast("Console", sys.modules["conformance.cli"].console)
 
 
 def _light_console() -> Console:
     """The CLI's console when the CLI is loaded, else a plain one: no need to load the CLI for it."""
     cli = sys.modules.get("conformance.cli")
     if cli is not None:
-        return cli.console  # type: ignore[no-any-return]
+        return cast("Console", cli.console)
     from rich.console import Console
 
     return Console()

@@ -158,7 +158,7 @@ class EngineRun:
         seed_only_generation()
         config = schemathesis_config(self.settings, self.base_url, self.provider.semantic_rejection_statuses)
         try:
-            schema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
+            schema: schemathesis.BaseSchema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
         except Exception as exc:  # schemathesis raises several loader errors; all mean the same to a user
             raise UsageError(f"schemathesis cannot load {self.spec.path} ({first_line(exc)}); fix the spec.") from None
         if self.safe_methods_only:

@@ -6,10 +6,10 @@ import base64
 import importlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, quote_plus
 
 import requests
@@ -87,7 +87,7 @@ class Provider(ABC):
 
     def double(self) -> type[ProviderDouble]:
         module, _, cls = self.double_class.partition(":")
-        return getattr(importlib.import_module(module), cls)
+        return cast("type[ProviderDouble]", getattr(importlib.import_module(module), cls))
 
 
 class ProviderAuth(requests.auth.AuthBase):
@@ -103,9 +103,9 @@ class ProviderAuth(requests.auth.AuthBase):
         return {k: v for k, v in prepared.headers.items() if k.lower() not in ("content-length",)}
 
 
-def secret_variants(values: object) -> list[str]:
+def secret_variants(values: Iterable[object]) -> list[str]:
     found: set[str] = set()
-    for value in values:  # type: ignore[attr-defined]
+    for value in values:
         if not value:
             continue
         text = str(value)

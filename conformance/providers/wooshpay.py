@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import requests
 
@@ -15,7 +15,7 @@ class BasicAuth(ProviderAuth):
         self._basic = requests.auth.HTTPBasicAuth(username, password)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return self._basic(request)
+        return cast(requests.PreparedRequest, self._basic(request))  # the stubs leave __call__ untyped
 
 
 class WooshPay(Provider):

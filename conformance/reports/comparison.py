@@ -207,7 +207,8 @@ def _text(value: Any) -> str | None:
 
 def _status_cell(fields: Iterable[Row], provider: str) -> FieldCell:
     row = next(r for r in fields if r.key == "status")
-    return row.cells[provider]
+    cell: FieldCell = row.cells[provider]
+    return cell
 
 
 # -- differences ----------------------------------------------------------------------------------
@@ -332,7 +333,7 @@ def _invoice_location(spec: Spec, op_id: str, invoice_pointer: str) -> str | Non
     op = spec.resolve(spec.operations[op_id].pointer)
     responses = op.get("responses") or {}
     success = next((responses[s] for s in sorted(responses) if str(s).startswith("2")), None)
-    media = next(iter((_deref(spec, success).get("content") or {}).values()), {}) if success else {}
+    media: dict[str, Any] = next(iter((_deref(spec, success).get("content") or {}).values()), {}) if success else {}
     return _find_ref(spec, media.get("schema"), "#" + invoice_pointer, "", depth=3)
 
 

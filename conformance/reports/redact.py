@@ -39,7 +39,9 @@ def redact_document(document: FindingsDocument, secrets: list[str]) -> FindingsD
 
 
 def _finding(finding: Finding, secrets: list[str]) -> Finding:
-    text = {f.name: redact(v, secrets) for f in fields(finding) if isinstance(v := getattr(finding, f.name), str)}
+    text: dict[str, Any] = {
+        f.name: redact(v, secrets) for f in fields(finding) if isinstance(v := getattr(finding, f.name), str)
+    }
     e = finding.evidence
     evidence = replace(
         e,

@@ -150,7 +150,7 @@ class _Probe:
                     return []
             if not self.forbidden(state, rule, subject):
                 subject = None  # it changed: the next action needs a fresh invoice
-        reached = []
+        reached: list[str] = []
         for rule in allowed:
             outcomes = []
             for variant in self.driver.variants_of(rule.key):

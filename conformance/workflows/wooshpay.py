@@ -149,7 +149,7 @@ def invoice_lifecycle(run: ScenarioRun) -> None:
     price = run.call("createPrice", json=price_fields)
     run.expect_echo(price, price_fields, doc_ref=PRICE)
     price_id = run.need(price, "/id")
-    item_fields = {"customer": customer, "invoice": invoice, "quantity": 2}
+    item_fields: dict[str, Any] = {"customer": customer, "invoice": invoice, "quantity": 2}
     item = run.call("createInvoiceItem", json={**item_fields, "price": price_id})
     # An item's amount is its price's unit amount times its quantity.
     expected_item = {**item_fields, "unit_amount": price_fields["unit_amount"]}
