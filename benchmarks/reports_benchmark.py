@@ -21,7 +21,8 @@ from typing import Any
 from conformance.cassettes.store import read_cassette
 from conformance.coverage.compute import compute
 from conformance.coverage.exchanges import from_cassette
-from conformance.findings import Evidence, Kind, Source, finding_on, sort_findings
+from conformance.findings import Evidence, Source, finding_on, sort_findings
+from conformance.kinds import Kind
 from conformance.providers import all_providers
 from conformance.resources import cassettes_dir
 from conformance.root_causes import group

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance import pointers
-from conformance.findings import Finding, Kind, Source, finding_on, make_finding
+from conformance.findings import Finding, Source, finding_on, make_finding
+from conformance.kinds import Kind
 from conformance.providers.base import Provider
 from conformance.specs import DocDefect, ExampleUse, Spec
 from conformance.stage import StageResult

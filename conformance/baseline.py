@@ -32,8 +32,9 @@ import yaml
 from conformance import safe_yaml
 from conformance.document import FindingsDocument, Summary
 from conformance.errors import UsageError, first_line
-from conformance.findings import Finding, Severity
+from conformance.findings import Finding
 from conformance.fsutil import atomic_write_text
+from conformance.kinds import Severity
 
 BASELINE_VERSION = 1
 DEFAULT_PATH = Path("conformance-baseline.yaml")
@@ -123,7 +124,9 @@ class Baseline:
         today = today or date.today()
         seen = {f.fingerprint for f in document.findings}
         ran = {*document.run.providers, *(f.provider for f in document.findings)}
-        applied, expired, gone = [], [], []
+        applied: list[BaselineEntry] = []
+        expired: list[BaselineEntry] = []
+        gone: list[BaselineEntry] = []
         for entry in self.entries:
             if entry.fingerprint in seen:
                 (expired if entry.expired(today) else applied).append(entry)

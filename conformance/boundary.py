@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -62,10 +62,10 @@ def guarded(func: F) -> F:
         except Exception as exc:
             _crash(exc, kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
-def _crash(exc: BaseException, params: dict[str, Any]) -> None:
+def _crash(exc: BaseException, params: dict[str, Any]) -> NoReturn:
     text = secrets.scrub("".join(traceback.format_exception(exc)))
     log = write_crash_log(text, params.get("report_dir"))
     say(f"internal error ({type(exc).__name__}), a bug in invoice-conformance; the traceback is in {log}.")

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.errors import UsageError
-from conformance.findings import Finding, Severity
+from conformance.findings import Finding
+from conformance.kinds import Severity
 
 if TYPE_CHECKING:  # read lazily below: `drift --spec` writes a document without loading any spec machinery
     from conformance.coverage.model import ProviderCoverage

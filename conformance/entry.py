@@ -15,8 +15,7 @@ def main() -> None:
     if args[:1] == ["drift"] and "--spec" in args and not {"-h", "--help"} & set(args):
         from conformance.cli.drift import drift
 
-        drift.main(args[1:], prog_name="conformance drift")
-        return
+        drift.main(args[1:], prog_name="conformance drift")  # exits: click's standalone mode
     from conformance.cli.main import main as cli_main
 
     cli_main()

@@ -225,11 +225,15 @@ def make_finding(
 class OperationLike(Protocol):
     """What a finding needs to know of the operation it is about (conformance.specs.Operation)."""
 
-    provider: str
-    operation_id: str
-    method: str
-    path: str
-
+    # Read-only, so that a frozen dataclass satisfies the protocol.
+    @property
+    def provider(self) -> str: ...
+    @property
+    def operation_id(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
     @property
     def doc_ref(self) -> str: ...
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from referencing.exceptions import Unresolvable
 
@@ -194,7 +194,7 @@ def lifecycle_of(spec: Spec) -> Lifecycle | None:
         raw = spec.document.get(EXTENSION)
         cached = None if raw is None else parse(spec, raw)
         spec.__dict__["_lifecycle"] = cached
-    return cached  # type: ignore[return-value]
+    return cast("Lifecycle | None", cached)
 
 
 def require_lifecycle(spec: Spec) -> Lifecycle:

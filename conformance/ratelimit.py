@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from conformance.findings import Finding, Kind, Source, make_finding
+from conformance.findings import Finding, Source, make_finding
+from conformance.kinds import Kind
 
 if TYPE_CHECKING:
     from conformance.specs import Spec
@@ -101,7 +102,7 @@ class RetryAfterAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.inner is not None:
             request = self.inner(request)
-        request.register_hook("response", self._on_response)
+        request.register_hook("response", self._on_response)  # type: ignore[no-untyped-call]  # unannotated in the stubs
         return request
 
     def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.findings import Finding, Kind, Severity
+from conformance.findings import Finding
+from conformance.kinds import Kind, Severity
 
 # The schema component a schema finding is in, and the pointer within it; None when unknown.
 ComponentOf = Callable[[Finding], "tuple[str, str] | None"]

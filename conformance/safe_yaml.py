@@ -11,13 +11,17 @@ when it is available; construction stays in Python either way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The C loader when libyaml is there; typed as the pure one, whose interface it shares.
+if TYPE_CHECKING:
+    _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_EXPANSION = 20
 SLACK = 100_000  # nodes any document may gain through aliases, however small it is
@@ -64,7 +68,7 @@ def check_expansion(root: Node) -> None:
         )
 
 
-class BoundedLoader(_Base):  # type: ignore[misc, valid-type]
+class BoundedLoader(_Base):
     def get_single_data(self) -> Any:
         node = self.get_single_node()
         if node is None:

@@ -84,7 +84,7 @@ def _lookup(spec: Spec, pointer: str) -> Any:
 
 def deref(spec: Spec, cursor: Cursor) -> Cursor:
     """Follow local `$ref`s; entering a component starts a new `within`."""
-    memo = _memo(spec, "deref")
+    memo: dict[Cursor, Cursor] = _memo(spec, "deref")
     if cursor not in memo:
         memo[cursor] = _deref(spec, cursor)
     return memo[cursor]
@@ -108,7 +108,7 @@ def _deref(spec: Spec, cursor: Cursor) -> Cursor:
 
 
 def branches(spec: Spec, cursor: Cursor, keywords: tuple[str, ...] = _COMBINATORS) -> tuple[Cursor, ...]:
-    memo = _memo(spec, "branches")
+    memo: dict[tuple[Cursor, tuple[str, ...]], tuple[Cursor, ...]] = _memo(spec, "branches")
     key = (cursor, keywords)
     if key not in memo:
         node = node_at(spec, cursor.pointer)

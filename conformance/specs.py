@@ -129,7 +129,7 @@ class Spec:
 
     def _registry_of(self, document: dict[str, Any]) -> Registry:
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
-        return Registry().with_resource(self.uri, resource)
+        return Registry().with_resources([(self.uri, resource)])  # with_resource's return is unannotated
 
     def resolve(self, pointer: str) -> Any:
         """The node at `pointer`, following a `$ref` at the end if there is one."""
@@ -336,8 +336,9 @@ def parse_spec(path: Path) -> Spec:
         document = _json_keys(safe_yaml.load(text, json_values=True))
     except safe_yaml.AliasRefused as exc:
         mark = exc.problem_mark
+        where = f" at line {mark.line + 1}" if mark is not None else ""
         raise UsageError(
-            f"spec file {path} is refused: its YAML aliases ({exc.problem}) at line {mark.line + 1}; "
+            f"spec file {path} is refused: its YAML aliases ({exc.problem}){where}; "
             "write the structure out or use a $ref."
         ) from None
     except yaml.YAMLError as exc:

@@ -133,7 +133,7 @@ def _guarded_send(self: HTTPAdapter, request: requests.PreparedRequest, *args: A
 def _attempt(
     adapter: HTTPAdapter, request: requests.PreparedRequest, guard: Guard, *args: Any, **kwargs: Any
 ) -> requests.Response:
-    kwargs.pop("stream", None)
+    kwargs["stream"] = True  # streamed, so the body is read under the deadline and the cap
     kwargs["timeout"] = (guard.timeout, guard.timeout)
     sink: list[Any] = []
     fired = threading.Event()
@@ -151,7 +151,7 @@ def _attempt(
     _local.sink = sink
     timer.start()
     try:
-        response = _original_send(adapter, request, *args, stream=True, **kwargs)
+        response = _original_send(adapter, request, *args, **kwargs)
         _local.sink = None
         _read_capped(response, guard.max_bytes)
         if fired.is_set():
@@ -196,7 +196,7 @@ def _read_capped(response: requests.Response, max_bytes: int) -> None:
             )
         chunks.append(chunk)
     response._content = b"".join(chunks)
-    response._content_consumed = True
+    response._content_consumed = True  # type: ignore[attr-defined]  # private flag the stubs omit
 
 
 def _learn_secrets(request: requests.PreparedRequest, response: requests.Response) -> None:

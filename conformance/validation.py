@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -114,15 +114,20 @@ def _type_violation(error: ValidationError, expected_types: set[str]) -> Violati
 def classify(error: ValidationError) -> list[Violation]:
     """One or more violations for a jsonschema error, most specific first."""
     keyword = error.validator
-    instance = error.instance
+    instance: Any = error.instance
     if keyword in ("anyOf", "oneOf") and error.context:
         return _classify_alternatives(error)
     if keyword == "required":
-        missing = [name for name in error.validator_value if isinstance(instance, dict) and name not in instance]
+        missing = [
+            name
+            for name in cast(list[str], error.validator_value)
+            if isinstance(instance, dict) and name not in instance
+        ]
         expected = required_expectation(error.schema)
         return [_violation(Kind.MISSING_FIELD, error, expected, "absent", name) for name in missing]
     if keyword in ("unevaluatedProperties", "additionalProperties") and error.validator_value is False:
-        known = set((error.schema or {}).get("properties") or {})
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = set(schema.get("properties") or {})
         extra = sorted(k for k in instance if k not in known) if isinstance(instance, dict) else []
         return [
             _violation(

@@ -168,7 +168,7 @@ class ScrubbingPersister:
         atomic_write_text(Path(cassette_path), yaml.dump(data, Dumper=_NoAliasCassetteDumper))
 
 
-class _NoAliasCassetteDumper(yamlserializer._CassetteDumper):  # type: ignore[misc, name-defined]
+class _NoAliasCassetteDumper(yamlserializer._CassetteDumper):  # type: ignore[misc]  # vcrpy is untyped: its dumper is Any
     """vcrpy's dumper, never writing an alias (which our loader refuses)."""
 
     def ignore_aliases(self, data: Any) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer
+from conformance.schema_paths import documented_response_pointer, json_schema_pointer
 from conformance.specs import Operation, Spec
 
 

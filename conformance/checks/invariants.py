@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance import pointers
 from conformance.checks.json_values import MISSING, instant, number, value_at, values_at
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.validation import show
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from conformance import pointers
 from conformance.checks.invariants import Breach
-from conformance.findings import Kind
+from conformance.kinds import Kind
 
 
 @dataclass(frozen=True)

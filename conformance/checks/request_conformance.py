@@ -95,7 +95,8 @@ def _valid(spec: Spec, schema_pointer: str, raw: list[str], schema: dict[str, An
 def _readings(raw: list[str], schema: dict[str, Any]) -> list[Any]:
     """The typed values a string parameter can stand for (query and header values arrive as text)."""
     if schema.get("type") == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        found = schema.get("items")
+        items = found if isinstance(found, dict) else {}
         values = raw if len(raw) > 1 else raw[0].split(",") if raw and raw[0] else []
         return [[_read(v, items) for v in values]]
     value = raw[-1]

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -60,7 +60,7 @@ def _light_console() -> Console:
     """The CLI's console when the CLI is loaded, else a plain one: no need to load the CLI for it."""
     common = sys.modules.get("conformance.cli.common")
     if common is not None:
-        return common.console  # type: ignore[no-any-return]
+        return cast("Console", common.console)
     from rich.console import Console
 
     return Console()

@@ -21,6 +21,7 @@ from conformance.engine.stage import engine_stage
 from conformance.fsutil import require_writable
 from conformance.providers import all_providers
 from conformance.resources import cassettes_dir
+from conformance.stage import Stage
 from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
 from conformance.workflows.stage import workflow_stage
 
@@ -155,7 +156,7 @@ def run(
         max_retry_after=max_retry_after,
         max_response_bytes=max_response_bytes,
     )
-    stages = [] if no_audit else [audit_stage]
+    stages: list[Stage] = [] if no_audit else [audit_stage]
     stages.append(engine_stage(options, settings, workers=workers))
     if not no_workflows:
         stages.append(

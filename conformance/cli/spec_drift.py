@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -76,7 +76,7 @@ def run_spec_drift(
     return EXIT_BREAKING if document.summary.breaking or expired else EXIT_OK
 
 
-def _keys(document: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+def _keys(document: dict[str, Any]) -> list[tuple[str, str]]:
     paths = document.get("paths") or {}
     return [(m, p) for p, item in paths.items() if isinstance(item, dict) for m in item if not m.startswith("x-")]
 

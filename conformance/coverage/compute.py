@@ -71,9 +71,9 @@ def compute(spec: Spec, exchanges: Iterable[Exchange], transitions: TransitionPr
         for exchange in seen:
             if (op_id, exchange.status) not in schemas:
                 schemas[(op_id, exchange.status)] = _schema_for(spec, ops[op_id], exchange.status)
-            key, schema = schemas[(op_id, exchange.status)]
-            if schema is not None and exchange.body is not None:
-                cursor = deref(spec, Cursor(schema, f"{op_id} {key}", ""))
+            key, response_schema = schemas[(op_id, exchange.status)]
+            if response_schema is not None and exchange.body is not None:
+                cursor = deref(spec, Cursor(response_schema, f"{op_id} {key}", ""))
                 _observe(spec, cursor, exchange.body, seen_fields, seen_enums, 0, plans)
 
     parameters = {
@@ -228,7 +228,8 @@ def _plan(spec: Spec, cursor: Cursor, plans: dict[Cursor, _Plan | None]) -> _Pla
     node = node_at(spec, cursor.pointer)
     plan = None
     if isinstance(node, dict):
-        declared = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+        found = node.get("properties")
+        declared = found if isinstance(found, dict) else {}
         properties = {}
         for name in declared:
             within = cursor.within + pointers.join(name)

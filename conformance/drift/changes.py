@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.drift.rules import severity_of
-from conformance.findings import Severity
+from conformance.kinds import Severity
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from conformance import pointers
-from conformance.drift.changes import Change, ChangeMaker
+from conformance.drift.changes import Change, ChangeMaker, Location
 from conformance.drift.pairing import Pairing, Statuses
 from conformance.drift.schema_facts import ARRAY_ITEM, FieldFacts
 from conformance.drift.shapes import FieldShape, ResponseShape
@@ -198,6 +198,7 @@ class FieldComparer:
         if vocab is None:
             return
         old_text, new_text = f"one of {_listing(vocab.old)}", f"one of {_listing(vocab.new)}"
+        where: Location | None
         for value in vocab.added:
             if vocab.declared:
                 # A value the spec does not list is a violation whatever request brought it.

@@ -13,7 +13,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from conformance.errors import UsageError
-from conformance.findings import Severity
+from conformance.kinds import Severity
 
 
 class Level(IntEnum):

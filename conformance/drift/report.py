@@ -13,7 +13,8 @@ from typing import Any
 
 from conformance.drift.changes import Change, Location
 from conformance.drift.levels import DEFAULT_GRADING, Grading
-from conformance.findings import Evidence, Finding, Kind, Source, make_finding
+from conformance.findings import Evidence, Finding, Source, make_finding
+from conformance.kinds import Kind
 
 
 def _unique(texts: Iterable[str]) -> list[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.drift.levels import DEFAULT_GRADING, ERR, INFO, WARN, Level
-from conformance.findings import Severity
+from conformance.kinds import Severity
 
 
 @dataclass(frozen=True)

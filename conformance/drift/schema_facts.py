@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import pointers
-from conformance.checks.response_schema import documented_response_pointer, json_schema_pointer
+from conformance.schema_paths import documented_response_pointer, json_schema_pointer
 from conformance.specs import Operation, Spec
 
 ARRAY_ITEM = "*"

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import yaml
@@ -29,10 +29,14 @@ BUNDLED = "x-drift-bundled"
 _MAX_NODES = 2_000_000
 _STATUS = re.compile(r"^(?:[1-5](?:\d\d|XX)|default)$", re.IGNORECASE)
 
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The C loader when libyaml is there; typed as the pure one, whose interface it shares.
+if TYPE_CHECKING:
+    _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):
     """JSON's view of YAML: no timestamps, and only true/false are booleans."""
 
 

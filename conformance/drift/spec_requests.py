@@ -9,7 +9,7 @@ under `/requestBody` and the media type they are sent as.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from conformance.drift.changes import Change, ChangeMaker
 from conformance.drift.spec_lifecycle import parameter_lifecycle, removal_rule
@@ -84,7 +84,7 @@ def request_body_changes(
     if not isinstance(before, dict) and not isinstance(after, dict):
         return
     if not isinstance(before, dict):
-        kind = required_text(after.get("required") is True)  # type: ignore[union-attr]
+        kind = required_text(cast(dict[str, Any], after).get("required") is True)  # a dict: not both are absent
         yield make(f"request-body-added-{kind}", BODY, "no body", f"{kind} body", f"takes a new {kind} request body")
         return
     if not isinstance(after, dict):

@@ -91,8 +91,9 @@ def _member_key(member: Any, deref: Deref, index: int) -> str:
         origin = member.get("x-drift-origin") or member.get("$ref")
         if isinstance(origin, str):
             return "ref:" + origin.rsplit("/", 1)[-1]
-        if isinstance(member.get("title"), str):
-            return "title:" + member["title"]
+        title = member.get("title")
+        if isinstance(title, str):
+            return "title:" + title
         try:
             return "shape:" + json.dumps(member, sort_keys=True, default=str)
         except (TypeError, ValueError):
@@ -105,8 +106,9 @@ def _member_name(member: Any) -> str:
         origin = member.get("x-drift-origin") or member.get("$ref")
         if isinstance(origin, str):
             return origin.rsplit("/", 1)[-1]
-        if isinstance(member.get("title"), str):
-            return member["title"]
+        title = member.get("title")
+        if isinstance(title, str):
+            return title
         kinds = types_of(member)
         if kinds:
             return "an inline " + "/".join(sorted(kinds)) + " schema"
@@ -144,22 +146,24 @@ def _number(value: Any) -> float | None:
 def _upper(node: dict[str, Any]) -> tuple[float, bool] | None:
     """The tightest upper bound (value, exclusive); 3.0's boolean exclusiveMaximum applies to maximum."""
     maximum, exclusive = _number(node.get("maximum")), node.get("exclusiveMaximum")
-    bounds = []
+    bounds: list[tuple[float, bool]] = []
     if maximum is not None:
         bounds.append((maximum, exclusive is True))
-    if _number(exclusive) is not None:
-        bounds.append((_number(exclusive), True))
-    return min(bounds, key=lambda b: (b[0], not b[1])) if bounds else None  # type: ignore[arg-type,return-value]
+    exclusive_value = _number(exclusive)
+    if exclusive_value is not None:
+        bounds.append((exclusive_value, True))
+    return min(bounds, key=lambda b: (b[0], not b[1])) if bounds else None
 
 
 def _lower(node: dict[str, Any]) -> tuple[float, bool] | None:
     minimum, exclusive = _number(node.get("minimum")), node.get("exclusiveMinimum")
-    bounds = []
+    bounds: list[tuple[float, bool]] = []
     if minimum is not None:
         bounds.append((minimum, exclusive is True))
-    if _number(exclusive) is not None:
-        bounds.append((_number(exclusive), True))
-    return max(bounds, key=lambda b: (b[0], b[1])) if bounds else None  # type: ignore[arg-type,return-value]
+    exclusive_value = _number(exclusive)
+    if exclusive_value is not None:
+        bounds.append((exclusive_value, True))
+    return max(bounds, key=lambda b: (b[0], b[1])) if bounds else None
 
 
 def _bound_text(bound: tuple[float, bool] | None, upper: bool) -> str:
@@ -287,6 +291,7 @@ class SchemaDiff:
             word = "max" if upper else "min"
             exclusive = (after or before or (0.0, False))[1]
             name = f"exclusive-{word}" if exclusive else word
+            suffixes: tuple[str, ...]
             if before is None:
                 narrowed, suffixes = True, (f"{name}-set", f"{name}-{'decreased' if upper else 'increased'}")
             elif after is None:
@@ -310,20 +315,20 @@ class SchemaDiff:
             ("maxItems", True, "max-items"),
             ("minItems", False, "min-items"),
         ):
-            before, after = _number(old.get(keyword)), _number(new.get(keyword))
-            if before == after:
+            old_size, new_size = _number(old.get(keyword)), _number(new.get(keyword))
+            if old_size == new_size:
                 continue
-            if before is None:
-                narrowed = upper or (after or 0) > 0
-                suffixes: tuple[str, ...] = (f"{name}-set", f"{name}-{'decreased' if upper else 'increased'}")
-            elif after is None:
+            if old_size is None:
+                narrowed = upper or (new_size or 0) > 0
+                suffixes = (f"{name}-set", f"{name}-{'decreased' if upper else 'increased'}")
+            elif new_size is None:
                 narrowed = False
                 suffixes = (f"{name}-unset", f"{name}-{'increased' if upper else 'decreased'}")
             else:
-                narrowed = after < before if upper else after > before
+                narrowed = new_size < old_size if upper else new_size > old_size
                 suffixes = (f"{name}-{'decreased' if upper == narrowed else 'increased'}",)
-            old_text = "none" if before is None else str(int(before))
-            new_text = "none" if after is None else str(int(after))
+            old_text = "none" if old_size is None else str(int(old_size))
+            new_text = "none" if new_size is None else str(int(new_size))
             yield from self._bound_change(ctx, pointer, label, suffixes, narrowed, old_text, new_text, keyword)
 
     def _bound_change(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.findings import Kind, Severity
+from conformance.kinds import Kind, Severity
 from conformance.specs import Operation
 
 CHECK_KINDS: dict[str, Kind] = {

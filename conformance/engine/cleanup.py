@@ -7,7 +7,8 @@ from typing import Any
 
 import requests
 
-from conformance.providers.base import Provider, ProviderAuth
+from conformance.auth import ProviderAuth
+from conformance.providers.base import Provider
 from conformance.transport import OriginBoundSession
 
 

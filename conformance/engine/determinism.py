@@ -10,11 +10,12 @@ this, so the miner is replaced by one that finds nothing; the global constants H
 from __future__ import annotations
 
 from hypothesis.internal.conjecture import providers
+from hypothesis.internal.constants_ast import Constants
 
-_NO_LOCAL_CONSTANTS = providers.Constants()
+_NO_LOCAL_CONSTANTS = Constants()
 
 
-def _no_local_constants() -> providers.Constants:
+def _no_local_constants() -> Constants:
     return _NO_LOCAL_CONSTANTS
 
 

@@ -20,6 +20,7 @@ from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from conformance import secrets, transport
+from conformance.auth import ProviderAuth
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.request_conformance import wire_problems
@@ -38,8 +39,9 @@ from conformance.engine.evidence import CassetteIndex, curl_command, request_key
 from conformance.engine.intent import IntentRecorder
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
-from conformance.providers.base import Provider, ProviderAuth
+from conformance.findings import Evidence, Finding, Source, finding_on, make_finding
+from conformance.kinds import Kind
+from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
 
@@ -158,7 +160,7 @@ class EngineRun:
         seed_only_generation()
         config = schemathesis_config(self.settings, self.base_url, self.provider.semantic_rejection_statuses)
         try:
-            schema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
+            schema: schemathesis.BaseSchema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
         except Exception as exc:  # schemathesis raises several loader errors; all mean the same to a user
             raise UsageError(f"schemathesis cannot load {self.spec.path} ({first_line(exc)}); fix the spec.") from None
         if self.safe_methods_only:

@@ -96,9 +96,12 @@ def _parse(path: Path, text: str) -> Any:
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise UsageError(
-                f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); fix or re-record it."
-            ) from None
+            # A plain ValueError, without a position, is an integer past Python's digit limit.
+            if isinstance(exc, json.JSONDecodeError):
+                detail = f"{exc.msg} at line {exc.lineno}"
+            else:
+                detail = str(exc).split(";")[0]
+            raise UsageError(f"{path} is not valid JSON ({detail}); fix or re-record it.") from None
     try:
         return safe_yaml.load(text)  # libyaml where available; refuses alias bombs
     except safe_yaml.AliasRefused as exc:

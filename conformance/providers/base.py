@@ -6,10 +6,10 @@ import base64
 import importlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, quote_plus
 
 from conformance import secrets
@@ -100,7 +100,7 @@ class Provider(ABC):
         found = self._part("double", "DOUBLE")
         if found is None:
             raise UsageError(f"{self.title} has no double: define DOUBLE in {self._folder}.double.")
-        return found  # type: ignore[no-any-return]
+        return cast("type[ProviderDouble]", found)
 
     def workflows(self) -> ProviderWorkflows | None:
         """The provider's workflow scenarios (WORKFLOWS in its folder's `workflows` module), if it has any."""
@@ -126,9 +126,9 @@ class Provider(ABC):
         return getattr(found, attribute, None)
 
 
-def secret_variants(values: object) -> list[str]:
+def secret_variants(values: Iterable[object]) -> list[str]:
     found: set[str] = set()
-    for value in values:  # type: ignore[attr-defined]
+    for value in values:
         if not value:
             continue
         text = str(value)

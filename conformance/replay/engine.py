@@ -33,7 +33,8 @@ from conformance.engine.check_failures import (
 )
 from conformance.engine.evidence import curl_command
 from conformance.errors import first_line
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
+from conformance.findings import Evidence, Finding, Source, finding_on, make_finding
+from conformance.kinds import Kind
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
 from conformance.replay.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from conformance.coverage.model import METRICS, Metric, ProviderCoverage
 from conformance.document import FindingsDocument
-from conformance.findings import Finding, Kind, Severity
+from conformance.findings import Finding
+from conformance.kinds import Kind, Severity
 from conformance.root_cause_model import RootCause, group_findings
 
 NEVER_SHOWN = 40  # of each never-exercised list; findings.json has them all

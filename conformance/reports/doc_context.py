@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from conformance import pointers
 from conformance.document import FindingsDocument
-from conformance.findings import Finding, Kind
+from conformance.findings import Finding
 from conformance.findings_context import DocDefect, DocSource, Provenance, ProviderContext
+from conformance.kinds import Kind
 
 
 @dataclass(frozen=True)

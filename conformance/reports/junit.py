@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from conformance.document import API_TARGETS, FindingsDocument
-from conformance.findings import Finding, Kind, Severity
+from conformance.findings import Finding
+from conformance.kinds import Kind, Severity
 from conformance.reports.doc_context import provider_context
 from conformance.reports.model import DOC_KINDS, NO_OPERATION, findings_of, operation_label, providers_of
 

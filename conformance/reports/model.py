@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from conformance.document import FindingsDocument
-from conformance.findings import Finding, Kind, Severity
+from conformance.findings import Finding
+from conformance.kinds import Kind, Severity
 
 SEVERITIES: tuple[Severity, ...] = (Severity.BREAKING, Severity.NON_BREAKING, Severity.INFO)
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}

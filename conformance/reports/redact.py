@@ -29,7 +29,9 @@ def redact_document(document: FindingsDocument, secrets: Sequence[str]) -> Findi
 
 
 def _finding(finding: Finding, secrets: Sequence[str]) -> Finding:
-    text = {f.name: redact(v, secrets) for f in fields(finding) if isinstance(v := getattr(finding, f.name), str)}
+    text: dict[str, Any] = {
+        f.name: redact(v, secrets) for f in fields(finding) if isinstance(v := getattr(finding, f.name), str)
+    }
     e = finding.evidence
     evidence = replace(
         e,

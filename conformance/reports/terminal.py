@@ -19,7 +19,7 @@ from rich.markup import escape
 from conformance.baseline import BaselineOutcome
 from conformance.coverage.gate import Shortfall
 from conformance.document import FindingsDocument
-from conformance.findings import Severity
+from conformance.kinds import Severity
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import cause_views
 from conformance.reports.console_output import line, plain, print_table

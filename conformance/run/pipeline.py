@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from conformance import __version__
 from conformance.baseline import Baseline
-from conformance.coverage.compute import ProviderCoverage, compute
+from conformance.coverage.compute import compute
+from conformance.coverage.model import ProviderCoverage
 from conformance.document import FindingsDocument, RunInfo, Summary
 from conformance.errors import EXIT_BREAKING, EXIT_OK, interruption, signalled
 from conformance.findings import deduplicate

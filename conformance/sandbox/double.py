@@ -16,7 +16,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from jsonschema import Draft202012Validator
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -24,7 +24,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from conformance.errors import UsageError
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.lifecycle import Lifecycle, lifecycle_of
 from conformance.lifecycle import Rule as LifecycleRule
 from conformance.sandbox.faults import FaultSet
@@ -359,7 +359,8 @@ class ProviderDouble(ABC):
             return self._to_wsgi(self._error_response(ApiError(401, "unauthorized", "Invalid or missing credentials.")))
         operation = self.spec.operations[endpoint]
         try:
-            api_request = self._parse(operation, path_params, request)
+            # werkzeug's match() returns a dict; the routes' default converters give strings
+            api_request = self._parse(operation, cast(dict[str, str], path_params), request)
             if endpoint == self.fault_targets.server_error_operation and "server_error" in self.faults:
                 raise ApiError(500, "api_error", "An unexpected error occurred.")
             with self._lock:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
-from conformance.findings import Kind
+from conformance.kinds import Kind
 
 if TYPE_CHECKING:
     from conformance.lifecycle import Lifecycle

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
@@ -32,7 +32,7 @@ def decode(raw: bytes, schema: Any, deref: Deref) -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for key, value in pairs:
         _insert(tree, _tokens(key), value, key)
-    return coerce(tree, schema, deref)
+    return cast(dict[str, Any], coerce(tree, schema, deref))  # a form body is an object
 
 
 def encode(value: Any) -> str:
@@ -105,7 +105,7 @@ def coerce(value: Any, schema: Any, deref: Deref) -> Any:
     types = _types(members)
     if isinstance(value, dict):
         if "array" in types and "object" not in types and all(_INTEGER.match(k) for k in value):
-            items = next((m["items"] for m in members if "items" in m), {})
+            items: Any = next((m["items"] for m in members if "items" in m), {})
             return [coerce(value[k], items, deref) for k in sorted(value, key=int)]
         properties: dict[str, Any] = {}
         extra: Any = {}

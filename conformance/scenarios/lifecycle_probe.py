@@ -23,7 +23,7 @@ from typing import Any
 
 from conformance.checks.invariants import Breach
 from conformance.checks.json_values import MISSING, value_at
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.lifecycle import Lifecycle, Rule, require_lifecycle
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.scenario import ScenarioAborted, ScenarioRun
@@ -150,7 +150,7 @@ class _Probe:
                     return []
             if not self.forbidden(state, rule, subject):
                 subject = None  # it changed: the next action needs a fresh invoice
-        reached = []
+        reached: list[str] = []
         for rule in allowed:
             outcomes = []
             for variant in self.driver.variants_of(rule.key):

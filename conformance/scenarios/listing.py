@@ -10,7 +10,7 @@ from conformance import pointers
 from conformance.checks.invariants import Breach
 from conformance.checks.json_values import instant, number, value_at
 from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.scenario import ScenarioRun
 from conformance.validation import show

@@ -17,17 +17,13 @@ from typing import Any
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
-from conformance.checks.response_schema import (
-    NOT_JSON_CHECK,
-    documented_response_pointer,
-    documented_statuses,
-    json_schema_pointer,
-    response_violations,
-)
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on, normalise_pointer
+from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
+from conformance.findings import Evidence, Finding, Source, finding_on, normalise_pointer
+from conformance.kinds import Kind
 from conformance.lifecycle import lifecycle_of, with_lifecycle
 from conformance.scenarios.client import Exchange, WorkflowClient
 from conformance.scenarios.evidence import curl, steps
+from conformance.schema_paths import documented_response_pointer, json_schema_pointer
 from conformance.specs import Spec
 from conformance.validation import show
 

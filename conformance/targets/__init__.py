@@ -17,10 +17,11 @@ from typing import Any
 import requests
 
 from conformance import transport
+from conformance.auth import ProviderAuth
 from conformance.cassettes import store
 from conformance.errors import TargetUnreachable, UsageError
 from conformance.findings import Source
-from conformance.providers.base import Provider, ProviderAuth
+from conformance.providers.base import Provider
 from conformance.targets.double_server import running_double
 
 TARGETS = ("replay", "live", "record", "sandbox")

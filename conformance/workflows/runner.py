@@ -8,12 +8,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from conformance.auth import ProviderAuth
 from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange, from_workflow
 from conformance.errors import first_line
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on
+from conformance.findings import Evidence, Finding, Source, finding_on
+from conformance.kinds import Kind
 from conformance.providers import get_provider
-from conformance.providers.base import Provider, ProviderAuth
+from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy
 from conformance.scenarios.client import StaleCassette, TransportFailure, WorkflowClient
 from conformance.scenarios.evidence import CassettePositions

@@ -108,7 +108,9 @@ from __future__ import annotations
 
 import requests
 
-from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
+from conformance.providers.base import Credentials, CredentialVar, Provider
+
+from conformance.auth import ProviderAuth
 
 
 class KeyAuth(ProviderAuth):

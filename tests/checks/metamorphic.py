@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.pointers import escape
 from conformance.specs import Spec
 from conformance.validation import Violation, violations

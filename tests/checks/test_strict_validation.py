@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.providers import get_provider
 from conformance.validation import Violation, violations
 

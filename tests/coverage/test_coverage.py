@@ -169,7 +169,7 @@ def test_transitions_when_a_stage_reports_them(spec: Spec) -> None:
 
 
 def test_reads_back_from_findings_json(spec: Spec) -> None:
-    from conformance.coverage.compute import ProviderCoverage
+    from conformance.coverage.model import ProviderCoverage
 
     coverage = compute(spec, RUN)
     assert ProviderCoverage.from_json(json.loads(json.dumps(coverage.to_json()))) == coverage

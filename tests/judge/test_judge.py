@@ -185,6 +185,13 @@ def test_a_mapping_with_a_port_or_a_path_is_exact() -> None:
     [
         ("interactions: [\n  - {request: ", "is not valid YAML at line"),
         ('{"log": 1}', "is neither a VCR.py cassette"),
+        ('{"log": [', "is not valid JSON (Expecting value at line 1)"),
+        # json raises a plain ValueError (no line) for an integer past Python's digit limit.
+        pytest.param(
+            '{"log": ' + "1" * 5000 + "}",
+            "is not valid JSON (Exceeds the limit (4300 digits)",
+            id="json-too-many-digits",
+        ),
         (
             "interactions:\n- {request: {method: GET}, response: {status: {code: 200}}}\n",
             "has no request method or uri",

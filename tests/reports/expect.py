@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from conformance.findings import Finding, Kind, Severity
+from conformance.findings import Finding
+from conformance.kinds import Kind, Severity
 
 DOC_KINDS = {Kind.DOC_DEFECT, Kind.DOC_EXAMPLE_MISMATCH}
 

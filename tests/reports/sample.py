@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conformance.document import FindingsDocument, RunInfo, Summary
-from conformance.findings import Evidence, Finding, Kind, Severity, Source, make_finding, sort_findings
+from conformance.findings import Evidence, Finding, Source, make_finding, sort_findings
+from conformance.kinds import Kind, Severity
 from conformance.providers import all_providers
 from conformance.root_causes import group
 from conformance.run import report_context

@@ -16,7 +16,7 @@ from conformance.cli.main import main
 from conformance.cli.reporting import run_and_report
 from conformance.document import FindingsDocument, load_findings
 from conformance.errors import EXIT_BREAKING, EXIT_OK, UsageError
-from conformance.findings import Severity
+from conformance.kinds import Severity
 from conformance.reports import findings_json
 from conformance.run import pipeline
 from conformance.stage import StageResult

@@ -8,7 +8,7 @@ import pytest
 
 from conformance import field_map
 from conformance.document import FindingsDocument
-from conformance.findings import Severity
+from conformance.kinds import Severity
 from conformance.providers import all_providers
 from conformance.reports import comparison
 from tests.reports import sample

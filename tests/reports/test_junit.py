@@ -10,7 +10,7 @@ import xmlschema
 from junitparser import Failure, JUnitXml, Skipped
 
 from conformance.document import FindingsDocument
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.providers import all_providers
 from conformance.reports import junit
 from tests.reports import sample

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from conformance.baseline import Baseline, update_baseline
 from conformance.document import FindingsDocument, load_findings
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on
+from conformance.findings import Evidence, Finding, Source, finding_on
+from conformance.kinds import Kind
 from conformance.providers import get_provider
 from conformance.reports.causes_view import cause_views
 from conformance.root_causes import group

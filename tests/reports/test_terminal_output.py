@@ -13,7 +13,7 @@ from conformance.cli.main import main
 from conformance.cli.run_summary import conclude
 from conformance.coverage.gate import parse_thresholds
 from conformance.document import FindingsDocument
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.reports import findings_json
 from conformance.reports.causes_view import cause_views
 from conformance.reports.terminal import print_summary

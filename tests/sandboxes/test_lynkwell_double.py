@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from conformance.checks.response_schema import response_violations
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.providers.lynkwell import AUDIENCE, PROVIDER
 from conformance.providers.lynkwell.double import CATALOGUE, TOKEN_LIFETIME, LynkwellDouble
 from conformance.targets.double_server import RunningDouble, running_double

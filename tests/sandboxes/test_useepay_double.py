@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from conformance.checks.response_schema import response_violations
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.providers.useepay import HEADERS, PROVIDER
 from conformance.targets.double_server import RunningDouble, running_double
 

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from conformance.checks.response_schema import response_violations
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.lifecycle import require_lifecycle
 from conformance.providers import get_provider
 from conformance.providers.wooshpay import PROVIDER

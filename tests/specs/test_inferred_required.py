@@ -7,7 +7,7 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.providers import get_provider
 from conformance.validation import violations
 

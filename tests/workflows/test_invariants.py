@@ -22,7 +22,7 @@ from conformance.checks.invariants import (
 )
 from conformance.checks.json_values import instant
 from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.lifecycle import lifecycle_of, with_lifecycle
 from conformance.providers import get_provider
 from conformance.providers.wooshpay.workflows import FACTS

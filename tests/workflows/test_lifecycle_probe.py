@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from conformance.findings import Kind, Source
+from conformance.findings import Source
+from conformance.kinds import Kind
 from conformance.lifecycle import Rule, require_lifecycle
 from conformance.providers import get_provider
 from conformance.providers.wooshpay.double import WooshPayDouble

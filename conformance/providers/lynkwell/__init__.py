@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance import secrets, transport
+from conformance.auth import ProviderAuth
 from conformance.errors import TargetUnreachable, UsageError
-from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
+from conformance.providers.base import Credentials, CredentialVar, Provider
 
 # Documented on https://docs.lynkwell.com/api ("Basic Authentication" section).
 AUDIENCE = "https://api.lynkwell.com"

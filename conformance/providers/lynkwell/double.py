@@ -302,7 +302,7 @@ class LynkwellDouble(ProviderDouble):
         stamp = _iso(self.now())
         contact = body.get("contactDetails") or {}
         address = body.get("physicalAddress") or {}
-        driver = {
+        driver: JSON = {
             "id": self.new_id("driver"),
             "network": self.network_id,
             "name": {"first": body["name"]["first"], "last": body["name"]["last"]},

@@ -14,7 +14,7 @@ from typing import Any
 from conformance.checks.invariants import Breach, InvoiceFacts, LinesTotal, Timeline
 from conformance.checks.json_values import number
 from conformance.checks.pagination import ListShape
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.scenarios.listing import Listing, Walk, walk

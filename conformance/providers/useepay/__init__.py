@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
+from conformance.auth import ProviderAuth
+from conformance.providers.base import Credentials, CredentialVar, Provider
 
 HEADERS = {
     "USEEPAY_MERCHANT_NO": "x-merchant-no",

@@ -334,7 +334,7 @@ class UseePayDouble(ProviderDouble):
         fields = {name: body.get(name) for name in CUSTOMER_FIELDS}
         if fields["address"] is not None:
             fields["address"] = _address(fields["address"])
-        customer = {
+        customer: JSON = {
             "id": self.new_id("customer"),
             **fields,
             "merchant_no": self.credentials["USEEPAY_MERCHANT_NO"],

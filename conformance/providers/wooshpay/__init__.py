@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import requests
 
 from conformance import secrets as conformance_secrets
-from conformance.providers.base import Credentials, CredentialVar, Provider, ProviderAuth
+from conformance.auth import ProviderAuth
+from conformance.providers.base import Credentials, CredentialVar, Provider
 
 
 class BasicAuth(ProviderAuth):
@@ -15,7 +16,7 @@ class BasicAuth(ProviderAuth):
         self._basic = requests.auth.HTTPBasicAuth(username, password)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return self._basic(request)
+        return cast(requests.PreparedRequest, self._basic(request))  # the stubs leave __call__ untyped
 
 
 class WooshPay(Provider):

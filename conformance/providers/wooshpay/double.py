@@ -609,7 +609,7 @@ class WooshPayDouble(ProviderDouble):
         return self._store(self.prices, self._price_object(fields, product["id"]))
 
     def _subscription_currency(self, items: list[JSON], given: str | None) -> str:
-        currencies = {item["price"]["currency"] for item in items}
+        currencies: set[str] = {item["price"]["currency"] for item in items}
         intervals = {
             (item["price"]["recurring"]["interval"], item["price"]["recurring"]["interval_count"]) for item in items
         }
@@ -1140,7 +1140,8 @@ class WooshPayDouble(ProviderDouble):
                 "product",
             )
         if "product" in body:
-            return self._require_ref(self.products, body["product"], "product", "product")["id"]
+            product_id: str = self._require_ref(self.products, body["product"], "product", "product")["id"]
+            return product_id
         return None
 
     def _check_lookup_key(self, lookup_key: str | None, own_id: str | None = None) -> None:
@@ -1172,7 +1173,8 @@ class WooshPayDouble(ProviderDouble):
             )
         if "due_date" in body:
             return int(body["due_date"])
-        return self.now() + DAY * body.get("days_until_due", DEFAULT_DAYS_UNTIL_DUE)
+        days: int = body.get("days_until_due", DEFAULT_DAYS_UNTIL_DUE)
+        return self.now() + DAY * days
 
     def _pending_items(self, customer_id: str) -> list[JSON]:
         return [

@@ -20,7 +20,7 @@ from conformance.checks.invariants import (
     Timeline,
 )
 from conformance.checks.pagination import ListShape
-from conformance.findings import Kind
+from conformance.kinds import Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.scenarios.listing import Listing, expect_newest_first, walk
@@ -149,7 +149,7 @@ def invoice_lifecycle(run: ScenarioRun) -> None:
     price = run.call("createPrice", json=price_fields)
     run.expect_echo(price, price_fields, doc_ref=PRICE)
     price_id = run.need(price, "/id")
-    item_fields = {"customer": customer, "invoice": invoice, "quantity": 2}
+    item_fields: dict[str, Any] = {"customer": customer, "invoice": invoice, "quantity": 2}
     item = run.call("createInvoiceItem", json={**item_fields, "price": price_id})
     # An item's amount is its price's unit amount times its quantity.
     expected_item = {**item_fields, "unit_amount": price_fields["unit_amount"]}
