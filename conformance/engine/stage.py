@@ -64,7 +64,7 @@ def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
 
 def _generate(provider: Provider, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
     from conformance.engine.cleanup import clean_up
-    from conformance.engine.evidence import CassetteIndex
+    from conformance.engine.evidence import CassettePositions
     from conformance.engine.intent import IntentRecorder
     from conformance.engine.runner import EngineRun
 
@@ -99,7 +99,7 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
     if connection.cassette is not None and readable is not None and readable.exists():
         # A recording is final only now (staged until the run ends); a replay's cassette was parsed when the run began.
         cassette = connection.replayed or store.read_cassette(readable, provider.name)
-        index = CassetteIndex(connection.cassette, cassette.interactions, root=Path.cwd())
+        index = CassettePositions(connection.cassette, cassette.interactions, root=Path.cwd())
     findings = run.finish(index) + result.findings
     requests, operations, exchanges = result.requests, result.operations, result.exchanges
     if connection.mode == "record" and index is not None:

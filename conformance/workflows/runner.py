@@ -10,6 +10,7 @@ from typing import Any
 
 from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange, from_workflow
+from conformance.engine.evidence import CassettePositions
 from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers import get_provider
@@ -18,7 +19,7 @@ from conformance.ratelimit import RateLimitPolicy
 from conformance.targets import REPLAY_CREDENTIAL, default_base_url
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.client import StaleCassette, TransportFailure, WorkflowClient
-from conformance.workflows.evidence import CassettePositions
+from conformance.workflows.evidence import sent
 from conformance.workflows.scenario import ProviderWorkflows, Reported, Scenario, ScenarioAborted, ScenarioRun
 
 
@@ -151,7 +152,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         index = CassettePositions(
             cassette, store.read_cassette(readable, run.workflows.provider, WORKFLOW_SUITE).interactions, Path.cwd()
         )
-        positions = index.positions(exchanges)
+        positions = index.positions(sent(exchanges))
         findings = [
             replace(
                 reported.finding,
