@@ -19,7 +19,7 @@ from schemathesis.engine import StopReason, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from conformance import transport
+from conformance import target_findings, transport
 from conformance.cassettes.scrub import COOKIE_HEADERS, SENSITIVE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.request_conformance import wire_problems
@@ -38,7 +38,7 @@ from conformance.engine.evidence import TESTCASE_HEADER, CassettePositions, Sent
 from conformance.engine.intent import IntentRecorder
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on, make_finding
+from conformance.findings import Evidence, Finding, Kind, Source, finding_on
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
@@ -295,40 +295,32 @@ class EngineRun:
                 self.spec, label
             )
             self._result.findings.append(
-                make_finding(
+                target_findings.stale_cassette(
                     provider=self.provider.name,
-                    operation=operation.operation_id if operation else label,
-                    method=operation.method if operation else method,
-                    path=operation.path if operation else "",
-                    kind=Kind.STALE_CASSETTE,
-                    pointer="",
-                    expected="a recorded answer for every request the suite makes",
-                    observed=f"no recorded answer for {where}",
+                    operation=operation,
+                    label=label,
+                    method=method,
+                    where=where,
+                    requester="the suite",
                     message=(
                         f"The cassette has no answer for {where}: the spec or the suite changed since it was "
                         f"recorded; re-record with `{record_command(self.provider.name, ENGINE_SUITE)}`."
                     ),
                     source=self.source,
-                    doc_ref=operation.doc_ref if operation else "",
-                    evidence=Evidence(cassette=str(self.cassette) if self.cassette else None),
+                    cassette=str(self.cassette) if self.cassette else None,
                 )
             )
             return
         self._result.transport_errors += 1
         operation = _operation_for_label(self.spec, label)
         self._result.findings.append(
-            make_finding(
+            target_findings.transport_error(
                 provider=self.provider.name,
-                operation=operation.operation_id if operation else label,
-                method=operation.method if operation else "",
-                path=operation.path if operation else "",
-                kind=Kind.TRANSPORT_ERROR,
-                pointer="",
-                expected="an HTTP response",
-                observed=f"{type(cause).__name__}: {first_line(cause)}",
+                operation=operation,
+                label=label,
+                cause=cause,
                 message=f"Requests to {label} failed at transport level ({type(cause).__name__}).",
                 source=self.source,
-                doc_ref=operation.doc_ref if operation else "",
             )
         )
 

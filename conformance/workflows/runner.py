@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from conformance import target_findings
 from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange, from_workflow
 from conformance.engine.evidence import CassettePositions
-from conformance.errors import first_line
-from conformance.findings import Evidence, Finding, Kind, Source, finding_on
+from conformance.findings import Finding, Source
 from conformance.providers import get_provider
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.ratelimit import RateLimitPolicy
@@ -186,28 +186,27 @@ def _stale(run: ScenarioRun, stale: StaleCassette, cassette: Path | None) -> Rep
             f"The cassette of workflow {run.scenario.name} has no answer for {stale.where}: the scenario or the spec "
             f"changed since it was recorded; re-record with `{command}`."
         )
-    operation = stale.operation
-    finding = finding_on(
-        operation,
-        kind=Kind.STALE_CASSETTE,
-        pointer="",
-        expected="a recorded answer for every request the workflow makes",
-        observed=f"no recorded answer for {stale.where}",
+    finding = target_findings.stale_cassette(
+        provider=stale.operation.provider,
+        operation=stale.operation,
+        label=stale.operation.operation_id,
+        method=stale.operation.method,
+        where=stale.where,
+        requester="the workflow",
         message=message,
         source=run.source,
-        evidence=Evidence(cassette=str(cassette) if cassette else None),
+        cassette=str(cassette) if cassette else None,
     )
     return Reported(finding, -1)
 
 
 def _transport(run: ScenarioRun, failure: TransportFailure) -> Reported:
     operation = failure.operation
-    finding = finding_on(
-        operation,
-        kind=Kind.TRANSPORT_ERROR,
-        pointer="",
-        expected="an HTTP response",
-        observed=f"{type(failure.cause).__name__}: {first_line(failure.cause)}",
+    finding = target_findings.transport_error(
+        provider=operation.provider,
+        operation=operation,
+        label=operation.operation_id,
+        cause=failure.cause,
         message=f"{operation.operation_id} got no HTTP response in workflow {run.scenario.name}.",
         source=run.source,
     )
