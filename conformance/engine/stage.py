@@ -11,12 +11,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance import secrets, transport
+from conformance import secrets
 from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.settings import Settings
@@ -24,7 +23,7 @@ from conformance.findings import Finding
 from conformance.pipeline import Stage, StageResult
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
-from conformance.targets import TargetOptions, connect, mode_for
+from conformance.targets import TargetOptions, connect, guarded_transport, mode_for
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,9 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
 
     with (
         store.deferred() as staged,
-        _transport(provider, options, settings),
+        guarded_transport(
+            provider, options, settings.request_timeout, settings.max_response_bytes, settings.request_retries
+        ),
         connect(provider, options, settings.generation()) as connection,
     ):
         if connection.mode == "replay":
@@ -121,12 +122,6 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
         exchanges=exchanges,
         staged=staged,
     )
-
-
-def _transport(provider: Provider, options: TargetOptions, settings: Settings) -> AbstractContextManager[Any]:
-    if mode_for(provider, options) == "replay":
-        return nullcontext()
-    return transport.guarded(settings.request_timeout, settings.max_response_bytes, settings.request_retries)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

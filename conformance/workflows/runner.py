@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from conformance.findings import Finding, Source
 from conformance.providers import get_provider
 from conformance.providers.base import Provider, ProviderAuth
 from conformance.ratelimit import RateLimitPolicy
-from conformance.targets import REPLAY_CREDENTIAL, default_base_url
+from conformance.targets import ScenarioConnection, record_scenario, replay_scenario
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.client import StaleCassette, TransportFailure, WorkflowClient
 from conformance.workflows.evidence import sent
@@ -56,6 +56,37 @@ class ScenarioOutcome:
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
 
 
+def run_scenario(
+    workflows: ProviderWorkflows,
+    scenario: Scenario,
+    connecting: AbstractContextManager[ScenarioConnection],
+    *,
+    timeout: float = 10.0,
+    rate_limit: RateLimitPolicy | None = None,
+) -> ScenarioOutcome:
+    """`scenario` through the connection targets made for it (conformance.targets.ScenarioTargets).
+
+    A live run's `rate_limit` is shared by every scenario of the provider; a replay waits for nothing.
+    """
+    with connecting as connection:
+        if connection.source is Source.REPLAY or rate_limit is None:
+            rate_limit = RateLimitPolicy(honour_waits=connection.source is not Source.REPLAY)
+        target = Target(
+            provider=connection.provider,
+            base_url=connection.base_url,
+            credentials=connection.credentials,
+            source=connection.source,
+            timeout=timeout,
+            rate_limit=rate_limit,
+        )
+        executed = _execute(workflows, scenario, target, cassette=connection.cassette)
+        unplayed = connection.unplayed
+    # After the block: a recording is on disk (or staged) only now.
+    outcome = _outcome(*executed, cassette=connection.cassette)
+    outcome.unplayed = unplayed
+    return outcome
+
+
 def run_live(
     workflows: ProviderWorkflows,
     scenario: Scenario,
@@ -65,15 +96,13 @@ def run_live(
     recorded_against: str | None = None,
 ) -> ScenarioOutcome:
     """Run against a live target; with `cassette`, record it there (scrubbed, replaced only on success)."""
-    if cassette is None:
-        return _outcome(*_execute(workflows, scenario, target))
-    provider = target.provider
-    metadata = store.recording_metadata(provider, target.base_url, suite=WORKFLOW_SUITE, scenario=scenario.name)
-    if recorded_against:
-        metadata["recorded_against"] = recorded_against
-    with store.recording(cassette, secrets=target.secrets, metadata=metadata):
-        executed = _execute(workflows, scenario, target)
-    return _outcome(*executed, cassette=cassette)
+    connection = ScenarioConnection(target.provider, target.base_url, target.credentials, target.source, cassette)
+    connecting: AbstractContextManager[ScenarioConnection] = (
+        nullcontext(connection)
+        if cassette is None
+        else record_scenario(connection, WORKFLOW_SUITE, scenario.name, recorded_against=recorded_against)
+    )
+    return run_scenario(workflows, scenario, connecting, timeout=target.timeout, rate_limit=target.rate_limit)
 
 
 def replay(
@@ -81,28 +110,7 @@ def replay(
 ) -> ScenarioOutcome:
     """Replay from `cassette` with the network blocked. Without a cassette every request is stale."""
     provider = get_provider(workflows.provider)
-    context: AbstractContextManager[Any]
-    if cassette.is_file():
-        loaded = store.read_cassette(cassette, provider.name, WORKFLOW_SUITE)
-        base_url = str(loaded.metadata.get("base_url") or default_base_url(provider))
-        context = store.use_replay(cassette, provider.name, WORKFLOW_SUITE)
-    else:
-        base_url = default_base_url(provider)
-        context = store.make_vcr(record=False).use_cassette(str(cassette))
-    target = Target(
-        provider=provider,
-        base_url=base_url,
-        credentials={var.name: REPLAY_CREDENTIAL for var in provider.credential_vars},
-        source=Source.REPLAY,
-        timeout=timeout,
-        rate_limit=RateLimitPolicy(honour_waits=False),
-    )
-    with context as played:
-        executed = _execute(workflows, scenario, target, cassette=cassette)
-        unplayed = len(played.data) - played.play_count
-    outcome = _outcome(*executed, cassette=cassette if cassette.is_file() else None)
-    outcome.unplayed = unplayed
-    return outcome
+    return run_scenario(workflows, scenario, replay_scenario(provider, cassette, WORKFLOW_SUITE), timeout=timeout)
 
 
 def _execute(
@@ -147,6 +155,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
     exchanges = run.client.exchanges
     findings = [reported.finding for reported in run.reported]
     readable = store.readable(cassette) if cassette is not None else None
+    # A replay without a cassette (every request stale) and a live run have no positions to give.
     if cassette is not None and readable is not None and readable.is_file():
         # Positions are known only once the cassette is on disk (a recording is staged at the end).
         index = CassettePositions(
