@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
+from conformance import refs
 from conformance.errors import UsageError
 from conformance.findings import Kind
 from conformance.lifecycle import Lifecycle, lifecycle_of
@@ -456,9 +457,7 @@ class ProviderDouble(ABC):
         return owner + "/content/application~1json/schema"
 
     def _deref(self, node: Any) -> Any:
-        if isinstance(node, dict) and "$ref" in node:
-            return self.spec.resolve(node["$ref"].removeprefix("#"))
-        return node
+        return refs.follow(node, self.spec.resolve)[0]
 
     def _check(self, schema: JSON, value: Any, name: str) -> None:
         if not schema:
