@@ -25,7 +25,7 @@ from conformance.fsutil import require_writable
 from conformance.lifecycle import require_lifecycle
 from conformance.providers import all_providers, get_provider, select_providers
 from conformance.reports.console_output import line, print_table
-from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, use_specs_dir
+from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir, specs_from
 from conformance.run_summary import conclude, format_option, quiet_option
 from conformance.sandbox.faults import CATALOGUE, lifecycle_flips
 from conformance.sandbox.server import RunningDouble, serve_forever
@@ -57,10 +57,12 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     envvar=SPEC_DIR_VARIABLE,
     help="Read the specs from this directory instead of the embedded ones.",
 )
-def main(spec_dir: Path | None) -> None:
+@click.pass_context
+def main(ctx: click.Context, spec_dir: Path | None) -> None:
     """Contract and conformance tests for payment providers' invoice APIs."""
     install_signal_handlers()
-    use_specs_dir(spec_dir)
+    # For this invocation only (the environment variable is read once, by click): nothing is left behind.
+    ctx.with_resource(specs_from(spec_dir))
 
 
 _provider_option = click.option(

@@ -23,6 +23,7 @@ from conformance.findings import Finding
 from conformance.pipeline import Stage, StageResult
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
+from conformance.resources import chosen_specs_dir, specs_from
 from conformance.targets import TargetOptions, connect, guarded_transport, mode_for
 
 
@@ -39,11 +40,15 @@ class _ProviderOutcome:
     staged: list[tuple[str, str]] = field(default_factory=list)
 
 
-def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
-    provider = get_provider(provider_name)
-    if mode_for(provider, options) == "replay" and options.replay != "exact":
-        return _rejudge(provider, options)
-    return _generate(provider, options, settings)
+def run_one(
+    provider_name: str, options: TargetOptions, settings: Settings, specs: Path | None = None
+) -> _ProviderOutcome:
+    """One provider, in this process or a worker; `specs` is the invocation's spec directory (None: embedded)."""
+    with specs_from(specs):
+        provider = get_provider(provider_name)
+        if mode_for(provider, options) == "replay" and options.replay != "exact":
+            return _rejudge(provider, options)
+        return _generate(provider, options, settings)
 
 
 def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
@@ -147,13 +152,14 @@ def engine_stage(options: TargetOptions, settings: Settings, workers: int | None
             context = multiprocessing.get_context("fork" if judging and "fork" in methods else "spawn")
             pool = ProcessPoolExecutor(max_workers=min(count, len(names)), mp_context=context)
             try:
-                outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names)))
+                specs = [chosen_specs_dir()] * len(names)
+                outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names), specs))
             except BaseException:
                 _stop_workers(pool)
                 raise
             pool.shutdown()
         else:
-            outcomes = [run_one(name, options, settings) for name in names]
+            outcomes = [run_one(name, options, settings, chosen_specs_dir()) for name in names]
         result = StageResult()
         for outcome in outcomes:
             store.adopt(outcome.staged)
