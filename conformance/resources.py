@@ -1,16 +1,23 @@
 """Where the specs and cassettes live: inside an installed wheel, or at the checkout's top level.
 
-`--spec-dir` (or CONFORMANCE_SPEC_DIR) points the whole process at other specs, e.g. a candidate
-version of a spec under review.
+`--spec-dir` (or CONFORMANCE_SPEC_DIR, read once by the command line) points one invocation at other
+specs, e.g. a candidate version of a spec under review: the command line enters `specs_from(path)` for
+the invocation, and passes the directory on to the processes it starts. The process environment is
+never changed.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 SPEC_DIR_VARIABLE = "CONFORMANCE_SPEC_DIR"
+
+# The directory `specs_from` chose (None: the embedded specs). Process-wide, not per thread: the
+# engine's worker threads and the doubles' server threads read the same specs as the invocation.
+_chosen: list[Path | None] = [None]
 
 
 def _data_dir(name: str) -> Path:
@@ -21,16 +28,22 @@ def _data_dir(name: str) -> Path:
 
 
 def specs_dir() -> Path:
-    override = os.environ.get(SPEC_DIR_VARIABLE)
-    return Path(override) if override else _data_dir("specs")
+    return chosen_specs_dir() or _data_dir("specs")
 
 
-def use_specs_dir(path: Path | None) -> None:
-    """Point this process at other specs, or (None) back at the embedded ones."""
-    if path is None:
-        os.environ.pop(SPEC_DIR_VARIABLE, None)
-    else:
-        os.environ[SPEC_DIR_VARIABLE] = str(path)
+def chosen_specs_dir() -> Path | None:
+    """The directory `specs_from` points at, to pass to another process; None for the embedded specs."""
+    return _chosen[-1]
+
+
+@contextmanager
+def specs_from(path: Path | None) -> Iterator[None]:
+    """Read the specs from `path` (None: the embedded ones) within the block."""
+    _chosen.append(Path(path) if path is not None else None)
+    try:
+        yield
+    finally:
+        _chosen.pop()
 
 
 def cassettes_dir() -> Path:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -175,21 +176,50 @@ class Spec:
                 )
         return found
 
-    def operation_at(self, method: str, path: str) -> Operation | None:
-        """The operation for a method and a path template ("/v1/invoices/{id}") or a concrete path."""
+    def operation_at(self, method: str, url_or_path: str) -> Operation | None:
+        """The operation for a method and a path template ("/v1/invoices/{id}"), a concrete path or a URL.
+
+        The one operation matcher of the suite: literal paths win over templated ones (/invoices/create is
+        not /invoices/{id}), as in OpenAPI; a trailing slash and a server's base path (/v1 of
+        https://host/v1) are ignored.
+        """
+        found = self.match(method, url_or_path)
+        return found[0] if found else None
+
+    def match(self, method: str, url_or_path: str) -> tuple[Operation, dict[str, str]] | None:
+        """`operation_at`, with the values of the path's template parameters."""
+        method = method.upper()
+        path = urlsplit(url_or_path).path if "://" in url_or_path else url_or_path.partition("?")[0]
         for op in self.operations.values():
-            if op.method == method.upper() and op.path == path:
-                return op
-        for op, pattern in self._path_patterns:
-            if op.method == method.upper() and pattern.fullmatch(path):
-                return op
+            if op.method == method and op.path == path:
+                return op, {}
+        for candidate in self._path_candidates(path):
+            for op, names, pattern in self._path_patterns:
+                if op.method == method and (matched := pattern.fullmatch(candidate)):
+                    return op, dict(zip(names, matched.groups(), strict=True))
         return None
 
+    def _path_candidates(self, path: str) -> list[str]:
+        candidates = [path] + [path[len(p) :] for p in self._server_paths if path.startswith(p + "/")]
+        return [candidate.rstrip("/") or "/" for candidate in candidates]
+
     @cached_property
-    def _path_patterns(self) -> list[tuple[Operation, re.Pattern[str]]]:
+    def _server_paths(self) -> list[str]:
+        """The base paths of the servers, longest first."""
+        found = {urlsplit(server.url).path.rstrip("/") for server in self.servers} - {""}
+        return sorted(found, key=len, reverse=True)
+
+    @cached_property
+    def _path_patterns(self) -> list[tuple[Operation, list[str], re.Pattern[str]]]:
         # Literal paths first, so /invoices/create is not taken for /invoices/{id}.
         ordered = sorted(self.operations.values(), key=lambda op: op.path.count("{"))
-        return [(op, re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.path)))) for op in ordered]
+        patterns = []
+        for op in ordered:
+            parts = re.split(r"(\{[^}]+\})", op.path.rstrip("/") or "/")
+            names = [part[1:-1] for part in parts if part.startswith("{")]
+            regex = "".join("([^/]+)" if part.startswith("{") else re.escape(part) for part in parts)
+            patterns.append((op, names, re.compile(regex)))
+        return patterns
 
     @cached_property
     def defects(self) -> tuple[DocDefect, ...]:

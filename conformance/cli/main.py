@@ -16,7 +16,7 @@ from conformance.cli.report import report_command
 from conformance.cli.run import run
 from conformance.cli.sandbox import sandbox
 from conformance.errors import install_signal_handlers
-from conformance.resources import SPEC_DIR_VARIABLE, use_specs_dir
+from conformance.resources import SPEC_DIR_VARIABLE, specs_from
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,10 +27,12 @@ from conformance.resources import SPEC_DIR_VARIABLE, use_specs_dir
     envvar=SPEC_DIR_VARIABLE,
     help="Read the specs from this directory instead of the embedded ones.",
 )
-def main(spec_dir: Path | None) -> None:
+@click.pass_context
+def main(ctx: click.Context, spec_dir: Path | None) -> None:
     """Contract and conformance tests for payment providers' invoice APIs."""
     install_signal_handlers()
-    use_specs_dir(spec_dir)
+    # For this invocation only (the environment variable is read once, by click): nothing is left behind.
+    ctx.with_resource(specs_from(spec_dir))
 
 
 for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge):

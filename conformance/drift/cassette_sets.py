@@ -55,30 +55,6 @@ class CassetteSet:
     unmapped: int = 0
 
 
-class OperationMatcher:
-    """Method + concrete path → operation, by the spec's path templates (literal paths win, as in OpenAPI)."""
-
-    def __init__(self, spec: Spec) -> None:
-        self._prefixes = sorted(
-            {urlsplit(server.url).path.rstrip("/") for server in spec.servers} - {""}, key=len, reverse=True
-        )
-        compiled = [(op, _template_regex(op.path), op.path.count("{")) for op in spec.operations.values()]
-        self._patterns = sorted(compiled, key=lambda entry: entry[2])
-
-    def match(self, method: str, path: str) -> Operation | None:
-        candidates = [path] + [path[len(p) :] for p in self._prefixes if path.startswith(p + "/")]
-        for candidate in candidates:
-            for op, regex, _ in self._patterns:
-                if op.method == method.upper() and regex.fullmatch(candidate.rstrip("/") or "/"):
-                    return op
-        return None
-
-
-def _template_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^}]+\})", template.rstrip("/") or "/")
-    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts))
-
-
 def load_set(root: Path) -> CassetteSet:
     """Read every cassette under `root`; a missing directory or corrupt cassette is a UsageError."""
     root = Path(root)
@@ -93,18 +69,18 @@ def load_set(root: Path) -> CassetteSet:
             "as `conformance run --target record --cassette-dir DIR` writes them."
         )
     found = CassetteSet(root=root)
-    matchers: dict[str, OperationMatcher] = {}
+    specs: dict[str, Spec] = {}
     for path in files:
         provider_name, suite = path.parent.parent.name, path.parent.name
-        if provider_name not in matchers:
-            matchers[provider_name] = OperationMatcher(get_provider(provider_name).spec)
+        if provider_name not in specs:
+            specs[provider_name] = get_provider(provider_name).spec
             found.providers.append(provider_name)
         cassette = read_cassette(path, provider_name, suite)
         values = found.client_values.setdefault(provider_name, set())
         keys = found.client_keys.setdefault(provider_name, set())
         for index, interaction in enumerate(cassette.interactions):
             found.interactions += 1
-            observation = _observe(provider_name, matchers[provider_name], path, index, interaction, values, keys)
+            observation = _observe(provider_name, specs[provider_name], path, index, interaction, values, keys)
             if observation is None:
                 found.unmapped += 1
             else:
@@ -115,7 +91,7 @@ def load_set(root: Path) -> CassetteSet:
 
 def _observe(
     provider: str,
-    matcher: OperationMatcher,
+    spec: Spec,
     path: Path,
     index: int,
     interaction: dict[str, Any],
@@ -135,7 +111,7 @@ def _observe(
     sent_values, sent_keys = _client_input(url.path, url.query, request.get("body"))
     values.update(sent_values)
     keys.update(sent_keys)
-    operation = matcher.match(method, url.path)
+    operation = spec.operation_at(method, url.path)
     if operation is None:
         return None
     headers = {str(name).lower(): value for name, value in (response.get("headers") or {}).items()}

@@ -66,7 +66,7 @@ def _evidence(change: Change, requests: Mapping[Location, dict[str, Any]]) -> Ev
     request = requests.get(where)
     curl = None
     if request is not None:
-        from conformance.engine.evidence import curl_command  # cassette drift only: spec drift stays light
+        from conformance.cassettes.evidence import curl_command  # cassette drift only: spec drift stays light
 
         # Cassettes are scrubbed when written: nothing secret is left to redact.
         curl = curl_command(

@@ -6,11 +6,10 @@ for observed bodies, so a documented field and an observed one are found under t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import pointers
+from conformance import pointers, refs
 from conformance.schema_paths import documented_response_pointer, json_schema_pointer
 from conformance.specs import Operation, Spec
 
@@ -18,7 +17,7 @@ ARRAY_ITEM = "*"
 # Deep enough for any invoice object; a guard against pathological or recursive schemas.
 _MAX_DEPTH = 12
 
-Resolver = Callable[[str], Any]
+Resolver = refs.Lookup
 
 
 @dataclass
@@ -51,19 +50,6 @@ def flatten(schema: Any, resolve: Resolver) -> dict[str, FieldFacts]:
     return found
 
 
-def _deref(node: Any, resolve: Resolver, seen: tuple[str, ...]) -> tuple[Any, tuple[str, ...]]:
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if ref in seen:
-            return {}, seen  # recursive schema: stop here rather than loop
-        seen = (*seen, ref)
-        target = resolve(ref)
-        # Siblings of $ref (3.1 allows them) refine the target: merge them over it.
-        extra = {k: v for k, v in node.items() if k != "$ref"}
-        node = {**target, **extra} if isinstance(target, dict) and extra else target
-    return node, seen
-
-
 def _visit(
     node: Any,
     pointer: str,
@@ -74,7 +60,7 @@ def _visit(
     seen: tuple[str, ...],
     depth: int,
 ) -> None:
-    node, seen = _deref(node, resolve, seen)
+    node, seen = refs.follow(node, resolve, seen=seen)  # a recursive schema stops where it recurs
     if not isinstance(node, dict) or depth > _MAX_DEPTH:
         return
     facts = found.setdefault(pointer, FieldFacts())
@@ -129,12 +115,8 @@ def _merge_scalar_facts(facts: FieldFacts, node: dict[str, Any]) -> None:
 
 
 def spec_resolver(spec: Spec) -> Resolver:
-    """Local `$ref`s of `spec` (the only kind the suite's specs use)."""
-
-    def resolve(ref: str) -> Any:
-        return spec.resolve(ref.removeprefix("#")) if ref.startswith("#/") else {}
-
-    return resolve
+    """Pointers of `spec`, whose `$ref`s are all local (conformance.refs)."""
+    return spec.resolve
 
 
 def documented_response(spec: Spec, operation: Operation, status: int) -> tuple[dict[str, FieldFacts], set[str]]:

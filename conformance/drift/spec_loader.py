@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from conformance import refs
 from conformance.errors import UsageError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -157,18 +158,7 @@ def _key(key: Any) -> str:
 
 
 def _walk_pointer(document: Any, pointer: str) -> Any:
-    node = document
-    if pointer in ("", "/"):
-        return node
-    for token in pointer.lstrip("/").split("/"):
-        token = unquote(token).replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
+    return refs.lookup(document)(pointer)
 
 
 class _Bundler:

@@ -7,9 +7,11 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from conformance import refs
 from conformance.drift.spec_loader import HTTP_METHODS, SpecDocument
 
 _MAX_HOPS = 32
+ORIGIN = "x-drift-origin"  # the ref as written, before the loader bundled another file's target
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -49,18 +51,13 @@ class SpecSide:
         self.document = spec.document
 
     def follow(self, node: Any) -> tuple[Any, str]:
-        """The node a `$ref` chain ends at (siblings of `$ref` refine it, as 3.1 allows) and the first ref."""
-        first, hops = "", 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < _MAX_HOPS:
-            ref = node["$ref"]
-            first = first or str(node.get("x-drift-origin") or ref)
-            target = self.spec.resolve(ref.removeprefix("#")) if ref.startswith("#") else None
-            extra = {k: v for k, v in node.items() if k not in ("$ref", "x-drift-origin")}
-            node = {**target, **extra} if isinstance(target, dict) and extra else target
-            hops += 1
-        if hops >= _MAX_HOPS:
-            return {}, first
-        return (node if node is not None else {}), first
+        """The node a `$ref` chain ends at (siblings of `$ref` refine it, as 3.1 allows) and the first ref
+        (as the document wrote it, before bundling)."""
+        first = ""
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            first = str(node.get("x-drift-origin") or node["$ref"])
+        found, _ = refs.follow(node, self.spec.resolve, max_hops=_MAX_HOPS, annotations=(ORIGIN,))
+        return (found if found is not None else {}), first
 
     def deref(self, node: Any) -> Any:
         return self.follow(node)[0]

@@ -19,8 +19,9 @@ from schemathesis.engine import StopReason, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from conformance import secrets, transport
+from conformance import secrets, target_findings, transport
 from conformance.auth import ProviderAuth
+from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, SentRequests, curl_command, request_key
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.request_conformance import wire_problems
@@ -35,11 +36,10 @@ from conformance.engine.check_failures import (
     violation_message,
 )
 from conformance.engine.determinism import seed_only_generation
-from conformance.engine.evidence import CassetteIndex, curl_command, request_key
 from conformance.engine.intent import IntentRecorder
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
-from conformance.findings import Evidence, Finding, Source, finding_on, make_finding
+from conformance.findings import Evidence, Finding, Source, finding_on
 from conformance.kinds import Kind
 from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
@@ -67,6 +67,7 @@ class _Pending:
 
     finding: Finding
     key: tuple[str, str, str] | None
+    occurrence: int = 0  # how many identical requests were sent before it (CassettePositions.nth)
 
 
 @dataclass
@@ -85,6 +86,7 @@ class EngineRun:
     _pending: list[_Pending] = field(default_factory=list)
     _result: EngineResult = field(default_factory=EngineResult)
     _first_success: dict[str, Any] = field(default_factory=dict)
+    _sent: SentRequests = field(default_factory=SentRequests)
     # Made from the settings unless given (tests give one that records its waits).
     rate_limit: RateLimitPolicy | None = None
 
@@ -94,10 +96,39 @@ class EngineRun:
                 max_wait=self.settings.max_retry_after, honour_waits=self.source is not Source.REPLAY
             )
         schema = self._load_schema()
+        guard = transport.current()
+        with self._sent.recording():
+            stop_reason, interrupted, stopped = self._run(schema, guard)
+            if interrupted or signalled():
+                raise interruption()  # signalled: schemathesis can swallow the KeyboardInterrupt without an event
+            if stopped is not None:
+                raise stopped
+            if guard is not None and guard.tripped:
+                raise TargetUnreachable(
+                    f"{self.provider.title} at {self.base_url} failed at transport level {transport.TRIP_AFTER} "
+                    f"times in a row ({guard.last_error}); check the URL, the network and --request-timeout, then "
+                    "run again."
+                )
+            self._probe_auth()
+        self._report_rate_limiting()
+        if self.intents is not None:
+            self.intents.finish()
+        if stop_reason is StopReason.SERVER_UNAVAILABLE or (
+            not self._result.responses and (self._result.requests or self._result.transport_errors)
+        ):
+            raise TargetUnreachable(
+                f"{self.provider.title} at {self.base_url} gave no usable answer (every request failed at transport "
+                "level), so there is no verdict; check the URL and the network, then run again."
+            )
+        return self._result
+
+    def _run(
+        self, schema: Any, guard: transport.Guard | None
+    ) -> tuple[StopReason | None, bool, ConformanceError | None]:
+        """The schemathesis engine's events: why it stopped, whether it was interrupted, and our own stop."""
         stop_reason: StopReason | None = None
         interrupted = False
         stopped: ConformanceError | None = None
-        guard = transport.current()
         stream = schemathesis.engine.from_schema(schema).execute()
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
@@ -121,35 +152,16 @@ class EngineRun:
                 )
             elif isinstance(event, events.EngineFinished):
                 stop_reason = getattr(event, "stop_reason", None)
-        if interrupted or signalled():
-            raise interruption()  # signalled: schemathesis can swallow the KeyboardInterrupt without an event
-        if stopped is not None:
-            raise stopped
-        if guard is not None and guard.tripped:
-            raise TargetUnreachable(
-                f"{self.provider.title} at {self.base_url} failed at transport level {transport.TRIP_AFTER} times in "
-                f"a row ({guard.last_error}); check the URL, the network and --request-timeout, then run again."
-            )
-        self._probe_auth()
-        self._report_rate_limiting()
-        if self.intents is not None:
-            self.intents.finish()
-        if stop_reason is StopReason.SERVER_UNAVAILABLE or (
-            not self._result.responses and (self._result.requests or self._result.transport_errors)
-        ):
-            raise TargetUnreachable(
-                f"{self.provider.title} at {self.base_url} gave no usable answer (every request failed at transport "
-                "level), so there is no verdict; check the URL and the network, then run again."
-            )
-        return self._result
+        return stop_reason, interrupted, stopped
 
-    def finish(self, index: CassetteIndex | None) -> list[Finding]:
+    def finish(self, index: CassettePositions | None) -> list[Finding]:
         """The findings, with cassette and interaction filled in once the cassette is on disk."""
         done = []
         for pending in self._pending:
             finding = pending.finding
             if index is not None and pending.key is not None:
-                evidence = replace(finding.evidence, cassette=index.label, interaction=index.position(pending.key))
+                interaction = index.nth(pending.key, pending.occurrence)
+                evidence = replace(finding.evidence, cassette=index.label, interaction=interaction)
                 finding = replace(finding, evidence=evidence)
             done.append(finding)
         return done
@@ -289,40 +301,32 @@ class EngineRun:
                 self.spec, label
             )
             self._result.findings.append(
-                make_finding(
+                target_findings.stale_cassette(
                     provider=self.provider.name,
-                    operation=operation.operation_id if operation else label,
-                    method=operation.method if operation else method,
-                    path=operation.path if operation else "",
-                    kind=Kind.STALE_CASSETTE,
-                    pointer="",
-                    expected="a recorded answer for every request the suite makes",
-                    observed=f"no recorded answer for {where}",
+                    operation=operation,
+                    label=label,
+                    method=method,
+                    where=where,
+                    requester="the suite",
                     message=(
                         f"The cassette has no answer for {where}: the spec or the suite changed since it was "
                         f"recorded; re-record with `{record_command(self.provider.name, ENGINE_SUITE)}`."
                     ),
                     source=self.source,
-                    doc_ref=operation.doc_ref if operation else "",
-                    evidence=Evidence(cassette=str(self.cassette) if self.cassette else None),
+                    cassette=str(self.cassette) if self.cassette else None,
                 )
             )
             return
         self._result.transport_errors += 1
         operation = _operation_for_label(self.spec, label)
         self._result.findings.append(
-            make_finding(
+            target_findings.transport_error(
                 provider=self.provider.name,
-                operation=operation.operation_id if operation else label,
-                method=operation.method if operation else "",
-                path=operation.path if operation else "",
-                kind=Kind.TRANSPORT_ERROR,
-                pointer="",
-                expected="an HTTP response",
-                observed=f"{type(cause).__name__}: {first_line(cause)}",
+                operation=operation,
+                label=label,
+                cause=cause,
                 message=f"Requests to {label} failed at transport level ({type(cause).__name__}).",
                 source=self.source,
-                doc_ref=operation.doc_ref if operation else "",
             )
         )
 
@@ -383,11 +387,13 @@ class EngineRun:
         instance_pointer: str | None = None,
     ) -> None:
         key = None
+        occurrence = 0
         curl = None
         status = None
         if interaction is not None:
             request = interaction.request
             key = request_key(request.method, request.uri, request.body)
+            occurrence = self._sent.occurrence(key, _header(request.headers, TESTCASE_HEADER))
             curl = curl_command(request.method, request.uri, request.headers, request.body, self.secrets)
             status = interaction.response.status_code if interaction.response is not None else None
         finding = finding_on(
@@ -404,7 +410,14 @@ class EngineRun:
             severity=severity_of(severity_check) if severity_check else None,
             check=check,
         )
-        self._pending.append(_Pending(finding=finding, key=key))
+        self._pending.append(_Pending(finding=finding, key=key, occurrence=occurrence))
+
+
+def _header(headers: Any, name: str) -> str | None:
+    for key, value in dict(headers or {}).items():
+        if key.lower() == name:
+            return str(value[0] if isinstance(value, list) and value else value)
+    return None
 
 
 def _preview(content: bytes, limit: int = 80) -> str:

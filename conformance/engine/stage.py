@@ -11,20 +11,20 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance import secrets, transport
+from conformance import secrets
 from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.settings import Settings
 from conformance.findings import Finding
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
+from conformance.resources import chosen_specs_dir, specs_from
 from conformance.stage import Stage, StageResult
-from conformance.targets import TargetOptions, connect, mode_for
+from conformance.targets import TargetOptions, connect, guarded_transport, mode_for
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,15 @@ class _ProviderOutcome:
     staged: list[tuple[str, str]] = field(default_factory=list)
 
 
-def run_one(provider_name: str, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
-    provider = get_provider(provider_name)
-    if mode_for(provider, options) == "replay" and options.replay != "exact":
-        return _rejudge(provider, options)
-    return _generate(provider, options, settings)
+def run_one(
+    provider_name: str, options: TargetOptions, settings: Settings, specs: Path | None = None
+) -> _ProviderOutcome:
+    """One provider, in this process or a worker; `specs` is the invocation's spec directory (None: embedded)."""
+    with specs_from(specs):
+        provider = get_provider(provider_name)
+        if mode_for(provider, options) == "replay" and options.replay != "exact":
+            return _rejudge(provider, options)
+        return _generate(provider, options, settings)
 
 
 def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
@@ -63,14 +67,16 @@ def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
 
 
 def _generate(provider: Provider, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
+    from conformance.cassettes.evidence import CassettePositions
     from conformance.engine.cleanup import clean_up
-    from conformance.engine.evidence import CassetteIndex
     from conformance.engine.intent import IntentRecorder
     from conformance.engine.runner import EngineRun
 
     with (
         store.deferred() as staged,
-        _transport(provider, options, settings),
+        guarded_transport(
+            provider, options, settings.request_timeout, settings.max_response_bytes, settings.request_retries
+        ),
         connect(provider, options, settings.generation()) as connection,
     ):
         if connection.mode == "replay":
@@ -99,7 +105,7 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
     if connection.cassette is not None and readable is not None and readable.exists():
         # A recording is final only now (staged until the run ends); a replay's cassette was parsed when the run began.
         cassette = connection.replayed or store.read_cassette(readable, provider.name)
-        index = CassetteIndex(connection.cassette, cassette.interactions, root=Path.cwd())
+        index = CassettePositions(connection.cassette, cassette.interactions, root=Path.cwd())
     findings = run.finish(index) + result.findings
     requests, operations, exchanges = result.requests, result.operations, result.exchanges
     if connection.mode == "record" and index is not None:
@@ -121,12 +127,6 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
         exchanges=exchanges,
         staged=staged,
     )
-
-
-def _transport(provider: Provider, options: TargetOptions, settings: Settings) -> AbstractContextManager[Any]:
-    if mode_for(provider, options) == "replay":
-        return nullcontext()
-    return transport.guarded(settings.request_timeout, settings.max_response_bytes, settings.request_retries)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -152,13 +152,14 @@ def engine_stage(options: TargetOptions, settings: Settings, workers: int | None
             context = multiprocessing.get_context("fork" if judging and "fork" in methods else "spawn")
             pool = ProcessPoolExecutor(max_workers=min(count, len(names)), mp_context=context)
             try:
-                outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names)))
+                specs = [chosen_specs_dir()] * len(names)
+                outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names), specs))
             except BaseException:
                 _stop_workers(pool)
                 raise
             pool.shutdown()
         else:
-            outcomes = [run_one(name, options, settings) for name in names]
+            outcomes = [run_one(name, options, settings, chosen_specs_dir()) for name in names]
         result = StageResult()
         for outcome in outcomes:
             store.adopt(outcome.staged)

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.cassettes.evidence import curl_command
 from conformance.cassettes.store import display_path
 from conformance.checks.invariants import invoice_breaches
 from conformance.checks.json_values import MISSING, value_at
-from conformance.engine.evidence import curl_command
 from conformance.findings import Evidence, Finding, Source, finding_on
 from conformance.judge import secrets as recording_secrets
 from conformance.judge.recordings import Recorded

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.cassettes import store
+from conformance.cassettes.evidence import curl_command
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK
@@ -31,7 +32,6 @@ from conformance.engine.check_failures import (
     severity_of,
     violation_message,
 )
-from conformance.engine.evidence import curl_command
 from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Source, finding_on, make_finding
 from conformance.kinds import Kind

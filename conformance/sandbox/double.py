@@ -16,19 +16,19 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from jsonschema import Draft202012Validator
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from conformance import refs
 from conformance.errors import UsageError
 from conformance.kinds import Kind
 from conformance.lifecycle import Lifecycle, lifecycle_of
 from conformance.lifecycle import Rule as LifecycleRule
 from conformance.sandbox.faults import FaultSet
-from conformance.specs import Operation, Spec
+from conformance.specs import HTTP_METHODS, Operation, Spec
 from conformance.validation import violations
 
 JSON = dict[str, Any]
@@ -114,20 +114,18 @@ class ProviderDouble(ABC):
         self._lock = threading.RLock()
         self._requests_seen = 0
         self._parameter_validators: dict[int, Draft202012Validator] = {}
-        self._routes = Map(
-            [
-                Rule(_werkzeug_path(op.path), endpoint=op.operation_id, methods=[op.method])
-                for op in spec.operations.values()
-            ]
-            + [Rule(path, endpoint=name, methods=[method]) for path, method, name in self.extra_routes()],
-            strict_slashes=False,
-        )
+        # Routes outside the spec (an OAuth token endpoint): literal path -> method -> handler name.
+        self._extra_routes: dict[str, dict[str, str]] = {}
+        for path, method, name in self.extra_routes():
+            self._extra_routes.setdefault(path.rstrip("/") or "/", {})[method.upper()] = name
         # Methods of each concrete (untemplated) path: OpenAPI matches a concrete path before a templated
         # one, so a request to /invoices/create never falls through to /invoices/{id}.
-        self._concrete_paths: dict[str, set[str]] = {}
-        for rule in self._routes.iter_rules():
-            if not rule.arguments:
-                self._concrete_paths.setdefault(rule.rule.rstrip("/") or "/", set()).update(rule.methods or ())
+        self._concrete_paths: dict[str, set[str]] = {
+            path: _with_head(methods) for path, methods in self._extra_routes.items()
+        }
+        for op in spec.operations.values():
+            if "{" not in op.path:
+                self._concrete_paths.setdefault(op.path.rstrip("/") or "/", set()).update(_with_head({op.method}))
         self.reset()
 
     # -- to implement per provider ------------------------------------------------------------
@@ -332,11 +330,8 @@ class ProviderDouble(ABC):
                 self._error_response(ApiError(429, "rate_limit", "Too many requests; retry later.")),
                 {"Retry-After": "1"},
             )
-        concrete_methods = self._concrete_paths.get(request.path.rstrip("/") or "/")
         try:
-            if concrete_methods is not None and request.method not in concrete_methods:
-                raise MethodNotAllowed(valid_methods=sorted(concrete_methods))
-            endpoint, path_params = self._routes.bind_to_environ(request.environ).match()
+            endpoint, path_params = self._route(request.method, request.path)
         except NotFound:
             return self._to_wsgi(
                 self._error_response(
@@ -359,8 +354,7 @@ class ProviderDouble(ABC):
             return self._to_wsgi(self._error_response(ApiError(401, "unauthorized", "Invalid or missing credentials.")))
         operation = self.spec.operations[endpoint]
         try:
-            # werkzeug's match() returns a dict; the routes' default converters give strings
-            api_request = self._parse(operation, cast(dict[str, str], path_params), request)
+            api_request = self._parse(operation, path_params, request)
             if endpoint == self.fault_targets.server_error_operation and "server_error" in self.faults:
                 raise ApiError(500, "api_error", "An unexpected error occurred.")
             with self._lock:
@@ -368,6 +362,25 @@ class ProviderDouble(ABC):
         except ApiError as error:
             return self._to_wsgi(self._error_response(error))
         return self._to_wsgi(self._apply_response_faults(response))
+
+    def _route(self, method: str, path: str) -> tuple[str, dict[str, str]]:
+        """The handler of a request and its path parameters, by the spec's operation matcher (a HEAD is
+        answered as its GET); NotFound or MethodNotAllowed (with the path's methods) otherwise."""
+        key = path.rstrip("/") or "/"
+        concrete_methods = self._concrete_paths.get(key)
+        if concrete_methods is not None and method not in concrete_methods:
+            raise MethodNotAllowed(valid_methods=sorted(concrete_methods))
+        as_method = "GET" if method == "HEAD" else method
+        extra = self._extra_routes.get(key, {}).get(as_method)
+        if extra is not None:
+            return extra, {}
+        found = self.spec.match(as_method, path)
+        if found is not None:
+            return found[0].operation_id, found[1]
+        allowed = {m.upper() for m in HTTP_METHODS if self.spec.match(m, path) is not None}
+        if allowed:
+            raise MethodNotAllowed(valid_methods=sorted(_with_head(allowed)))
+        raise NotFound()
 
     def _error_response(self, error: ApiError) -> ApiResponse:
         return ApiResponse(error.status, self.error_body(error))
@@ -444,9 +457,7 @@ class ProviderDouble(ABC):
         return owner + "/content/application~1json/schema"
 
     def _deref(self, node: Any) -> Any:
-        if isinstance(node, dict) and "$ref" in node:
-            return self.spec.resolve(node["$ref"].removeprefix("#"))
-        return node
+        return refs.follow(node, self.spec.resolve)[0]
 
     def _check(self, schema: JSON, value: Any, name: str) -> None:
         if not schema:
@@ -489,8 +500,10 @@ class ProviderDouble(ABC):
         return response
 
 
-def _werkzeug_path(path: str) -> str:
-    return path.replace("{", "<").replace("}", ">")
+def _with_head(methods: Iterable[str]) -> set[str]:
+    """A path that answers GET answers HEAD too."""
+    found = set(methods)
+    return found | {"HEAD"} if "GET" in found else found
 
 
 def _coerce(raw: list[str], schema: JSON) -> Any:

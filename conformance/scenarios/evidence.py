@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
+from conformance.cassettes.evidence import RequestKey, curl_command, request_key
 from conformance.cassettes.scrub import scrub_body, scrub_text
-from conformance.cassettes.store import display_path
-from conformance.engine.evidence import curl_command, request_key
 from conformance.scenarios.client import Exchange
 
 # Bodies longer than this are cut in the evidence (a cassette, where there is one, keeps them whole).
@@ -49,30 +47,6 @@ def _body(raw: str | bytes | None, secrets: list[str]) -> Any:
         return text
 
 
-class CassettePositions:
-    """Where each exchange of a sequence sits in its cassette.
-
-    A workflow may send the same request twice (retrieve before and after a change), so the n-th
-    exchange with a given key is the n-th interaction with that key; requests the client did not
-    make itself (an OAuth token fetch) sit between them and are skipped.
-    """
-
-    def __init__(self, path: Path, interactions: list[dict[str, Any]], root: Path) -> None:
-        self.label = display_path(path, root)
-        self._by_key: dict[tuple[str, str, str], list[int]] = {}
-        for position, interaction in enumerate(interactions):
-            request = interaction["request"]
-            key = request_key(request["method"], request["uri"], request.get("body"))
-            self._by_key.setdefault(key, []).append(position)
-
-    def positions(self, exchanges: Sequence[Exchange]) -> list[int | None]:
-        seen: dict[tuple[str, str, str], int] = {}
-        found: list[int | None] = []
-        for exchange in exchanges:
-            key = request_key(exchange.method, exchange.url, exchange.request_body)
-            # The 429s waited out before this answer are recorded before it, under the same key.
-            occurrence = seen.get(key, 0) + exchange.attempts - 1
-            seen[key] = occurrence + 1
-            candidates = self._by_key.get(key, [])
-            found.append(candidates[occurrence] if occurrence < len(candidates) else None)
-        return found
+def sent(exchanges: Sequence[Exchange]) -> list[tuple[RequestKey, int]]:
+    """Each exchange as what it put on the wire, for `CassettePositions.positions`: its key and sends."""
+    return [(request_key(e.method, e.url, e.request_body), e.attempts) for e in exchanges]

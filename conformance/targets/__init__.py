@@ -4,13 +4,16 @@ replay  — the committed cassettes, network blocked; no credentials needed.
 live    — real HTTP to the provider's sandbox or --base-url, credentials from the environment.
 record  — live, and the cassette is rewritten (scrubbed, atomically) when the run succeeds.
 sandbox — the bundled doubles on 127.0.0.1, then live against them.
+
+This is the one place that decides, for the engine (`connect`: one cassette per provider) and for
+suites with one cassette per scenario, the workflows (`connect_scenarios`), alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,16 @@ def mode_for(provider: Provider, options: TargetOptions) -> str:
     if options.base_urls and provider.name in options.base_urls and options.target in ("replay", "sandbox"):
         return "live"
     return options.target
+
+
+def guarded_transport(
+    provider: Provider, options: TargetOptions, timeout: float, max_bytes: int, retries: int
+) -> AbstractContextManager[transport.Guard | None]:
+    """Requests to a live-type target are bounded and retried (conformance.transport); a replay's never
+    leave the process."""
+    if mode_for(provider, options) == "replay":
+        return nullcontext()
+    return transport.guarded(timeout, max_bytes, retries)
 
 
 @contextmanager
@@ -150,6 +163,104 @@ def _live(
         connection.cassette = path
         connection.recording = cassette
         connection.intents = intents
+        yield connection
+
+
+@dataclass
+class ScenarioConnection:
+    """One scenario's target: where its requests go, with what credentials, and the cassette it replays or
+    records (None: live, nothing written)."""
+
+    provider: Provider
+    base_url: str
+    credentials: Mapping[str, str]
+    source: Source
+    cassette: Path | None = None
+    played: Any = None  # replay: vcrpy's cassette, which knows what was played
+
+    @property
+    def secrets(self) -> list[str]:
+        return [] if self.source is Source.REPLAY else self.provider.secrets(self.credentials)
+
+    @property
+    def unplayed(self) -> int:
+        """Replay: recorded interactions the scenario did not send."""
+        return len(self.played.data) - self.played.play_count if self.played is not None else 0
+
+
+@dataclass
+class ScenarioTargets:
+    """A provider's target for a suite with one cassette per scenario; `scenario(name)` connects one."""
+
+    provider: Provider
+    mode: str
+    suite: str
+    cassette_dir: Path
+    base_url: str  # replay: the spec's sandbox server; each scenario's cassette names its own
+    credentials: Mapping[str, str]
+    safe_methods_only: bool = False
+
+    def cassette(self, scenario: str) -> Path:
+        return store.cassette_path(self.cassette_dir, self.provider.name, self.suite, scenario)
+
+    def scenario(self, name: str) -> AbstractContextManager[ScenarioConnection]:
+        if self.mode == "replay":
+            return replay_scenario(self.provider, self.cassette(name), self.suite)
+        if self.mode == "record":
+            return record_scenario(
+                ScenarioConnection(self.provider, self.base_url, self.credentials, Source.LIVE, self.cassette(name)),
+                self.suite,
+                name,
+            )
+        return nullcontext(ScenarioConnection(self.provider, self.base_url, self.credentials, Source.LIVE))
+
+
+@contextmanager
+def connect_scenarios(provider: Provider, options: TargetOptions, suite: str) -> Iterator[ScenarioTargets]:
+    mode = mode_for(provider, options)
+
+    def targets(base_url: str, credentials: Mapping[str, str], safe_methods_only: bool = False) -> ScenarioTargets:
+        return ScenarioTargets(provider, mode, suite, options.cassette_dir, base_url, credentials, safe_methods_only)
+
+    if mode == "replay":
+        yield targets("", {})
+    elif mode == "sandbox":
+        with running_double(provider.name, demo_data=True) as double:
+            yield targets(double.base_url, double.credentials)
+    else:
+        # connect() checks the host (production needs --allow-production), the credentials and reachability;
+        # record is connected as live so that the engine's cassette is left alone.
+        with connect(provider, replace(options, target="live")) as connection:
+            credentials = provider.credentials_from_env(options.env)
+            yield targets(connection.base_url, credentials, connection.safe_methods_only)
+
+
+@contextmanager
+def replay_scenario(provider: Provider, path: Path, suite: str) -> Iterator[ScenarioConnection]:
+    """One scenario's cassette with the network blocked. Without a cassette every request is stale."""
+    context: AbstractContextManager[Any]
+    if path.is_file():
+        loaded = store.read_cassette(path, provider.name, suite)
+        base_url = str(loaded.metadata.get("base_url") or default_base_url(provider))
+        context = store.use_replay(path, provider.name, suite, checked=True)
+    else:
+        base_url = default_base_url(provider)
+        context = store.make_vcr(record=False).use_cassette(str(path))
+    credentials = {var.name: REPLAY_CREDENTIAL for var in provider.credential_vars}
+    with context as played:
+        yield ScenarioConnection(provider, base_url, credentials, Source.REPLAY, cassette=path, played=played)
+
+
+@contextmanager
+def record_scenario(
+    connection: ScenarioConnection, suite: str, scenario: str, *, recorded_against: str | None = None
+) -> Iterator[ScenarioConnection]:
+    """Live, recorded into `connection.cassette` (scrubbed, replaced only when the block succeeds)."""
+    assert connection.cassette is not None
+    metadata = store.recording_metadata(connection.provider, connection.base_url, suite=suite, scenario=scenario)
+    if recorded_against:
+        metadata["recorded_against"] = recorded_against
+    with store.recording(connection.cassette, secrets=connection.secrets, metadata=metadata):
         yield connection
 
 

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from conformance import target_findings
 from conformance.auth import ProviderAuth
 from conformance.cassettes import store
+from conformance.cassettes.evidence import CassettePositions
 from conformance.coverage.exchanges import Exchange, from_workflow
-from conformance.errors import first_line
-from conformance.findings import Evidence, Finding, Source, finding_on
-from conformance.kinds import Kind
+from conformance.findings import Finding, Source
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy
 from conformance.scenarios.client import StaleCassette, TransportFailure, WorkflowClient
-from conformance.scenarios.evidence import CassettePositions
+from conformance.scenarios.evidence import sent
 from conformance.scenarios.scenario import ProviderWorkflows, Reported, Scenario, ScenarioAborted, ScenarioRun
-from conformance.targets import REPLAY_CREDENTIAL, default_base_url
+from conformance.targets import ScenarioConnection, record_scenario, replay_scenario
 from conformance.workflows import WORKFLOW_SUITE
 
 
@@ -57,6 +57,37 @@ class ScenarioOutcome:
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
 
 
+def run_scenario(
+    workflows: ProviderWorkflows,
+    scenario: Scenario,
+    connecting: AbstractContextManager[ScenarioConnection],
+    *,
+    timeout: float = 10.0,
+    rate_limit: RateLimitPolicy | None = None,
+) -> ScenarioOutcome:
+    """`scenario` through the connection targets made for it (conformance.targets.ScenarioTargets).
+
+    A live run's `rate_limit` is shared by every scenario of the provider; a replay waits for nothing.
+    """
+    with connecting as connection:
+        if connection.source is Source.REPLAY or rate_limit is None:
+            rate_limit = RateLimitPolicy(honour_waits=connection.source is not Source.REPLAY)
+        target = Target(
+            provider=connection.provider,
+            base_url=connection.base_url,
+            credentials=connection.credentials,
+            source=connection.source,
+            timeout=timeout,
+            rate_limit=rate_limit,
+        )
+        executed = _execute(workflows, scenario, target, cassette=connection.cassette)
+        unplayed = connection.unplayed
+    # After the block: a recording is on disk (or staged) only now.
+    outcome = _outcome(*executed, cassette=connection.cassette)
+    outcome.unplayed = unplayed
+    return outcome
+
+
 def run_live(
     workflows: ProviderWorkflows,
     scenario: Scenario,
@@ -66,15 +97,13 @@ def run_live(
     recorded_against: str | None = None,
 ) -> ScenarioOutcome:
     """Run against a live target; with `cassette`, record it there (scrubbed, replaced only on success)."""
-    if cassette is None:
-        return _outcome(*_execute(workflows, scenario, target))
-    provider = target.provider
-    metadata = store.recording_metadata(provider, target.base_url, suite=WORKFLOW_SUITE, scenario=scenario.name)
-    if recorded_against:
-        metadata["recorded_against"] = recorded_against
-    with store.recording(cassette, secrets=target.secrets, metadata=metadata):
-        executed = _execute(workflows, scenario, target)
-    return _outcome(*executed, cassette=cassette)
+    connection = ScenarioConnection(target.provider, target.base_url, target.credentials, target.source, cassette)
+    connecting: AbstractContextManager[ScenarioConnection] = (
+        nullcontext(connection)
+        if cassette is None
+        else record_scenario(connection, WORKFLOW_SUITE, scenario.name, recorded_against=recorded_against)
+    )
+    return run_scenario(workflows, scenario, connecting, timeout=target.timeout, rate_limit=target.rate_limit)
 
 
 def replay(
@@ -82,28 +111,7 @@ def replay(
 ) -> ScenarioOutcome:
     """Replay from `cassette` with the network blocked. Without a cassette every request is stale."""
     provider = get_provider(workflows.provider)
-    context: AbstractContextManager[Any]
-    if cassette.is_file():
-        loaded = store.read_cassette(cassette, provider.name, WORKFLOW_SUITE)
-        base_url = str(loaded.metadata.get("base_url") or default_base_url(provider))
-        context = store.use_replay(cassette, provider.name, WORKFLOW_SUITE)
-    else:
-        base_url = default_base_url(provider)
-        context = store.make_vcr(record=False).use_cassette(str(cassette))
-    target = Target(
-        provider=provider,
-        base_url=base_url,
-        credentials={var.name: REPLAY_CREDENTIAL for var in provider.credential_vars},
-        source=Source.REPLAY,
-        timeout=timeout,
-        rate_limit=RateLimitPolicy(honour_waits=False),
-    )
-    with context as played:
-        executed = _execute(workflows, scenario, target, cassette=cassette)
-        unplayed = len(played.data) - played.play_count
-    outcome = _outcome(*executed, cassette=cassette if cassette.is_file() else None)
-    outcome.unplayed = unplayed
-    return outcome
+    return run_scenario(workflows, scenario, replay_scenario(provider, cassette, WORKFLOW_SUITE), timeout=timeout)
 
 
 def _execute(
@@ -148,12 +156,13 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
     exchanges = run.client.exchanges
     findings = [reported.finding for reported in run.reported]
     readable = store.readable(cassette) if cassette is not None else None
+    # A replay without a cassette (every request stale) and a live run have no positions to give.
     if cassette is not None and readable is not None and readable.is_file():
         # Positions are known only once the cassette is on disk (a recording is staged at the end).
         index = CassettePositions(
             cassette, store.read_cassette(readable, run.workflows.provider, WORKFLOW_SUITE).interactions, Path.cwd()
         )
-        positions = index.positions(exchanges)
+        positions = index.positions(sent(exchanges))
         findings = [
             replace(
                 reported.finding,
@@ -187,28 +196,27 @@ def _stale(run: ScenarioRun, stale: StaleCassette, cassette: Path | None) -> Rep
             f"The cassette of workflow {run.scenario.name} has no answer for {stale.where}: the scenario or the spec "
             f"changed since it was recorded; re-record with `{command}`."
         )
-    operation = stale.operation
-    finding = finding_on(
-        operation,
-        kind=Kind.STALE_CASSETTE,
-        pointer="",
-        expected="a recorded answer for every request the workflow makes",
-        observed=f"no recorded answer for {stale.where}",
+    finding = target_findings.stale_cassette(
+        provider=stale.operation.provider,
+        operation=stale.operation,
+        label=stale.operation.operation_id,
+        method=stale.operation.method,
+        where=stale.where,
+        requester="the workflow",
         message=message,
         source=run.source,
-        evidence=Evidence(cassette=str(cassette) if cassette else None),
+        cassette=str(cassette) if cassette else None,
     )
     return Reported(finding, -1)
 
 
 def _transport(run: ScenarioRun, failure: TransportFailure) -> Reported:
     operation = failure.operation
-    finding = finding_on(
-        operation,
-        kind=Kind.TRANSPORT_ERROR,
-        pointer="",
-        expected="an HTTP response",
-        observed=f"{type(failure.cause).__name__}: {first_line(failure.cause)}",
+    finding = target_findings.transport_error(
+        provider=operation.provider,
+        operation=operation,
+        label=operation.operation_id,
+        cause=failure.cause,
         message=f"{operation.operation_id} got no HTTP response in workflow {run.scenario.name}.",
         source=run.source,
     )

@@ -8,14 +8,10 @@ sandbox — against a fresh bundled double holding its demo data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from conformance import transport
-from conformance.cassettes import store
 from conformance.coverage.compute import TransitionProbes
 from conformance.errors import TargetUnreachable
 from conformance.findings import Source
@@ -24,10 +20,9 @@ from conformance.ratelimit import RateLimitPolicy, rate_limit_finding
 from conformance.scenarios.lifecycle_probe import NOT_REACHABLE
 from conformance.scenarios.scenario import ProviderWorkflows
 from conformance.stage import Stage, StageResult
-from conformance.targets import TargetOptions, connect, mode_for
-from conformance.targets.double_server import running_double
+from conformance.targets import TargetOptions, connect_scenarios, guarded_transport, mode_for
 from conformance.workflows import WORKFLOW_SUITE
-from conformance.workflows.runner import ScenarioOutcome, Target, replay, run_live
+from conformance.workflows.runner import ScenarioOutcome, run_scenario
 
 
 def workflow_stage(
@@ -79,58 +74,31 @@ def run_provider(
     max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES,
     retries: int = 2,
 ) -> list[ScenarioOutcome]:
-    mode = mode_for(provider, options)
-    if mode == "replay":
-        return [
-            replay(workflows, scenario, _cassette(options, provider, scenario.name), timeout=timeout)
-            for scenario in workflows.scenarios
-        ]
+    """Every scenario through the target conformance.targets chooses (a scenario's cassette included)."""
+    rate_limit = RateLimitPolicy(max_wait=max_retry_after)
+    outcomes: list[ScenarioOutcome] = []
     with (
-        transport.guarded(timeout, max_bytes, retries) as guard,
-        _live_target(provider, options, mode, timeout) as (target, production),
+        guarded_transport(provider, options, timeout, max_bytes, retries) as guard,
+        connect_scenarios(provider, options, WORKFLOW_SUITE) as targets,
     ):
-        target = replace(target, rate_limit=RateLimitPolicy(max_wait=max_retry_after))
-        outcomes = []
         for scenario in workflows.scenarios:
-            if production and not scenario.read_only:
-                continue
-            cassette = _cassette(options, provider, scenario.name) if mode == "record" else None
-            outcomes.append(run_live(workflows, scenario, target, cassette=cassette))
-            if guard.tripped:
+            if targets.safe_methods_only and not scenario.read_only:
+                continue  # a production host runs the read-only scenarios only
+            connecting = targets.scenario(scenario.name)
+            outcomes.append(run_scenario(workflows, scenario, connecting, timeout=timeout, rate_limit=rate_limit))
+            if guard is not None and guard.tripped:
                 raise TargetUnreachable(
-                    f"{provider.title} at {target.base_url} failed at transport level {transport.TRIP_AFTER} times "
+                    f"{provider.title} at {targets.base_url} failed at transport level {transport.TRIP_AFTER} times "
                     f"in a row ({guard.last_error}); check the URL, the network and --request-timeout."
                 )
+    if guard is None:
+        return outcomes
     if outcomes and not guard.answers:
         raise TargetUnreachable(
-            f"{provider.title} at {target.base_url} gave no usable answer to any workflow request, so there is no "
+            f"{provider.title} at {targets.base_url} gave no usable answer to any workflow request, so there is no "
             "verdict; check the URL and the network, then run again."
         )
-    limited = rate_limit_finding(provider.spec, provider.title, target.rate_limit, Source.LIVE)
+    limited = rate_limit_finding(provider.spec, provider.title, rate_limit, Source.LIVE)
     if limited is not None and outcomes:
         outcomes[-1].findings.append(limited)
     return outcomes
-
-
-@contextmanager
-def _live_target(
-    provider: Provider, options: TargetOptions, mode: str, timeout: float
-) -> Iterator[tuple[Target, bool]]:
-    """The target and whether it is a production host. Scenarios get their own auth, hence credentials here."""
-    if mode == "sandbox":
-        with running_double(provider.name, demo_data=True) as double:
-            yield _target(provider, double.base_url, double.credentials, timeout), False
-        return
-    # connect() checks the host (production needs --allow-production), the credentials and reachability;
-    # record is connected as live so that the engine's cassette is left alone.
-    with connect(provider, replace(options, target="live")) as connection:
-        credentials = provider.credentials_from_env(options.env)
-        yield _target(provider, connection.base_url, credentials, timeout), connection.safe_methods_only
-
-
-def _target(provider: Provider, base_url: str, credentials: Mapping[str, str], timeout: float) -> Target:
-    return Target(provider=provider, base_url=base_url, credentials=credentials, source=Source.LIVE, timeout=timeout)
-
-
-def _cassette(options: TargetOptions, provider: Provider, name: str) -> Path:
-    return store.cassette_path(options.cassette_dir, provider.name, WORKFLOW_SUITE, name)

@@ -9,7 +9,7 @@ import pytest
 from conformance.document import FindingsDocument
 from conformance.reports import findings_json
 from conformance.reports.writer import write_all
-from conformance.resources import use_specs_dir
+from conformance.resources import specs_from
 from tests.reports import sample
 
 
@@ -20,12 +20,11 @@ def document() -> FindingsDocument:
 
 @pytest.fixture(scope="session")
 def report_dir(tmp_path_factory: pytest.TempPathFactory, document: FindingsDocument) -> Path:
-    # Session fixtures are set up before the per-test reset to the shipped specs: an earlier test's
-    # `--spec-dir` (which points the process elsewhere) must not decide what these reports render.
-    use_specs_dir(None)
+    # An earlier test's `--spec-dir` must not decide what these reports render: render on the shipped specs.
     directory = tmp_path_factory.mktemp("reports")
-    findings_json.write(document, directory)
-    write_all(document, directory)
+    with specs_from(None):
+        findings_json.write(document, directory)
+        write_all(document, directory)
     return directory
 
 
