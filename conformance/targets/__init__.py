@@ -201,7 +201,7 @@ class ScenarioTargets:
     safe_methods_only: bool = False
 
     def cassette(self, scenario: str) -> Path:
-        return store.cassette_path(self.cassette_dir, self.provider.name, self.suite, scenario)
+        return scenario_cassette(self.cassette_dir, self.provider.name, self.suite, scenario)
 
     def scenario(self, name: str) -> AbstractContextManager[ScenarioConnection]:
         if self.mode == "replay":
@@ -213,6 +213,11 @@ class ScenarioTargets:
                 name,
             )
         return nullcontext(ScenarioConnection(self.provider, self.base_url, self.credentials, Source.LIVE))
+
+
+def scenario_cassette(cassette_dir: Path, provider: str, suite: str, scenario: str) -> Path:
+    """Where one scenario of a suite is recorded: its own cassette, so that it replays alone."""
+    return store.cassette_path(cassette_dir, provider, suite, scenario)
 
 
 @contextmanager

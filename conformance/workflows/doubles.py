@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.cassettes import store
 from conformance.findings import Source
 from conformance.providers import get_provider
 from conformance.scenarios.scenario import ProviderWorkflows, Scenario
+from conformance.targets import scenario_cassette
 from conformance.targets.double_server import running_double
 from conformance.workflows import RECORDING_SEED, WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome, Target, run_live
@@ -40,7 +40,7 @@ def record_on_doubles(workflows: ProviderWorkflows, cassette_dir: Path) -> list[
         run_on_double(
             workflows,
             scenario,
-            cassette=store.cassette_path(cassette_dir, workflows.provider, WORKFLOW_SUITE, scenario.name),
+            cassette=scenario_cassette(cassette_dir, workflows.provider, WORKFLOW_SUITE, scenario.name),
         )
         for scenario in workflows.scenarios
     ]
