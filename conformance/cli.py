@@ -18,6 +18,7 @@ from conformance.baseline import load_baseline
 from conformance.boundary import guarded
 from conformance.cassettes import store
 from conformance.coverage.gate import parse_thresholds
+from conformance.engine.selection import check_selection
 from conformance.engine.settings import Settings
 from conformance.engine.stage import engine_stage
 from conformance.errors import UsageError, install_signal_handlers
@@ -175,6 +176,13 @@ def audit(providers: tuple[str, ...], report_dir: Path, output_format: str, quie
 @click.option("--no-audit", is_flag=True, help="Skip the documentation audit.")
 @click.option("--no-workflows", is_flag=True, help="Skip the workflow scenarios (lifecycles and invariants).")
 @click.option(
+    "--include-operation-id",
+    "operation_ids",
+    multiple=True,
+    metavar="ID",
+    help="Generate requests for this operation only (repeatable); the workflows still run, --no-workflows skips them.",
+)
+@click.option(
     "--min-coverage",
     "min_coverage",
     multiple=True,
@@ -203,6 +211,7 @@ def run(
     max_retry_after: float,
     no_audit: bool,
     no_workflows: bool,
+    operation_ids: tuple[str, ...],
     min_coverage: tuple[str, ...],
     output_format: str,
     quiet: bool,
@@ -223,7 +232,9 @@ def run(
         rate_limit=rate_limit,
         max_retry_after=max_retry_after,
         max_response_bytes=max_response_bytes,
+        operations=operation_ids,
     )
+    check_selection(operation_ids, providers, options)
     stages = [] if no_audit else [pipeline.audit_stage]
     stages.append(engine_stage(options, settings, workers=workers))
     if not no_workflows:
