@@ -1,7 +1,7 @@
 """Drift tests: the CLI, hand-written cassette sets, and recordings of the provider doubles.
 
-Recording is the slow part (the engine sends hundreds of requests per provider), so each recording
-is made once per session and shared by every test, and across pytest-xdist workers through a lock.
+Recording is the slow part (the engine sends hundreds of requests per operation), so the recordings
+hold the operations that read invoices, and each recording is made once per session and shared by every test, and across pytest-xdist workers through a lock.
 The eight faults touch different things (six fields of the invoice object, the success status, the
 content-type label), so one recording carries all of them and each test checks its own part and
 that nothing else drifted. `DRIFT_TEST_FAULTS=isolated` records every fault on its own instead
@@ -47,6 +47,18 @@ def recorded_with(fault: str) -> tuple[str, ...]:
     return (fault,) if ISOLATED else (*BODY_FAULTS, *RESPONSE_FAULTS)
 
 
+def invoice_reads(provider: str) -> list[str]:
+    """The operations that read invoices (the list and the single invoice): every fault recorded here changes
+    what they answer, and the clean recordings are the same requests, so each fault's firing test and the
+    no-drift test compare the same exchanges."""
+    spec = get_provider(provider).spec
+    return [
+        op.operation_id
+        for op in spec.operations.values()
+        if op.method == "GET" and op.operation_id.endswith(("Invoice", "Invoices"))
+    ]
+
+
 def record(provider: str, faults: tuple[str, ...], seed: int, out: Path) -> None:
     """`conformance run --target record` against a double, as the scheduled job records."""
     with pytest.MonkeyPatch.context() as env:
@@ -72,6 +84,7 @@ def record(provider: str, faults: tuple[str, ...], seed: int, out: Path) -> None
                     "--no-workflows",
                     "--max-examples",
                     "3",
+                    *(arg for op in invoice_reads(provider) for arg in ("--include-operation-id", op)),
                 ],
             )
     assert result.exit_code in (0, 1), result.output  # 1: the faults were found, as they should be
