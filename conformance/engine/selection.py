@@ -9,11 +9,16 @@ says so instead of silently ignoring the option.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import UsageError
 from conformance.providers import select_providers
 from conformance.targets import TargetOptions, mode_for
+
+if TYPE_CHECKING:
+    from conformance.engine.settings import Settings
+    from conformance.specs import Spec
 
 
 def check_selection(operation_ids: Sequence[str], provider_names: Sequence[str], options: TargetOptions) -> None:
@@ -41,6 +46,11 @@ def check_selection(operation_ids: Sequence[str], provider_names: Sequence[str],
                 f"--include-operation-id narrows what is generated, and {provider.title} is replayed from its "
                 "cassette as it was recorded; record with the option, or run live (--target, --base-url)."
             )
+
+
+def for_spec(settings: Settings, spec: Spec) -> Settings:
+    """The selection this spec's run generates for (and its recording names), each operation once."""
+    return replace(settings, operations=tuple(op for op in dict.fromkeys(settings.operations) if op in spec.operations))
 
 
 def narrowed(schema: Any, operation_ids: Sequence[str], spec_operations: Sequence[str]) -> Any:

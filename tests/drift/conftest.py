@@ -24,6 +24,7 @@ from click.testing import CliRunner, Result
 from conformance.cli import main
 from conformance.providers import get_provider
 from conformance.sandbox.server import running_double
+from tests.conftest import invoice_reads
 
 PROVIDERS = ("lynkwell", "useepay", "wooshpay")
 BODY_FAULTS = (
@@ -45,18 +46,6 @@ DriftBetween = Callable[[Path, Path], "tuple[Result, list[dict[str, Any]]]"]
 def recorded_with(fault: str) -> tuple[str, ...]:
     """The faults of the recording that carries `fault`."""
     return (fault,) if ISOLATED else (*BODY_FAULTS, *RESPONSE_FAULTS)
-
-
-def invoice_reads(provider: str) -> list[str]:
-    """The operations that read invoices (the list and the single invoice): every fault recorded here changes
-    what they answer, and the clean recordings are the same requests, so each fault's firing test and the
-    no-drift test compare the same exchanges."""
-    spec = get_provider(provider).spec
-    return [
-        op.operation_id
-        for op in spec.operations.values()
-        if op.method == "GET" and op.operation_id.endswith(("Invoice", "Invoices"))
-    ]
 
 
 def record(provider: str, faults: tuple[str, ...], seed: int, out: Path) -> None:
@@ -84,6 +73,9 @@ def record(provider: str, faults: tuple[str, ...], seed: int, out: Path) -> None
                     "--no-workflows",
                     "--max-examples",
                     "3",
+                    # Every fault recorded here changes what the invoice reads answer, and the clean
+                    # recordings send the same requests: each fault's test and the no-drift test compare
+                    # the same exchanges.
                     *(arg for op in invoice_reads(provider) for arg in ("--include-operation-id", op)),
                 ],
             )
