@@ -1,7 +1,8 @@
 """Drift tests: the CLI, hand-written cassette sets, and recordings of the provider doubles.
 
 Recording is the slow part (the engine sends hundreds of requests per operation), so the recordings
-hold the operations that read invoices, and each recording is made once per session and shared by every test, and across pytest-xdist workers through a lock.
+hold the operations that read invoices, and each is made once per session and shared by every test,
+and across pytest-xdist workers through a lock.
 The eight faults touch different things (six fields of the invoice object, the success status, the
 content-type label), so one recording carries all of them and each test checks its own part and
 that nothing else drifted. `DRIFT_TEST_FAULTS=isolated` records every fault on its own instead
