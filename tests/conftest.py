@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import fcntl
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -36,6 +38,33 @@ def secret_forms(secret: str) -> set[str]:
     """A secret as it could reach a file: raw, URL-encoded, and base64 (alone or as a Basic user)."""
     encoded = {base64.b64encode(s.encode()).decode() for s in (secret, f"{secret}:")}
     return {secret, quote(secret, safe=""), quote_plus(secret), *encoded}
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """<shared dir>/NAME, made by `make(dir)` once per session and shared by every xdist worker (file lock)."""
+    base = tmp_path_factory.getbasetemp()
+    # xdist workers each get <session basetemp>/popen-gwN: their parent is shared by the session.
+    shared = base.parent if base.name.startswith("popen-gw") else base
+    out = shared / "made-once" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with (out.parent / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be making it
+        if not (out.parent / f"{name}.done").exists():
+            out.mkdir()
+            make(out)
+            (out.parent / f"{name}.done").touch()
+    return out
+
+
+def invoice_reads(provider: str) -> list[str]:
+    """The operations that read invoices (the list and the single invoice), for runs narrowed with
+    --include-operation-id to what their assertions are about."""
+    spec = all_providers()[provider].spec
+    return [
+        op.operation_id
+        for op in spec.operations.values()
+        if op.method == "GET" and op.operation_id.endswith(("Invoice", "Invoices"))
+    ]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from conformance.cli.common import clear_errors, console, provider_option, repor
 from conformance.cli.reporting import run_and_report
 from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.coverage.gate import parse_thresholds
+from conformance.engine.selection import check_selection
 from conformance.engine.settings import Settings
 from conformance.engine.stage import engine_stage
 from conformance.fsutil import require_writable
@@ -107,6 +108,13 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--no-audit", is_flag=True, help="Skip the documentation audit.")
 @click.option("--no-workflows", is_flag=True, help="Skip the workflow scenarios (lifecycles and invariants).")
 @click.option(
+    "--include-operation-id",
+    "operation_ids",
+    multiple=True,
+    metavar="ID",
+    help="Generate requests for this operation only (repeatable); the workflows still run, --no-workflows skips them.",
+)
+@click.option(
     "--min-coverage",
     "min_coverage",
     multiple=True,
@@ -135,6 +143,7 @@ def run(
     max_retry_after: float,
     no_audit: bool,
     no_workflows: bool,
+    operation_ids: tuple[str, ...],
     min_coverage: tuple[str, ...],
     output_format: str,
     quiet: bool,
@@ -155,7 +164,9 @@ def run(
         rate_limit=rate_limit,
         max_retry_after=max_retry_after,
         max_response_bytes=max_response_bytes,
+        operations=operation_ids,
     )
+    check_selection(operation_ids, providers, options)
     stages: list[Stage] = [] if no_audit else [audit_stage]
     stages.append(engine_stage(options, settings, workers=workers))
     if not no_workflows:

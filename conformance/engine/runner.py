@@ -37,6 +37,7 @@ from conformance.engine.check_failures import (
 )
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.intent import IntentRecorder
+from conformance.engine.selection import narrowed
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
 from conformance.findings import Evidence, Finding, Source, finding_on
@@ -175,6 +176,7 @@ class EngineRun:
             schema: schemathesis.BaseSchema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
         except Exception as exc:  # schemathesis raises several loader errors; all mean the same to a user
             raise UsageError(f"schemathesis cannot load {self.spec.path} ({first_line(exc)}); fix the spec.") from None
+        schema = narrowed(schema, self.settings.operations, list(self.spec.operations))
         if self.safe_methods_only:
             schema = schema.include(method="GET")
         # Every request goes through this auth, which also waits out 429s (conformance.ratelimit).

@@ -30,10 +30,15 @@ class Settings:
     max_steps: int = 6
     # A 429's Retry-After is waited out up to this many seconds (conformance.ratelimit).
     max_retry_after: float = 60.0
+    # operationIds the engine generates requests for; empty: every one (conformance.engine.selection).
+    operations: tuple[str, ...] = ()
 
     def generation(self) -> dict[str, Any]:
         """What a cassette must remember so that its replay generates the same requests."""
-        return {"seed": self.seed, "max_examples": self.max_examples, "stateful": self.stateful}
+        generation: dict[str, Any] = {"seed": self.seed, "max_examples": self.max_examples, "stateful": self.stateful}
+        if self.operations:
+            generation["operations"] = list(self.operations)
+        return generation
 
     def replaying(self, recorded: Mapping[str, Any] | None) -> Settings:
         """These settings with the generation a cassette was recorded with."""
@@ -44,6 +49,7 @@ class Settings:
             seed=int(recorded.get("seed", self.seed)),
             max_examples=int(recorded.get("max_examples", self.max_examples)),
             stateful=bool(recorded.get("stateful", self.stateful)),
+            operations=tuple(recorded.get("operations", ())),
         )
 
 

@@ -71,7 +71,9 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
     from conformance.engine.cleanup import clean_up
     from conformance.engine.intent import IntentRecorder
     from conformance.engine.runner import EngineRun
+    from conformance.engine.selection import for_spec
 
+    settings = for_spec(settings, provider.spec)
     with (
         store.deferred() as staged,
         guarded_transport(

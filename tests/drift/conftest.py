@@ -1,7 +1,8 @@
 """Drift tests: the CLI, hand-written cassette sets, and recordings of the provider doubles.
 
-Recording is the slow part (the engine sends hundreds of requests per provider), so each recording
-is made once per session and shared by every test, and across pytest-xdist workers through a lock.
+Recording is the slow part (the engine sends hundreds of requests per operation), so the recordings
+hold the operations that read invoices, and each is made once per session and shared by every test,
+and across pytest-xdist workers through a lock.
 The eight faults touch different things (six fields of the invoice object, the success status, the
 content-type label), so one recording carries all of them and each test checks its own part and
 that nothing else drifted. `DRIFT_TEST_FAULTS=isolated` records every fault on its own instead
@@ -24,6 +25,7 @@ from click.testing import CliRunner, Result
 from conformance.cli.main import main
 from conformance.providers import get_provider
 from conformance.targets.double_server import running_double
+from tests.conftest import invoice_reads
 
 PROVIDERS = ("lynkwell", "useepay", "wooshpay")
 BODY_FAULTS = (
@@ -72,6 +74,10 @@ def record(provider: str, faults: tuple[str, ...], seed: int, out: Path) -> None
                     "--no-workflows",
                     "--max-examples",
                     "3",
+                    # Every fault recorded here changes what the invoice reads answer, and the clean
+                    # recordings send the same requests: each fault's test and the no-drift test compare
+                    # the same exchanges.
+                    *(arg for op in invoice_reads(provider) for arg in ("--include-operation-id", op)),
                 ],
             )
     assert result.exit_code in (0, 1), result.output  # 1: the faults were found, as they should be

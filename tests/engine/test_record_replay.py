@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conformance.engine.runner import EngineRun
 from conformance.providers import get_provider
 from conformance.targets.double_server import running_double
-from tests.conftest import FAKE_CREDENTIALS, PROVIDERS, secret_forms
+from tests.conftest import FAKE_CREDENTIALS, PROVIDERS, made_once, secret_forms
 from tests.engine.conftest import FAST, run_cli
 
 
@@ -20,13 +23,30 @@ def _record(provider: str, cassettes: Path, reports: Path, credentials: dict[str
         return run_cli(args, env=dict(double.credentials))
 
 
+@pytest.fixture(scope="session")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
+    """Every provider recorded once per session from its double (small budget, known fake credentials):
+    the cassettes and each recording's findings, its reports in <root>/record-<provider>."""
+
+    def record_all(root: Path) -> None:
+        for provider in PROVIDERS:
+            reports = root / f"record-{provider}"
+            result, document = _record(provider, root / "cassettes", reports, FAKE_CREDENTIALS[provider])
+            assert document is not None, result.output
+
+    root = made_once(tmp_path_factory, "engine-recordings", record_all)
+    documents = {p: json.loads((root / f"record-{p}" / "findings.json").read_text()) for p in PROVIDERS}
+    return root / "cassettes", documents
+
+
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_recording_writes_no_secret_anywhere(provider: str, tmp_path: Path) -> None:
+def test_recording_writes_no_secret_anywhere(provider: str, recorded: tuple[Path, dict[str, dict]]) -> None:
     credentials = FAKE_CREDENTIALS[provider]
-    result, document = _record(provider, tmp_path / "cassettes", tmp_path / "reports", credentials)
-    assert document is not None, result.output
-    written = [p for root in ("cassettes", "reports") for p in (tmp_path / root).rglob("*") if p.is_file()]
+    cassettes, _ = recorded
+    roots = (cassettes / provider, cassettes.parent / f"record-{provider}")
+    written = [p for root in roots for p in root.rglob("*") if p.is_file()]
     assert any(p.suffix == ".yaml" for p in written)
+    assert any(p.name == "findings.json" for p in written)
     forbidden = {form for secret in credentials.values() for form in secret_forms(secret)}
     for path in written:
         data = path.read_bytes()
@@ -53,18 +73,6 @@ def _stable(document: dict) -> dict:
     return {k: v for k, v in document.items() if k != "run"} | {
         "run": {k: v for k, v in document["run"].items() if not k.endswith("_at")}
     }
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
-    """Every provider recorded once from its double (small budget): the cassettes and each run's findings."""
-    root = tmp_path_factory.mktemp("recorded")
-    documents = {}
-    for provider in PROVIDERS:
-        result, document = _record(provider, root / "cassettes", root / f"record-{provider}")
-        assert document is not None, result.output
-        documents[provider] = document
-    return root / "cassettes", documents
 
 
 @pytest.mark.parametrize(
@@ -117,13 +125,13 @@ def test_missing_cassette_names_the_record_command(tmp_path: Path) -> None:
     assert "conformance run --target record --provider useepay" in result.output
 
 
-def test_exact_replay_reports_an_unanswered_request_as_stale(tmp_path: Path) -> None:
-    _record("lynkwell", tmp_path / "cassettes", tmp_path / "record")
+def test_exact_replay_reports_an_unanswered_request_as_stale(
+    recorded: tuple[Path, dict[str, dict]], tmp_path: Path
+) -> None:
+    shutil.copytree(recorded[0] / "lynkwell", tmp_path / "cassettes" / "lynkwell")
     path = tmp_path / "cassettes" / "lynkwell" / "engine" / "cassette.yaml"
     text = path.read_text()
     # Forget the answers to one operation, as if the suite had learned a new request since recording.
-    import yaml
-
     data = yaml.safe_load(text)
     data["interactions"] = [i for i in data["interactions"] if "/subscriptions" not in i["request"]["uri"]]
     path.write_text(yaml.safe_dump(data))
@@ -138,9 +146,11 @@ def test_exact_replay_reports_an_unanswered_request_as_stale(tmp_path: Path) -> 
     assert all(f["severity"] == "non_breaking" for f in stale)
 
 
-def test_interrupted_recording_keeps_the_previous_cassette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_recording_keeps_the_previous_cassette(
+    recorded: tuple[Path, dict[str, dict]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cassettes = tmp_path / "cassettes"
-    _record("lynkwell", cassettes, tmp_path / "first")
+    shutil.copytree(recorded[0] / "lynkwell", cassettes / "lynkwell")
     path = cassettes / "lynkwell" / "engine" / "cassette.yaml"
     before = path.read_bytes()
     calls = {"n": 0}
@@ -232,9 +242,6 @@ def test_exact_replay_under_other_generator_versions_exits_2(
     recorded: tuple[Path, dict[str, dict]], tmp_path: Path
 ) -> None:
     """Only an exact replay depends on the generator's release; the default one re-judges under any."""
-    import shutil
-
-    import yaml
 
     cassettes = tmp_path / "cassettes"
     shutil.copytree(recorded[0], cassettes)

@@ -25,6 +25,8 @@ BASE = "http://127.0.0.1:9"
 def _run(provider: str, tmp_path: Path) -> list[dict]:  # type: ignore[type-arg]
     with running_double(provider, seed=7, demo_data=True) as double:
         args = ["run", "--provider", provider, "--base-url", f"{provider}={double.base_url}", *FAST, "--no-workflows"]
+        # A query (the invoice list) and a JSON body (a customer): the two ways invalid input is sent.
+        args += ["--include-operation-id", "listInvoices", "--include-operation-id", "createCustomer"]
         result, document = run_cli([*args, "--report-dir", str(tmp_path)], env=dict(double.credentials))
     assert document is not None, result.output
     return [f for f in document["findings"] if f["kind"] == "negative_data_accepted"]

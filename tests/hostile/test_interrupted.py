@@ -150,6 +150,9 @@ def test_a_signal_a_library_swallowed_still_stops_the_run(tmp_path: Path, signum
                 seed=0,
             )
     finally:
+        # Forget the signal too: a later test of this worker calling the pipeline directly would take it
+        # for its own and stop (xdist then reports the worker as interrupted).
+        install_signal_handlers()
         for signum_, handler in previous.items():
             signal.signal(signum_, handler)
     assert raised.value.signum == signum

@@ -16,7 +16,7 @@ from conformance import transport
 from conformance.providers import get_provider
 from conformance.scenarios.client import TransportFailure, WorkflowClient
 from conformance.targets.double_server import running_double
-from tests.conftest import FAKE_CREDENTIALS
+from tests.conftest import FAKE_CREDENTIALS, invoice_reads
 from tests.hostile import servers
 from tests.hostile.conftest import assert_one_sentence, conformance
 
@@ -168,6 +168,8 @@ def test_an_oversized_answer_from_a_double_is_a_finding(tmp_path: Path) -> None:
                 f"useepay={double.base_url}",
                 "--no-audit",
                 "--no-workflows",
+                # The inflated list and an operation whose answer stays small.
+                *(arg for op in invoice_reads("useepay") for arg in ("--include-operation-id", op)),
                 "--max-examples",
                 "1",
                 "--max-response-bytes",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conformance.cli import main
+from conformance.cli.main import main
 from conformance.providers import get_provider
 from conformance.resources import SPEC_DIR_VARIABLE, specs_dir, specs_from
 
