@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
+from conformance.cassettes import evidence
 from conformance.cassettes.evidence import request_key
-from conformance.engine import evidence
 from conformance.resources import cassettes_dir
 from tests.engine.conftest import run_cli
 
