@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 
 from conformance.baseline import load_baseline
-from conformance.cli.common import clear_errors, console
+from conformance.cli.common import clear_errors, console, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
@@ -52,13 +52,7 @@ TARGET = "judge"
     help="Exchanges with this URL are PROVIDER's (repeatable); without a port, every port of the host, "
     "e.g. wooshpay=http://127.0.0.1 for a double.",
 )
-@click.option(
-    "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Where the reports are written.",
-)
+@report_dir_option
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
 @clear_errors
 def judge(

@@ -6,11 +6,10 @@ every one of them. The real tree passing the same contracts is CI's `lint-import
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
+from tests.architecture.conftest import lint_imports
 from tests.conftest import ROOT
 
 # module file (in the copy) -> the import that points back up, and how import-linter reports it
@@ -52,17 +51,7 @@ def test_every_back_arrow_that_was_removed_fails_the_contracts(tmp_path: Path) -
     for module, (line, _) in BACK_ARROWS.items():
         path = tmp_path / "conformance" / module
         path.write_text(path.read_text() + f"\n{line}  # noqa\n")
-    lint_imports = shutil.which("lint-imports")
-    assert lint_imports is not None, "import-linter is a test dependency (pyproject.toml)"
-    linted = subprocess.run(
-        [lint_imports, str(ROOT / ".importlinter"), "--no-cache"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    linted = lint_imports(tmp_path, ROOT / ".importlinter")
     assert linted.returncode == 1, linted.stdout[-3000:] + linted.stderr[-3000:]
     report = " ".join(linted.stdout.split())  # import-linter wraps long lines
     missed = [module for module, (_, says) in BACK_ARROWS.items() if says not in report]

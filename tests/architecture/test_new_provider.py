@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.architecture.conftest import lint_imports
 from tests.conftest import ROOT
 
 CANARY = "acme_test_CNRY/+=<&>4"
@@ -298,15 +299,5 @@ def test_its_cassettes_are_recorded_scrubbed_and_replay_offline_alike(project: P
 
 
 def test_the_layers_still_hold_with_four_providers(project: Path) -> None:
-    lint_imports = shutil.which("lint-imports")
-    assert lint_imports is not None, "import-linter is a test dependency (pyproject.toml)"
-    linted = subprocess.run(
-        [lint_imports, str(project / ".importlinter"), "--no-cache"],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(project)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    linted = lint_imports(project, project / ".importlinter")
     assert linted.returncode == 0, linted.stdout[-3000:] + linted.stderr[-3000:]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,27 +25,31 @@ def _record(provider: str, cassettes: Path, reports: Path, credentials: dict[str
         return run_cli(args, env=dict(double.credentials))
 
 
-@pytest.fixture(scope="session")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
-    """Every provider recorded once per session from its double (small budget, known fake credentials):
-    the cassettes and each recording's findings, its reports in <root>/record-<provider>."""
+Recorded = tuple[Path, dict[str, Any]]  # the cassette directory, the recording's findings document
 
-    def record_all(root: Path) -> None:
-        for provider in PROVIDERS:
-            reports = root / f"record-{provider}"
-            result, document = _record(provider, root / "cassettes", reports, FAKE_CREDENTIALS[provider])
+
+@pytest.fixture(scope="session")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Recorded]:
+    """A provider recorded once per session from its double (small budget, known fake credentials): its
+    cassettes and its findings, reports in <root>/record. One recording per provider, so xdist workers
+    record different providers at the same time."""
+
+    def recorded(provider: str) -> Recorded:
+        def record(root: Path) -> None:
+            result, document = _record(provider, root / "cassettes", root / "record", FAKE_CREDENTIALS[provider])
             assert document is not None, result.output
 
-    root = made_once(tmp_path_factory, "engine-recordings", record_all)
-    documents = {p: json.loads((root / f"record-{p}" / "findings.json").read_text()) for p in PROVIDERS}
-    return root / "cassettes", documents
+        root = made_once(tmp_path_factory, f"engine-recording-{provider}", record)
+        return root / "cassettes", json.loads((root / "record" / "findings.json").read_text())
+
+    return recorded
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_recording_writes_no_secret_anywhere(provider: str, recorded: tuple[Path, dict[str, dict]]) -> None:
+def test_recording_writes_no_secret_anywhere(provider: str, recording: Callable[[str], Recorded]) -> None:
     credentials = FAKE_CREDENTIALS[provider]
-    cassettes, _ = recorded
-    roots = (cassettes / provider, cassettes.parent / f"record-{provider}")
+    cassettes, _ = recording(provider)
+    roots = (cassettes / provider, cassettes.parent / "record")
     written = [p for root in roots for p in root.rglob("*") if p.is_file()]
     assert any(p.suffix == ".yaml" for p in written)
     assert any(p.name == "findings.json" for p in written)
@@ -79,10 +85,10 @@ def _stable(document: dict) -> dict:
     ("provider", "mode"), [*((p, "judge") for p in PROVIDERS), ("lynkwell", "exact")], ids=lambda v: str(v)
 )
 def test_replay_is_deterministic_with_network_blocked(
-    provider: str, mode: str, recorded: tuple[Path, dict[str, dict]], tmp_path: Path, no_network: None
+    provider: str, mode: str, recording: Callable[[str], Recorded], tmp_path: Path, no_network: None
 ) -> None:
     """Re-judged (default) or regenerated (exact), a replay sees what the recording saw, run after run."""
-    cassettes, recordings = recorded
+    cassettes, recorded = recording(provider)
     first, first_doc = _replay(provider, cassettes, tmp_path / "replay1", "--replay", mode)
     second, second_doc = _replay(provider, cassettes, tmp_path / "replay2", "--replay", mode)
     assert first_doc is not None, first.output
@@ -92,12 +98,14 @@ def test_replay_is_deterministic_with_network_blocked(
     assert not [f for f in first_doc["findings"] if f["kind"] == "stale_cassette"]
     # The replay sees what the recording saw.
     strip = lambda doc: sorted((f["fingerprint"], f["count"]) for f in doc["findings"])  # noqa: E731
-    assert strip(first_doc) == strip(recordings[provider])
-    assert first_doc["summary"]["requests"] == recordings[provider]["summary"]["requests"]
+    assert strip(first_doc) == strip(recorded)
+    assert first_doc["summary"]["requests"] == recorded["summary"]["requests"]
 
 
-def test_parallel_workers_find_what_serial_finds(recorded: tuple[Path, dict[str, dict]], tmp_path: Path) -> None:
-    cassettes, _ = recorded
+def test_parallel_workers_find_what_serial_finds(recording: Callable[[str], Recorded], tmp_path: Path) -> None:
+    cassettes = tmp_path / "cassettes"
+    for provider in PROVIDERS:
+        shutil.copytree(recording(provider)[0] / provider, cassettes / provider)
     args = ["run", "--cassette-dir", str(cassettes), "--no-audit"]
     serial, serial_doc = run_cli([*args, "--report-dir", str(tmp_path / "s")])
     parallel, parallel_doc = run_cli([*args, "--report-dir", str(tmp_path / "p"), "--workers", "3"])
@@ -126,9 +134,9 @@ def test_missing_cassette_names_the_record_command(tmp_path: Path) -> None:
 
 
 def test_exact_replay_reports_an_unanswered_request_as_stale(
-    recorded: tuple[Path, dict[str, dict]], tmp_path: Path
+    recording: Callable[[str], Recorded], tmp_path: Path
 ) -> None:
-    shutil.copytree(recorded[0] / "lynkwell", tmp_path / "cassettes" / "lynkwell")
+    shutil.copytree(recording("lynkwell")[0] / "lynkwell", tmp_path / "cassettes" / "lynkwell")
     path = tmp_path / "cassettes" / "lynkwell" / "engine" / "cassette.yaml"
     text = path.read_text()
     # Forget the answers to one operation, as if the suite had learned a new request since recording.
@@ -147,10 +155,10 @@ def test_exact_replay_reports_an_unanswered_request_as_stale(
 
 
 def test_interrupted_recording_keeps_the_previous_cassette(
-    recorded: tuple[Path, dict[str, dict]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    recording: Callable[[str], Recorded], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cassettes = tmp_path / "cassettes"
-    shutil.copytree(recorded[0] / "lynkwell", cassettes / "lynkwell")
+    shutil.copytree(recording("lynkwell")[0] / "lynkwell", cassettes / "lynkwell")
     path = cassettes / "lynkwell" / "engine" / "cassette.yaml"
     before = path.read_bytes()
     calls = {"n": 0}
@@ -239,12 +247,12 @@ def test_production_host_is_refused_without_allow_production(tmp_path: Path) -> 
 
 
 def test_exact_replay_under_other_generator_versions_exits_2(
-    recorded: tuple[Path, dict[str, dict]], tmp_path: Path
+    recording: Callable[[str], Recorded], tmp_path: Path
 ) -> None:
     """Only an exact replay depends on the generator's release; the default one re-judges under any."""
 
     cassettes = tmp_path / "cassettes"
-    shutil.copytree(recorded[0], cassettes)
+    shutil.copytree(recording("lynkwell")[0], cassettes)
     path = cassettes / "lynkwell" / "engine" / "cassette.yaml"
     data = yaml.safe_load(path.read_text())
     data["metadata"]["generated_by"]["hypothesis"] = "6.0.0"
