@@ -7,31 +7,43 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from conformance.cassettes import evidence
 from conformance.cassettes.evidence import request_key
-from conformance.resources import cassettes_dir
-from tests.engine.conftest import run_cli
-
-# A GET the shipped Lynkwell recording sends three times, each a judged case answered 200.
-REPEATED = ("GET", "/identity/v1/drivers?email=0%400.com", "")
+from tests.engine.conftest import Recorded, run_cli
 
 
-def _positions(interactions: list[dict[str, Any]]) -> list[int]:
-    keys = [request_key(i["request"]["method"], i["request"]["uri"], i["request"].get("body")) for i in interactions]
-    return [p for p, key in enumerate(keys) if key == REPEATED]
+def _repeated_case(interactions: list[dict[str, Any]]) -> list[int]:
+    """Positions of the first request the recording sent at least twice as a judged case answered 200 with a
+    JSON object (schemathesis repeats simple GETs), in order."""
+    seen: dict[tuple[str, str, str], list[int]] = {}
+    for position, interaction in enumerate(interactions):
+        note = interaction.get("conformance") or {}
+        response = interaction["response"]
+        text = (response.get("body") or {}).get("string") or ""
+        if note.get("role") != "case" or response["status"]["code"] != 200 or not text.startswith("{"):
+            continue
+        request = interaction["request"]
+        key = request_key(request["method"], request["uri"], request.get("body"))
+        seen.setdefault(key, []).append(position)
+    return next((positions for positions in seen.values() if len(positions) >= 2), [])
 
 
-def test_exact_replay_points_at_the_occurrence_each_finding_is_about(tmp_path: Path, no_network: None) -> None:
-    """The first and the second of identical GETs each answer with their own undocumented field: each
-    finding's evidence names its own interaction (first-occurrence indexing named the first for both)."""
+@pytest.mark.parametrize("provider", ["lynkwell"])
+def test_exact_replay_points_at_the_occurrence_each_finding_is_about(
+    provider: str, provider_recording: Recorded, tmp_path: Path, no_network: None
+) -> None:
+    """The first and the second of identical requests each answer with their own undocumented field: each
+    finding's evidence names its own interaction (first-occurrence indexing named the first for both).
+    The session's own recording is used, so the exact replay runs under this machine's generator releases."""
     cassettes = tmp_path / "cassettes"
-    shutil.copytree(cassettes_dir() / "lynkwell", cassettes / "lynkwell")
+    shutil.copytree(provider_recording[0] / provider, cassettes / provider)
     path = cassettes / "lynkwell" / "engine" / "cassette.yaml"
     data = yaml.safe_load(path.read_text())
-    positions = _positions(data["interactions"])
-    assert len(positions) >= 2
+    positions = _repeated_case(data["interactions"])
+    assert len(positions) >= 2, "the recording sent no judged request twice"
     marked = {"/zz_first": positions[0], "/zz_second": positions[1]}
     for pointer, position in marked.items():
         response = data["interactions"][position]["response"]
@@ -40,7 +52,7 @@ def test_exact_replay_points_at_the_occurrence_each_finding_is_about(tmp_path: P
         response["body"]["string"] = json.dumps(body)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
-    args = ["run", "--provider", "lynkwell", "--replay", "exact", "--no-audit", "--no-workflows"]
+    args = ["run", "--provider", "lynkwell", "--replay", "exact", "--max-examples", "3", "--no-audit", "--no-workflows"]
     result, document = run_cli([*args, "--cassette-dir", str(cassettes), "--report-dir", str(tmp_path / "r")])
     assert document is not None, result.output
     found = {f["pointer"]: f["evidence"]["interaction"] for f in document["findings"] if f["pointer"] in marked}

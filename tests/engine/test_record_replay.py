@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -14,35 +12,8 @@ import yaml
 from conformance.engine.runner import EngineRun
 from conformance.providers import get_provider
 from conformance.targets.double_server import running_double
-from tests.conftest import FAKE_CREDENTIALS, PROVIDERS, made_once, secret_forms
-from tests.engine.conftest import FAST, run_cli
-
-
-def _record(provider: str, cassettes: Path, reports: Path, credentials: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    with running_double(provider, seed=3, demo_data=True, credentials=credentials) as double:
-        args = ["run", "--target", "record", "--provider", provider, "--base-url", f"{provider}={double.base_url}"]
-        args += [*FAST, "--cassette-dir", str(cassettes), "--report-dir", str(reports)]
-        return run_cli(args, env=dict(double.credentials))
-
-
-Recorded = tuple[Path, dict[str, Any]]  # the cassette directory, the recording's findings document
-
-
-@pytest.fixture(scope="session")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Recorded]:
-    """A provider recorded once per session from its double (small budget, known fake credentials): its
-    cassettes and its findings, reports in <root>/record. One recording per provider, so xdist workers
-    record different providers at the same time."""
-
-    def recorded(provider: str) -> Recorded:
-        def record(root: Path) -> None:
-            result, document = _record(provider, root / "cassettes", root / "record", FAKE_CREDENTIALS[provider])
-            assert document is not None, result.output
-
-        root = made_once(tmp_path_factory, f"engine-recording-{provider}", record)
-        return root / "cassettes", json.loads((root / "record" / "findings.json").read_text())
-
-    return recorded
+from tests.conftest import FAKE_CREDENTIALS, PROVIDERS, secret_forms
+from tests.engine.conftest import FAST, Recorded, run_cli
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -85,10 +56,10 @@ def _stable(document: dict) -> dict:
     ("provider", "mode"), [*((p, "judge") for p in PROVIDERS), ("lynkwell", "exact")], ids=lambda v: str(v)
 )
 def test_replay_is_deterministic_with_network_blocked(
-    provider: str, mode: str, recording: Callable[[str], Recorded], tmp_path: Path, no_network: None
+    provider: str, mode: str, provider_recording: Recorded, tmp_path: Path, no_network: None
 ) -> None:
     """Re-judged (default) or regenerated (exact), a replay sees what the recording saw, run after run."""
-    cassettes, recorded = recording(provider)
+    cassettes, recorded = provider_recording
     first, first_doc = _replay(provider, cassettes, tmp_path / "replay1", "--replay", mode)
     second, second_doc = _replay(provider, cassettes, tmp_path / "replay2", "--replay", mode)
     assert first_doc is not None, first.output
