@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from conformance.findings import Evidence, Finding, Source, finding_on
 from conformance.kinds import Kind, Severity
 from conformance.specs import Operation
 
@@ -36,6 +38,36 @@ def kind_of(check_name: str) -> Kind:
 def severity_of(check_name: str) -> Severity | None:
     """An override of the kind's default severity, or None to keep it."""
     return Severity.NON_BREAKING if check_name in NON_BREAKING_CHECKS else None
+
+
+def judged_finding(
+    operation: Operation,
+    *,
+    kind: Kind,
+    pointer: str,
+    expected: str,
+    observed: str,
+    message: str,
+    source: Source,
+    evidence: Evidence,
+    severity_check: str | None = None,
+    check: str | None = None,
+    instance_pointer: str | None = None,
+) -> Finding:
+    """A finding as the live engine and the replay both judge it: the severity a failed check implies,
+    and the concrete pointer in the evidence only where it differs from the normalised one."""
+    return finding_on(
+        operation,
+        kind=kind,
+        pointer=pointer,
+        expected=expected,
+        observed=observed,
+        message=message,
+        source=source,
+        evidence=replace(evidence, instance_pointer=instance_pointer if instance_pointer != pointer else None),
+        severity=severity_of(severity_check) if severity_check else None,
+        check=check,
+    )
 
 
 def violation_message(operation: Operation, status: int, kind: Kind, pointer: str) -> str:

@@ -31,8 +31,8 @@ from conformance.engine import form_encoding
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
     expected_for,
+    judged_finding,
     kind_of,
-    severity_of,
     violation_message,
 )
 from conformance.engine.determinism import seed_only_generation
@@ -40,7 +40,7 @@ from conformance.engine.intent import IntentRecorder
 from conformance.engine.selection import narrowed
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
-from conformance.findings import Evidence, Finding, Source, finding_on
+from conformance.findings import Evidence, Finding, Source
 from conformance.kinds import Kind
 from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
@@ -398,7 +398,7 @@ class EngineRun:
             occurrence = self._sent.occurrence(key, _header(request.headers, TESTCASE_HEADER))
             curl = curl_command(request.method, request.uri, request.headers, request.body, self.secrets)
             status = interaction.response.status_code if interaction.response is not None else None
-        finding = finding_on(
+        finding = judged_finding(
             operation,
             kind=kind,
             pointer=pointer,
@@ -406,11 +406,10 @@ class EngineRun:
             observed=observed,
             message=message,
             source=self.source,
-            evidence=Evidence(
-                status=status, curl=curl, instance_pointer=instance_pointer if instance_pointer != pointer else None
-            ),
-            severity=severity_of(severity_check) if severity_check else None,
+            evidence=Evidence(status=status, curl=curl),
+            severity_check=severity_check,
             check=check,
+            instance_pointer=instance_pointer,
         )
         self._pending.append(_Pending(finding=finding, key=key, occurrence=occurrence))
 

@@ -28,12 +28,12 @@ from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
     expected_for,
+    judged_finding,
     kind_of,
-    severity_of,
     violation_message,
 )
 from conformance.errors import first_line
-from conformance.findings import Evidence, Finding, Source, finding_on, make_finding
+from conformance.findings import Evidence, Finding, Source, make_finding
 from conformance.kinds import Kind
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
@@ -299,7 +299,7 @@ class _Judge:
         request = exchange.request
         curl = curl_command(exchange.method, exchange.uri, request.get("headers") or {}, request.get("body"), [])
         self.findings.append(
-            finding_on(
+            judged_finding(
                 operation,
                 kind=kind,
                 pointer=pointer,
@@ -308,14 +308,11 @@ class _Judge:
                 message=message,
                 source=Source.REPLAY,
                 evidence=Evidence(
-                    cassette=self.label,
-                    interaction=exchange.position,
-                    status=exchange.status,
-                    curl=curl,
-                    instance_pointer=instance_pointer if instance_pointer != pointer else None,
+                    cassette=self.label, interaction=exchange.position, status=exchange.status, curl=curl
                 ),
-                severity=severity_of(severity_check) if severity_check else None,
+                severity_check=severity_check,
                 check=check,
+                instance_pointer=instance_pointer,
             )
         )
 
