@@ -116,14 +116,19 @@ def _malformed(path: Path, position: int, what: str) -> UsageError:
     return UsageError(f"{path}: exchange {position} {what}; fix or re-record it.")
 
 
-def _from_vcr(path: Path, position: int, item: Any) -> dict[str, Any]:
+def _request_response(path: Path, position: int, exchange: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request and response objects of a VCR interaction or HAR entry (both name them so)."""
     if (
-        not isinstance(item, dict)
-        or not isinstance(item.get("request"), dict)
-        or not isinstance(item.get("response"), dict)
+        not isinstance(exchange, dict)
+        or not isinstance(exchange.get("request"), dict)
+        or not isinstance(exchange.get("response"), dict)
     ):
         raise _malformed(path, position, "lacks a request or a response")
-    request, response = item["request"], item["response"]
+    return exchange["request"], exchange["response"]
+
+
+def _from_vcr(path: Path, position: int, item: Any) -> dict[str, Any]:
+    request, response = _request_response(path, position, item)
     if not isinstance(request.get("uri"), str) or not isinstance(request.get("method"), str):
         raise _malformed(path, position, "has no request method or uri")
     status = response.get("status")
@@ -149,18 +154,12 @@ def _from_vcr(path: Path, position: int, item: Any) -> dict[str, Any]:
 
 
 def _from_har(path: Path, position: int, entry: Any) -> dict[str, Any]:
-    if (
-        not isinstance(entry, dict)
-        or not isinstance(entry.get("request"), dict)
-        or not isinstance(entry.get("response"), dict)
-    ):
-        raise _malformed(path, position, "lacks a request or a response")
-    request, response = entry["request"], entry["response"]
+    request, response = _request_response(path, position, entry)
     if not isinstance(request.get("url"), str) or not isinstance(request.get("method"), str):
         raise _malformed(path, position, "has no request method or url")
     if not isinstance(response.get("status"), int):
         raise _malformed(path, position, "has no response status")
-    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+    content: dict[str, Any] = response["content"] if isinstance(response.get("content"), dict) else {}
     text = content.get("text")
     raw: str | bytes | None = text
     if isinstance(text, str) and content.get("encoding") == "base64":
@@ -168,7 +167,7 @@ def _from_har(path: Path, position: int, entry: Any) -> dict[str, Any]:
             raw = base64.b64decode(text)
         except (binascii.Error, ValueError):
             raise _malformed(path, position, "has a response body that is not valid base64") from None
-    post = request.get("postData") if isinstance(request.get("postData"), dict) else {}
+    post: dict[str, Any] = request["postData"] if isinstance(request.get("postData"), dict) else {}
     headers = _har_headers(response.get("headers"))
     # A HAR holds the body as the client received it: already decoded, whatever Content-Encoding says.
     headers = {k: v for k, v in headers.items() if k.lower() != "content-encoding"}

@@ -333,19 +333,7 @@ class WooshPayDouble(ProviderDouble):
         for name in ("customer", "subscription"):
             if name in query:
                 found = [invoice for invoice in found if invoice[name] == query[name]]
-        window, more = self.page(
-            found,
-            limit=query.get("limit", DEFAULT_LIMIT),
-            after=query.get("starting_after"),
-            before=query.get("ending_before"),
-        )
-        envelope = {
-            "object": "list",
-            "data": [self._invoice_object(invoice) for invoice in window],
-            "has_more": more,
-            "url": "/v1/invoices",
-        }
-        return ApiResponse(200, envelope)
+        return self._list_page(found, query, "/v1/invoices", self._invoice_object)
 
     def deleteInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self._invoice(request)
@@ -413,19 +401,9 @@ class WooshPayDouble(ProviderDouble):
         invoice = self._invoice(request)
         query = request.query
         _one_cursor(query)
-        window, more = self.page(
-            self.lines.get(invoice["id"], []),
-            limit=query.get("limit", DEFAULT_LIMIT),
-            after=query.get("starting_after"),
-            before=query.get("ending_before"),
+        return self._list_page(
+            self.lines.get(invoice["id"], []), query, f"/v1/invoices/{invoice['id']}/lines", copy.deepcopy
         )
-        envelope = {
-            "object": "list",
-            "data": copy.deepcopy(window),
-            "has_more": more,
-            "url": f"/v1/invoices/{invoice['id']}/lines",
-        }
-        return ApiResponse(200, envelope)
 
     # -- subscriptions --------------------------------------------------------------------------------
 
@@ -448,19 +426,7 @@ class WooshPayDouble(ProviderDouble):
             found = [s for s in found if s["customer"] == query["customer"]]
         if "price" in query:
             found = [s for s in found if any(item["price"]["id"] == query["price"] for item in s["items"])]
-        window, more = self.page(
-            found,
-            limit=query.get("limit", DEFAULT_LIMIT),
-            after=query.get("starting_after"),
-            before=query.get("ending_before"),
-        )
-        envelope = {
-            "object": "list",
-            "data": [self._subscription_object(s) for s in window],
-            "has_more": more,
-            "url": "/v1/subscriptions",
-        }
-        return ApiResponse(200, envelope)
+        return self._list_page(found, query, "/v1/subscriptions", self._subscription_object)
 
     @idempotent
     def updateSubscription(self, request: ApiRequest) -> ApiResponse:
@@ -679,6 +645,18 @@ class WooshPayDouble(ProviderDouble):
             "discount_amounts": [],
             "discountable": True,
         }
+
+    def _list_page(self, found: list[JSON], query: JSON, url: str, render: Callable[[JSON], JSON]) -> ApiResponse:
+        """One page of a cursor-paginated list (limit, starting_after, ending_before), as Stripe answers it."""
+        window, more = self.page(
+            found,
+            limit=query.get("limit", DEFAULT_LIMIT),
+            after=query.get("starting_after"),
+            before=query.get("ending_before"),
+        )
+        return ApiResponse(
+            200, {"object": "list", "data": [render(item) for item in window], "has_more": more, "url": url}
+        )
 
     def _subscription_object(self, subscription: JSON) -> JSON:
         body = copy.deepcopy(subscription)
