@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import fcntl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner
 
+from conformance.cassettes import store
 from conformance.providers import all_providers
-from conformance.resources import SPEC_DIR_VARIABLE
+from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = sorted(all_providers())
@@ -77,3 +78,21 @@ def shipped_specs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts on the shipped specs, whatever an earlier test's `--spec-dir` (which points the
     whole process elsewhere) left in this worker's environment."""
     monkeypatch.delenv(SPEC_DIR_VARIABLE, raising=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_exact_replay_of_shipped_cassettes() -> Iterator[None]:
+    """An exact replay regenerates with the installed Hypothesis and schemathesis; a shipped cassette was
+    recorded by whatever releases its recorder had, so a test that exact-replays one passes only until pip
+    installs a newer release. Tests exact-replay the session's own recordings; this makes the rule fail loudly."""
+    check = store.check_generator
+    shipped = cassettes_dir().resolve()
+
+    def guarded(cassette: store.LoadedCassette, provider: str) -> None:
+        if Path(cassette.path).resolve().is_relative_to(shipped):
+            pytest.fail(f"a test exact-replays the shipped {cassette.path}: use the session's own recording")
+        check(cassette, provider)
+
+    store.check_generator = guarded  # type: ignore[assignment]
+    yield
+    store.check_generator = check  # type: ignore[assignment]
