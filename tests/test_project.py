@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import configparser
 import re
+import tomllib
 
 from tests.conftest import ROOT
 
@@ -48,3 +50,13 @@ def test_the_install_page_prints_the_same_commands() -> None:
 def test_the_readme_is_one_screen() -> None:
     lines = (ROOT / "README.md").read_text().splitlines()
     assert len(lines) <= README_LIMIT, f"README.md has {len(lines)} lines; move the reference to docs/"
+
+
+def test_tox_builds_the_site_with_the_docs_extra() -> None:
+    """`tox -e docs` skips installing the package, so it names the `docs` extra's requirements itself."""
+    tox = configparser.ConfigParser()
+    tox.read(ROOT / "tox.ini")
+    deps = {line.strip() for line in tox["testenv:docs"]["deps"].splitlines() if line.strip()}
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["docs"]
+    assert deps == set(extra)
+    assert "mkdocs build --strict" in tox["testenv:docs"]["commands"]
