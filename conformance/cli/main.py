@@ -35,8 +35,38 @@ def main(ctx: click.Context, spec_dir: Path | None) -> None:
     ctx.with_resource(specs_from(spec_dir))
 
 
+# The documentation site (mkdocs.yml) is not hosted: help names its pages by their path in a checkout.
+DOCS = "docs/"
+# The page that explains each command; tests/test_cli_help_docs.py checks that each exists.
+DOC_PAGES = {
+    "run": "targets.md",
+    "audit": "specs.md",
+    "sandbox": "doubles.md",
+    "providers": "specs.md",
+    "report": "reports.md",
+    "baseline": "baselines.md",
+    "drift": "drift.md",
+    "judge": "judge.md",
+}
+
+
+def _see(page: str) -> str:
+    return f"Documentation: {DOCS}{page} (exit codes: {DOCS}exit-codes.md)."
+
+
+def _point_to_docs(command: click.Command, page: str) -> None:
+    command.epilog = _see(page)
+    for sub in getattr(command, "commands", {}).values():
+        _point_to_docs(sub, page)
+
+
+main.epilog = (
+    f"Documentation: {DOCS}index.md, every command in {DOCS}commands.md, exit codes in {DOCS}exit-codes.md "
+    "(in a checkout; `mkdocs serve` shows them as a searchable site)."
+)
 for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge):
     main.add_command(command)
+    _point_to_docs(command, DOC_PAGES[command.name or ""])
 
 if __name__ == "__main__":  # pragma: no cover
     main()

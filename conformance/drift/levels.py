@@ -78,7 +78,7 @@ def read_severity_levels(path: Path, known: Callable[[str], bool]) -> dict[str, 
             )
         if not known(parts[0]):
             raise UsageError(
-                f"line {number} of {path} names the unknown check {parts[0]!r}; see the README's table of drift checks."
+                f"line {number} of {path} names the unknown check {parts[0]!r}; see the table of checks in docs/drift.md."
             )
         levels[parts[0]] = level
     return levels

@@ -1,6 +1,6 @@
 """Nothing hangs, nothing explodes: servers that never answer, trickle, send endless headers, reset
 mid-body or lie about gzip end a provider's run with exit 3 within the documented bound
-(README: about 2 x TRIP_AFTER x --request-timeout after the first answer); an oversized answer is a
+(docs/targets.md: about 2 x TRIP_AFTER x --request-timeout after the first answer); an oversized answer is a
 finding, read no further than the cap."""
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def test_inject_refuses_an_unknown_fault(double: RunningDouble) -> None:
 
 
 def test_block_network_lets_the_double_through_only_with_allowed_hosts(double: RunningDouble) -> None:
-    """What the README tells pytest-recording users: --block-network needs --allowed-hosts=127.0.0.1."""
+    """What docs/plugin.md tells pytest-recording users: --block-network needs --allowed-hosts=127.0.0.1."""
     url = f"{double.base_url}/v1/invoices"
     with network.blocking_context(allowed_hosts=["127.0.0.1"]):
         assert _session(double).get(url, timeout=10).status_code == 200

@@ -63,7 +63,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 def test_the_user_suite_passes_under_xdist_and_pytest_recording(project: Run) -> None:
     others = {test: outcome for test, outcome in project.outcomes.items() if test not in (UNGUARDED, *MISUSE)}
-    assert len(others) == 12, project.process.stdout[-3000:]  # the README's two tests among them
+    assert len(others) == 12, project.process.stdout[-3000:]  # the two tests of docs/plugin.md's example among them
     assert set(others.values()) == {"passed"}, project.process.stdout[-3000:] + project.process.stderr[-2000:]
     assert "2 workers" in project.process.stdout
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The README's example, run as written: its code blocks tagged `<!-- example: PATH -->`.
+# The example of docs/plugin.md, run as written: its code blocks tagged `<!-- example: PATH -->`.
 EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```python\n(.*?)```", re.S)
 
 
-def readme_examples() -> dict[str, str]:
-    return dict(EXAMPLE.findall((ROOT / "README.md").read_text()))
+def docs_examples() -> dict[str, str]:
+    return dict(EXAMPLE.findall((ROOT / "docs" / "plugin.md").read_text()))
 
 
 CONFTEST = '''
@@ -146,7 +146,7 @@ def test_misspelt_fault(wooshpay_double):
 
 def make_project(directory: Path) -> Path:
     (directory / "tests").mkdir(parents=True, exist_ok=True)
-    for path, code in readme_examples().items():
+    for path, code in docs_examples().items():
         (directory / path).write_text(code)
     (directory / "tests" / "conftest.py").write_text(CONFTEST)
     (directory / "tests" / "test_billing.py").write_text(TEST_BILLING)
