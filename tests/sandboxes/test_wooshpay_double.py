@@ -212,6 +212,13 @@ def test_every_operation_answers_its_documented_shape(client: Client) -> None:
     assert client.ok("retrieveSubscription", subscription["id"]) == subscription
     client.ok("updateSubscription", subscription["id"], json={"metadata": {"k": "v"}})
     assert client.ok("listSubscriptions")["data"][0]["id"] == subscription["id"]
+    # Issue 22's sidebar operations (behaviour in test_wooshpay_surface.py).
+    assert client.ok("retrieveProduct", product["id"]) == product
+    assert client.ok("updateProduct", product["id"], json={"name": "Advice"})["name"] == "Advice"
+    assert client.ok("listProducts")["data"][0]["id"] == product["id"]
+    added = client.ok("createSubscriptionItem", json={"subscription": subscription["id"], "price": plan["id"]})
+    assert client.ok("retrieveSubscriptionItem", added["id"]) == added
+    assert client.ok("deleteSubscriptionItem", added["id"])["deleted"] is True
     assert client.ok("cancelSubscription", subscription["id"])["status"] == "canceled"
     assert client.seen == set(SPEC.operations)
 
