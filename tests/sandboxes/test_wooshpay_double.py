@@ -664,6 +664,6 @@ def test_schemathesis_finds_nothing(double: RunningDouble, tmp_path: Path) -> No
         "--generation-database",
         "none",
     ]
-    # 24 operations, JSON and form bodies: about two minutes on a busy 2-core machine.
+    # 30 operations, JSON and form bodies: about a minute on a busy 2-core machine.
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -42,6 +42,10 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
   (subscription active) or left open (incomplete); send_invoice leaves it open with a due date (active);
   a trial bills zero and is trialing. Updates change items from the next period (no prorations);
   cancel ends it at once. GET /v1/invoices/{id}/lines pages through every line of an invoice.
+- Products are retrieved, updated (metadata merged, `updated` set) and listed newest first; subscription
+  items (si_) are added to a live subscription (same currency and interval as its other items, at most
+  20), retrieved and deleted ({id, object, deleted: true}), but never the last one (400: cancel instead).
+  add_invoice_items[].price_data makes a one-time price of its own.
 
 Faults: all of the catalogue apply. Response-shape faults touch FaultTargets below; pagination
 faults come from page(), illegal_transition_accepted and the accept:/refuse: flips from guard(), deleted_still_retrievable
