@@ -366,6 +366,8 @@ class ProviderDouble(ABC):
     def _route(self, method: str, path: str) -> tuple[str, dict[str, str]]:
         """The handler of a request and its path parameters, by the spec's operation matcher (a HEAD is
         answered as its GET); NotFound or MethodNotAllowed (with the path's methods) otherwise."""
+        # A decoded "?" (from %3F) is part of an id here, not the start of a query the matcher would cut off.
+        path = path.replace("?", "%3F")
         key = path.rstrip("/") or "/"
         concrete_methods = self._concrete_paths.get(key)
         if concrete_methods is not None and method not in concrete_methods:

@@ -212,6 +212,13 @@ def test_every_operation_answers_its_documented_shape(client: Client) -> None:
     assert client.ok("retrieveSubscription", subscription["id"]) == subscription
     client.ok("updateSubscription", subscription["id"], json={"metadata": {"k": "v"}})
     assert client.ok("listSubscriptions")["data"][0]["id"] == subscription["id"]
+    # Issue 22's sidebar operations (behaviour in test_wooshpay_surface.py).
+    assert client.ok("retrieveProduct", product["id"]) == product
+    assert client.ok("updateProduct", product["id"], json={"name": "Advice"})["name"] == "Advice"
+    assert client.ok("listProducts")["data"][0]["id"] == product["id"]
+    added = client.ok("createSubscriptionItem", json={"subscription": subscription["id"], "price": plan["id"]})
+    assert client.ok("retrieveSubscriptionItem", added["id"]) == added
+    assert client.ok("deleteSubscriptionItem", added["id"])["deleted"] is True
     assert client.ok("cancelSubscription", subscription["id"])["status"] == "canceled"
     assert client.seen == set(SPEC.operations)
 
@@ -657,6 +664,6 @@ def test_schemathesis_finds_nothing(double: RunningDouble, tmp_path: Path) -> No
         "--generation-database",
         "none",
     ]
-    # 24 operations, JSON and form bodies: about two minutes on a busy 2-core machine.
+    # 30 operations, JSON and form bodies: about a minute on a busy 2-core machine.
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -197,6 +197,98 @@ def test_illegal_transition_fault_lets_a_canceled_subscription_be_canceled_again
         assert client.call("cancelSubscription", subscription["id"]).status_code == 200
 
 
+# -- products and subscription items (issue 22's sidebar operations) ---------------------------------
+
+
+def test_products_are_retrieved_updated_and_listed_newest_first(client: Client) -> None:
+    first = client.ok("createProduct", json={"name": "First", "metadata": {"a": "1", "b": "2"}})
+    second = client.ok("createProduct", json={"name": "Second"})
+    assert client.ok("retrieveProduct", first["id"]) == first
+    updated = client.ok(
+        "updateProduct", first["id"], json={"name": "Renamed", "active": False, "metadata": {"a": "", "c": "3"}}
+    )
+    assert (updated["name"], updated["active"], updated["metadata"]) == ("Renamed", False, {"b": "2", "c": "3"})
+    assert updated["created"] == first["created"]
+    assert client.ok("retrieveProduct", first["id"]) == updated
+    page = client.ok("listProducts", params={"limit": 1})
+    assert ([p["id"] for p in page["data"]], page["has_more"]) == ([second["id"]], True)
+    rest = client.ok("listProducts", params={"starting_after": second["id"]})
+    assert [p["id"] for p in rest["data"]] == [first["id"]]
+    assert client.call("retrieveProduct", "prod_missing").status_code == 404
+    assert client.call("updateProduct", "prod_missing", json={"name": "x"}).status_code == 404
+
+
+def test_subscription_items_are_added_read_and_removed(client: Client) -> None:
+    customer = client.customer(payment_method="pm_card_visa")
+    price, other = _plan(client), _plan(client, 300)
+    subscription = client.ok("createSubscription", json={"customer": customer, "items": [{"price": price}]})
+    added = client.ok(
+        "createSubscriptionItem", json={"subscription": subscription["id"], "price": other, "quantity": 3}
+    )
+    assert (added["object"], added["subscription"], added["quantity"]) == ("subscription_item", subscription["id"], 3)
+    assert client.ok("retrieveSubscriptionItem", added["id"]) == added
+    items = client.ok("retrieveSubscription", subscription["id"])["items"]["data"]
+    assert [i["id"] for i in items][-1] == added["id"]
+    deleted = client.ok("deleteSubscriptionItem", added["id"])
+    assert deleted == {"id": added["id"], "object": "subscription_item", "deleted": True}
+    assert client.call("retrieveSubscriptionItem", added["id"]).status_code == 404
+    remaining = client.ok("retrieveSubscription", subscription["id"])["items"]["data"]
+    assert [i["id"] for i in remaining] == [i["id"] for i in items[:-1]]
+
+
+def test_subscription_item_requests_stripe_refuses_are_refused(client: Client) -> None:
+    customer = client.customer(payment_method="pm_card_visa")
+    price = _plan(client)
+    subscription = client.ok("createSubscription", json={"customer": customer, "items": [{"price": price}]})
+    only = subscription["items"]["data"][0]["id"]
+    # The last item cannot go: a subscription without items is a canceled one.
+    assert client.call("deleteSubscriptionItem", only).status_code == 400
+    yearly = _plan(client, interval="year")
+    assert (
+        client.call("createSubscriptionItem", json={"subscription": subscription["id"], "price": yearly}).status_code
+        == 400
+    )
+    both = {"subscription": subscription["id"], "price": price, "price_data": {"currency": "usd"}}
+    assert client.call("createSubscriptionItem", json=both).status_code == 400
+    # An unknown id in the body is a bad parameter (400 resource_missing), as for every Stripe reference.
+    missing = client.call("createSubscriptionItem", json={"subscription": "sub_missing", "price": price})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (400, "resource_missing")
+    assert client.call("deleteSubscriptionItem", "si_missing").status_code == 404
+    # An id holding a "?" (sent as %3F) is an unknown id, not the list path plus a query.
+    assert client.session.get(client.base_url + "/v1/subscription_items/%3Fsi", timeout=30).status_code == 404
+    client.ok("cancelSubscription", subscription["id"])
+    after = client.call("createSubscriptionItem", json={"subscription": subscription["id"], "price": price})
+    assert after.status_code == 400
+
+
+def test_price_data_of_added_invoice_items_and_of_updated_items(client: Client) -> None:
+    customer = client.customer(payment_method="pm_card_visa")
+    product = client.ok("createProduct", json={"name": "Setup"})["id"]
+    subscription = client.ok(
+        "createSubscription",
+        json={
+            "customer": customer,
+            "items": [{"price": _plan(client)}],
+            "add_invoice_items": [{"price_data": {"currency": "usd", "product": product, "unit_amount": 500}}],
+        },
+    )
+    invoice = client.ok("retrieveInvoice", subscription["latest_invoice"])
+    assert invoice["amount_due"] == 1200 + 500
+    # The update page's price_data keys (active, nickname, tiers_mode, ...) are accepted.
+    price_data = {
+        "currency": "usd",
+        "product": product,
+        "unit_amount": 700,
+        "recurring": {"interval": "month", "usage_type": "licensed"},
+        "nickname": "Gold",
+        "active": True,
+        "billing_scheme": "per_unit",
+        "tiers_mode": "volume",
+    }
+    updated = client.ok("updateSubscription", subscription["id"], json={"items": [{"price_data": price_data}]})
+    assert [i["price"]["unit_amount"] for i in updated["items"]["data"]] == [1200, 700]
+
+
 # -- prices and customers -----------------------------------------------------------------------------
 
 

@@ -42,6 +42,10 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
   (subscription active) or left open (incomplete); send_invoice leaves it open with a due date (active);
   a trial bills zero and is trialing. Updates change items from the next period (no prorations);
   cancel ends it at once. GET /v1/invoices/{id}/lines pages through every line of an invoice.
+- Products are retrieved, updated (metadata merged, `updated` set) and listed newest first; subscription
+  items (si_) are added to a live subscription (same currency and interval as its other items, at most
+  20), retrieved and deleted ({id, object, deleted: true}), but never the last one (400: cancel instead).
+  add_invoice_items[].price_data makes a one-time price of its own.
 
 Faults: all of the catalogue apply. Response-shape faults touch FaultTargets below; pagination
 faults come from page(), illegal_transition_accepted and the accept:/refuse: flips from guard(), deleted_still_retrievable
@@ -472,7 +476,10 @@ class WooshPayDouble(ProviderDouble):
         currency = self._subscription_currency(items, body.get("currency"))
         extras = [
             (extra, self._item_terms(extra, currency, f"add_invoice_items[{index}]"))
-            for index, extra in enumerate(body.get("add_invoice_items") or [])
+            for index, extra in (
+                (index, self._with_inline_price(given, f"add_invoice_items[{index}]"))
+                for index, given in enumerate(body.get("add_invoice_items") or [])
+            )
         ]
         trial_days = body.get("trial_period_days")
         trial_end = now + DAY * trial_days if trial_days else None
@@ -544,16 +551,16 @@ class WooshPayDouble(ProviderDouble):
         return invoice
 
     def _subscription_item(self, subscription_id: str, given: JSON, param: str, now: int) -> JSON:
+        """A new item from `given` (price or price_data); `param` prefixes error params ("" at top level)."""
+        price_param = f"{param}[price]" if param else "price"
         if "price_data" in given:
-            price = self._inline_price(given["price_data"], f"{param}[price_data]")
+            price = self._inline_price(given["price_data"], f"{param}[price_data]" if param else "price_data")
         else:
-            price = self._require_ref(self.prices, given["price"], "price", f"{param}[price]")
+            price = self._require_ref(self.prices, given["price"], "price", price_param)
         if price["type"] != "recurring":
-            raise ApiError(
-                400, "parameter_invalid", "This field only accepts prices with type=recurring.", f"{param}[price]"
-            )
+            raise ApiError(400, "parameter_invalid", "This field only accepts prices with type=recurring.", price_param)
         if not price["active"]:
-            raise ApiError(400, "parameter_invalid", "This field only accepts active prices.", f"{param}[price]")
+            raise ApiError(400, "parameter_invalid", "This field only accepts active prices.", price_param)
         return {
             "id": self.new_id("subscription_item"),
             "object": "subscription_item",
@@ -573,6 +580,17 @@ class WooshPayDouble(ProviderDouble):
             "recurring": {"interval": data["recurring"]["interval"], **_only(data["recurring"], "interval_count")},
         }
         return self._store(self.prices, self._price_object(fields, product["id"]))
+
+    def _with_inline_price(self, given: JSON, param: str) -> JSON:
+        """An added invoice item with price_data turned into a one-time price of its own (Stripe)."""
+        if "price_data" not in given:
+            return given
+        data = given["price_data"]
+        product = self._require_ref(self.products, data["product"], "product", f"{param}[price_data][product]")
+        self._check_amount(data["unit_amount"], f"{param}[price_data][unit_amount]")
+        fields = {"currency": data["currency"], "unit_amount": data["unit_amount"]}
+        price = self._store(self.prices, self._price_object(fields, product["id"]))
+        return {**_only(given, "quantity"), "price": price["id"]}
 
     def _subscription_currency(self, items: list[JSON], given: str | None) -> str:
         currencies: set[str] = {item["price"]["currency"] for item in items}
@@ -667,6 +685,72 @@ class WooshPayDouble(ProviderDouble):
             "url": f"/v1/subscription_items?subscription={subscription['id']}",
         }
         return body
+
+    # -- products and subscription items beyond create ------------------------------------------------
+    # Issue 22: the sidebar operations of the billing surface, specified from Stripe where no page was
+    # captured (retrieveProduct and createSubscriptionItem are partly documented).
+
+    def retrieveProduct(self, request: ApiRequest) -> ApiResponse:
+        product = self.require(self.products, request.path_params["id"], "product")
+        return ApiResponse(200, copy.deepcopy(product))
+
+    @idempotent
+    def updateProduct(self, request: ApiRequest) -> ApiResponse:
+        product = self.require(self.products, request.path_params["id"], "product")
+        body = request.body or {}
+        for name in ("name", "active", "description", "url"):
+            if name in body:
+                product[name] = body[name]
+        if "images" in body:
+            product["images"] = list(body["images"])
+        _merge_metadata(product, body)
+        product["updated"] = self.now()
+        return ApiResponse(200, copy.deepcopy(product))
+
+    def listProducts(self, request: ApiRequest) -> ApiResponse:
+        query = request.query
+        _one_cursor(query)
+        found = list(reversed(self.products.values()))  # newest first
+        return self._list_page(found, query, "/v1/products", copy.deepcopy)
+
+    @idempotent
+    def createSubscriptionItem(self, request: ApiRequest) -> ApiResponse:
+        body = request.body
+        subscription = self._require_ref(self.subscriptions, body["subscription"], "subscription", "subscription")
+        self.guard_state(subscription["status"], SUBSCRIPTION_LIVE, "add an item to", "subscription")
+        item = self._subscription_item(subscription["id"], body, "", self.now())
+        updated = [*subscription["items"], item]
+        if len(updated) > MAX_SUBSCRIPTION_ITEMS:
+            raise ApiError(
+                400, "parameter_invalid", f"A subscription has at most {MAX_SUBSCRIPTION_ITEMS} items.", "subscription"
+            )
+        self._subscription_currency(updated, subscription["currency"])
+        subscription["items"] = updated
+        return ApiResponse(200, copy.deepcopy(item))
+
+    def retrieveSubscriptionItem(self, request: ApiRequest) -> ApiResponse:
+        _, item = self._subscription_item_at(request.path_params["id"])
+        return ApiResponse(200, copy.deepcopy(item))
+
+    def deleteSubscriptionItem(self, request: ApiRequest) -> ApiResponse:
+        subscription, item = self._subscription_item_at(request.path_params["id"])
+        self.guard_state(subscription["status"], SUBSCRIPTION_LIVE, "remove an item from", "subscription")
+        if len(subscription["items"]) == 1:
+            raise ApiError(
+                400,
+                "parameter_invalid",
+                "A subscription needs at least one item: cancel the subscription instead.",
+                "id",
+            )
+        subscription["items"] = [kept for kept in subscription["items"] if kept["id"] != item["id"]]
+        return ApiResponse(200, {"id": item["id"], "object": "subscription_item", "deleted": True})
+
+    def _subscription_item_at(self, item_id: str) -> tuple[JSON, JSON]:
+        for subscription in self.subscriptions.values():
+            for item in subscription["items"]:
+                if item["id"] == item_id:
+                    return subscription, item
+        raise ApiError(404, "resource_missing", f"No such subscription_item: '{item_id}'", "id")
 
     # -- invoice items --------------------------------------------------------------------------------
 
