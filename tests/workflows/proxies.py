@@ -12,6 +12,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from conformance.sandbox.double import ApiError
 from conformance.targets.double_server import RunningDouble, running_double
 from tests.engine.conftest import run_cli
 
@@ -35,16 +36,28 @@ def json_rewrite(change: Callable[[Request, Any], Any]) -> Rewrite:
     return rewrite
 
 
+Refusal = Callable[[Request], str | None]
+
+
 @contextmanager
 def in_front(
-    provider: str, *, answers: Rewrite | None = None, requests: BodyRewrite | None = None
+    provider: str,
+    *,
+    answers: Rewrite | None = None,
+    requests: BodyRewrite | None = None,
+    refuse: Refusal | None = None,
 ) -> Iterator[RunningDouble]:
     """`provider`'s double with each request passed through `requests` before the double sees it and each
-    answer through `answers` before the client does."""
+    answer through `answers` before the client does; a request `refuse` names a reason for is answered 400
+    in the provider's documented error shape instead."""
     with running_double(provider) as double:
         handle = double.double.handle
 
         def handled(request: Request) -> Response:
+            reason = refuse(request) if refuse else None
+            if reason is not None:
+                error = double.double.error_body(ApiError(400, "invalid_request", reason))
+                return Response(json.dumps(error), status=400, mimetype="application/json")
             response = handle(requests(request) if requests else request)
             return answers(request, response) if answers else response
 
@@ -63,12 +76,15 @@ def with_json_body(request: Request, change: Callable[[Any], Any]) -> Request:
     return Request(environ)
 
 
-def run_through(double: RunningDouble, tmp_path: Path, *operations: str) -> list[dict[str, Any]]:
+def run_through(
+    double: RunningDouble, tmp_path: Path, *operations: str, examples: int = 1, workflows: bool = True
+) -> list[dict[str, Any]]:
     """A live run of the double's provider at the double's URL, the engine narrowed to `operations`
-    (one example each) and the workflows whole: the findings of findings.json."""
+    (`examples` each) and the workflows whole (or none): the findings of findings.json."""
     provider = double.provider.name
     args = ["run", "--provider", provider, "--base-url", f"{provider}={double.base_url}", "--no-audit"]
-    args += ["--max-examples", "1", "--report-dir", str(tmp_path / "reports")]
+    args += ["--max-examples", str(examples), "--report-dir", str(tmp_path / "reports")]
+    args += [] if workflows else ["--no-workflows"]
     for operation in operations:
         args += ["--include-operation-id", operation]
     result, document = run_cli(args, env=dict(double.credentials))
