@@ -58,7 +58,7 @@ def beyond_documented_range(
     media, schema_pointer = _body_schema(spec, operation, headers)
     if body and schema_pointer is not None:
         for place, value in _numbers(_decoded(spec, media, schema_pointer, body), ""):
-            cursor = _cursor_at(spec, schema_pointer, place)
+            cursor = cursor_at(spec, schema_pointer, place)
             if _unbounded_outlier(spec, cursor, value):
                 found.append(f"body {place}")
     return found
@@ -83,6 +83,11 @@ def _bounded(spec: Spec, cursor: Cursor, keywords: tuple[str, ...], depth: int) 
     return any(_bounded(spec, b, keywords, depth + 1) for b in branches(spec, cursor))
 
 
+def body_schema_pointer(spec: Spec, operation: Operation, media: str) -> str | None:
+    """Where the schema of the operation's request body of `media` is, or None."""
+    return _body_schema(spec, operation, {"content-type": media})[1]
+
+
 def _body_schema(spec: Spec, operation: Operation, headers: Mapping[str, Any]) -> tuple[str, str | None]:
     owner = operation.pointer + "/requestBody"
     request_body = spec.resolve(operation.pointer).get("requestBody")
@@ -95,6 +100,15 @@ def _body_schema(spec: Spec, operation: Operation, headers: Mapping[str, Any]) -
     if media not in content or "schema" not in content[media]:
         return media, None
     return media, owner + pointers.join("content", media, "schema")
+
+
+def sent_body(spec: Spec, operation: Operation, headers: Mapping[str, Any], body: bytes | str | None) -> Any:
+    """A request body as sent, as the JSON document it stands for (a form read as typed by its schema);
+    None when there is none or it cannot be read."""
+    media, schema_pointer = _body_schema(spec, operation, headers)
+    if not body or schema_pointer is None:
+        return None
+    return _decoded(spec, media, schema_pointer, body)
 
 
 def _decoded(spec: Spec, media: str, schema_pointer: str, body: bytes | str) -> Any:
@@ -129,7 +143,7 @@ def _numbers(value: Any, at: str) -> Iterator[tuple[str, Any]]:
         yield at, value
 
 
-def _cursor_at(spec: Spec, schema_pointer: str, place: str) -> Cursor | None:
+def cursor_at(spec: Spec, schema_pointer: str, place: str) -> Cursor | None:
     cursor: Cursor | None = Cursor(schema_pointer, None, "")
     for token in pointers.split(place):
         cursor = step(spec, cursor, token) if cursor is not None else None

@@ -23,6 +23,7 @@ from conformance.cassettes import store
 from conformance.cassettes.evidence import curl_command
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.generated_values import beyond_documented_range
+from conformance.checks.references import References
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK
 from conformance.coverage.exchanges import Exchange, from_cassette
@@ -80,6 +81,8 @@ def judge_cassette(provider: Provider, spec: Spec, cassette: store.LoadedCassett
     judge = _Judge(provider, spec, label)
     recorded = recorded_cases(spec, cassette)
     outcome = ReplayOutcome(base_url=recorded.base_url)
+    for case in recorded.cases:  # the objects the recorded run saw, as the live run knew them when judging
+        judge.references.observe(case.operation.operation_id, case.exchange.status, _json_or_none(case.exchange.text))
     for case in recorded.cases:
         if case.role == "auth_probe":
             judge.auth_probe(case.operation, case.exchange)
@@ -179,6 +182,7 @@ class _Judge:
         self.spec = spec
         self.label = label
         self.positive = positive_expected(provider.semantic_rejection_statuses)
+        self.references = References.of(spec)
         self.findings: list[Finding] = []
 
     def case(self, operation: Operation, exchange: _Exchange, note: dict[str, Any]) -> None:
@@ -235,8 +239,10 @@ class _Judge:
         """A 4xx to a request carrying a number beyond any bound its pages document: a refusal, not a defect."""
         request = exchange.request
         headers = request.get("headers") or {}
+        body = request.get("body")
         return 400 <= exchange.status < 500 and bool(
-            beyond_documented_range(self.spec, operation, exchange.uri, headers, request.get("body"))
+            beyond_documented_range(self.spec, operation, exchange.uri, headers, body)
+            or self.references.made_up(self.spec, operation, exchange.uri, headers, body)
         )
 
     def _valid_on_the_wire(self, operation: Operation, exchange: _Exchange) -> bool:
@@ -362,3 +368,10 @@ def _unmapped_findings(
             )
         )
     return findings
+
+
+def _json_or_none(text: str | bytes) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
