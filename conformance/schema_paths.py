@@ -177,3 +177,28 @@ def locate(spec: Spec, schema_pointer: str, instance_pointer: str) -> Location:
             return Location(cursor.component, cursor.within + rest, resolved=False)
         cursor = found
     return Location(cursor.component, cursor.within, resolved=True)
+
+
+def allows_null(spec: Spec, schema_pointer: str, instance_pointer: str) -> bool:
+    """Whether the schema at `schema_pointer` documents null as a value at `instance_pointer` of a body."""
+    cursor = Cursor(schema_pointer, None, "")
+    for token in pointers.split(instance_pointer):
+        found = step(spec, cursor, token)
+        if found is None:
+            return False
+        cursor = found
+    return _admits_null(spec, deref(spec, cursor))
+
+
+def _admits_null(spec: Spec, cursor: Cursor, depth: int = 0) -> bool:
+    node = node_at(spec, cursor.pointer)
+    if not isinstance(node, dict) or depth > 16:
+        return False
+    if "enum" in node and None not in (node["enum"] or []):
+        return False
+    if "const" in node:
+        return node["const"] is None
+    types = node.get("type")
+    if types == "null" or (isinstance(types, list) and "null" in types) or node.get("nullable") is True:
+        return True
+    return any(_admits_null(spec, branch, depth + 1) for branch in branches(spec, cursor, ("oneOf", "anyOf")))

@@ -379,13 +379,15 @@ def timeline_changes(before: Any, after: Any, facts: Timeline) -> list[Breach]:
 
 
 def echo(written: Mapping[str, Any], read: Any, *, doc_ref: str, what: str = "the object") -> list[Breach]:
-    """Fields read back differ from what was written (absent ones included)."""
+    """Fields read back differ from what was written (absent ones included).
+
+    Only what was written is compared, at every depth: a key the server adds to an object that was
+    written (an undocumented field, a proxy's trace) is not a difference here but the schema check's
+    `undocumented_field`, reported there once. The pointer is the deepest place that differs.
+    """
     found = []
-    for name, value in written.items():
-        pointer = pointers.join(name)
-        got = value_at(read, pointer)
-        if got is not MISSING and got == value and type(got) is type(value):
-            continue
+    for pointer, value, got in _differences(written, read, ""):
+        name = pointer.lstrip("/")
         observed = "absent" if got is MISSING else show(got)
         found.append(
             Breach(
@@ -399,3 +401,25 @@ def echo(written: Mapping[str, Any], read: Any, *, doc_ref: str, what: str = "th
             )
         )
     return found
+
+
+def _differences(written: Mapping[str, Any], read: Any, at: str) -> list[tuple[str, Any, Any]]:
+    """(pointer, written value, value read) of every written key read back otherwise."""
+    found: list[tuple[str, Any, Any]] = []
+    for name, value in written.items():
+        pointer = at + pointers.join(name)
+        got = read.get(name, MISSING) if isinstance(read, dict) else MISSING
+        if isinstance(value, dict) and isinstance(got, dict):
+            found += _differences(value, got, pointer)
+        elif isinstance(value, list) and isinstance(got, list) and len(value) == len(got):
+            # Items in order, each compared as written (an object item may carry added keys too).
+            for index, (item, read_item) in enumerate(zip(value, got, strict=True)):
+                found += _differences({str(index): item}, {str(index): read_item}, pointer)
+        elif got is MISSING or not _same_json(value, got):
+            found.append((pointer, value, got))
+    return found
+
+
+def _same_json(written: Any, read: Any) -> bool:
+    """Equal and of the same JSON type (112 is not 112.0, 1 is not true)."""
+    return type(read) is type(written) and read == written

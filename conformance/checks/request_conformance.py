@@ -31,7 +31,7 @@ def wire_problems(
     query = parse_qs(parts.query, keep_blank_values=True)
     path_values = _path_values(operation.path, unquote(parts.path))
     problems: list[str] = []
-    for pointer in _parameter_pointers(spec, operation):
+    for pointer in parameter_pointers(spec, operation):
         parameter = spec.resolve(pointer)
         name, location = str(parameter.get("name")), parameter.get("in")
         schema = parameter.get("schema")
@@ -61,7 +61,7 @@ def _first(value: Any) -> str:
     return str(value[0]) if isinstance(value, list) and value else str(value)
 
 
-def _parameter_pointers(spec: Spec, operation: Operation) -> list[str]:
+def parameter_pointers(spec: Spec, operation: Operation) -> list[str]:
     """Pointers to the operation's parameters (path-item ones first; the operation's override them)."""
     found: dict[tuple[str, str], str] = {}
     item = operation.pointer.rsplit("/", 1)[0]
@@ -98,12 +98,13 @@ def _readings(raw: list[str], schema: dict[str, Any]) -> list[Any]:
         found = schema.get("items")
         items = found if isinstance(found, dict) else {}
         values = raw if len(raw) > 1 else raw[0].split(",") if raw and raw[0] else []
-        return [[_read(v, items) for v in values]]
+        return [[read_parameter(v, items) for v in values]]
     value = raw[-1]
-    return [value, _read(value, schema)]
+    return [value, read_parameter(value, schema)]
 
 
-def _read(value: str, schema: dict[str, Any]) -> Any:
+def read_parameter(value: str, schema: dict[str, Any]) -> Any:
+    """The typed value a query, header or path parameter's text stands for."""
     types = schema.get("type")
     types = set(types) if isinstance(types, list) else {types}
     try:

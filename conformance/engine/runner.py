@@ -24,6 +24,8 @@ from conformance.auth import ProviderAuth
 from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, SentRequests, curl_command, request_key
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
+from conformance.checks.generated_values import beyond_documented_range, integral
+from conformance.checks.references import References
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
 from conformance.coverage.exchanges import Exchange, from_schemathesis
@@ -90,6 +92,10 @@ class EngineRun:
     _sent: SentRequests = field(default_factory=SentRequests)
     # Made from the settings unless given (tests give one that records its waits).
     rate_limit: RateLimitPolicy | None = None
+    _references: References = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._references = References.of(self.spec)
 
     def execute(self) -> EngineResult:
         if self.rate_limit is None:
@@ -181,13 +187,36 @@ class EngineRun:
             schema = schema.include(method="GET")
         # Every request goes through this auth, which also waits out 429s (conformance.ratelimit).
         schema.auth.set_from_requests(RetryAfterAuth(self.auth, self.rate_limit or RateLimitPolicy()))
-        if self.auth is not None:
-            auth = self.auth
+        auth, references, spec = self.auth, self._references, self.spec
 
-            def after_call(context: Any, case: Any, response: Any) -> None:
+        def map_case(context: Any, case: Any) -> Any:
+            """Whole numbers go out as JSON integers (5, not 5.0); references name objects the run has seen."""
+            for part in ("body", "query", "path_parameters"):
+                value = getattr(case, part, None)
+                if isinstance(value, dict | list | float):
+                    setattr(case, part, integral(value))
+            operation = spec.operation_at(case.operation.method, case.operation.path)
+            if operation is not None:
+                query, body = references.fill(operation.operation_id, case.query, case.body)
+                if query is not case.query:
+                    case.query = query
+                if body is not case.body:
+                    case.body = body
+            return case
+
+        def before_add_examples(context: Any, examples: list[Any]) -> None:
+            examples[:] = [map_case(context, case) for case in examples]
+
+        def after_call(context: Any, case: Any, response: Any) -> None:
+            if auth is not None:
                 auth.observe(response.request.headers, response.status_code)
+            operation = spec.operation_at(case.operation.method, case.operation.path)
+            if operation is not None:
+                references.observe(operation.operation_id, response.status_code, _json_or_none(response.content))
 
-            schema.hook(after_call)
+        schema.hook(map_case)
+        schema.hook(before_add_examples)
+        schema.hook(after_call)
         return schema
 
     # -- events -----------------------------------------------------------------------------------
@@ -262,6 +291,12 @@ class EngineRun:
     def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
         if check in WIRE_JUDGED_CHECKS and interaction is not None and self._valid_on_the_wire(operation, interaction):
             return
+        if (
+            check == "positive_data_acceptance"
+            and interaction is not None
+            and self._artefact_refused(operation, interaction)
+        ):
+            return
         status = interaction.response.status_code if interaction is not None and interaction.response else None
         title = str(getattr(failure, "title", check))
         detail = first_line(getattr(failure, "message", "")) or title
@@ -291,6 +326,17 @@ class EngineRun:
         request = interaction.request
         problems = wire_problems(self.spec, operation, request.uri, request.headers, request.body)
         return problems == []
+
+    def _artefact_refused(self, operation: Operation, interaction: Any) -> bool:
+        """A 4xx to a request carrying what the suite made up, not what a client sends: a number beyond any
+        bound its pages document, or a reference to an object the run never saw. A refusal, not a defect."""
+        request, response = interaction.request, interaction.response
+        if response is None or not 400 <= response.status_code < 500:
+            return False
+        return bool(
+            beyond_documented_range(self.spec, operation, request.uri, request.headers, request.body)
+            or self._references.made_up(self.spec, operation, request.uri, request.headers, request.body)
+        )
 
     def _on_error(self, error: BaseException, label: str) -> None:
         cause = _root_cause(error)

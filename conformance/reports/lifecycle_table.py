@@ -1,7 +1,8 @@
 """Transition coverage: each provider's states x actions, from the `lifecycle` section of findings.json.
 
 Reports read only findings.json (no spec): the lifecycle probe writes, per provider, the declared
-rules and what became of each (state, action) cell.
+rules and what became of each (state, action) cell; the workflows add the scenarios that stopped on a
+documented answer (`not_judged`: nothing was wrong, the rest of the scenario was not judged).
 """
 
 from __future__ import annotations
@@ -42,11 +43,18 @@ class StateRow:
 
 
 @dataclass(frozen=True)
+class NotJudged:
+    scenario: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class LifecycleTable:
     provider: str
-    actions: tuple[Action, ...]
+    actions: tuple[Action, ...]  # empty when the lifecycle was not probed
     rows: tuple[StateRow, ...]
     refused_with: tuple[int, ...]
+    not_judged: tuple[NotJudged, ...] = ()
 
     def count(self, result: str) -> int:
         return sum(1 for row in self.rows for cell in row.cells if cell.result == result)
@@ -69,6 +77,9 @@ def tables(document: FindingsDocument) -> tuple[LifecycleTable, ...]:
 
 
 def _table(provider: str, data: Mapping[str, Any]) -> LifecycleTable:
+    not_judged = tuple(NotJudged(str(n["scenario"]), str(n["reason"])) for n in data.get("not_judged") or ())
+    if "states" not in data and not_judged:  # no probe ran: only what the workflows could not judge
+        return LifecycleTable(provider, (), (), (), not_judged)
     actions = tuple(
         Action(
             key=str(key),
@@ -94,14 +105,17 @@ def _table(provider: str, data: Mapping[str, Any]) -> LifecycleTable:
                 )
             )
         rows.append(StateRow(str(state), tuple(cells), unreachable.get(state)))
-    return LifecycleTable(provider, actions, tuple(rows), tuple(int(s) for s in data.get("refused_with", [])))
+    refused_with = tuple(int(s) for s in data.get("refused_with", []))
+    return LifecycleTable(provider, actions, tuple(rows), refused_with, not_judged)
 
 
 def summary_lines(document: FindingsDocument) -> list[str]:
     """One line per probed provider for the terminal: the probe's counts and the states it could not reach."""
     lines = []
     for t in tables(document):
-        unreachable = [row.state for row in t.rows if row.unreachable]
-        line = f"lifecycle {t.provider}: {t.count('passed')} cells passed, {t.count('failed')} failed"
-        lines.append(line + (f"; not reachable: {', '.join(unreachable)}" if unreachable else ""))
+        if t.rows:
+            unreachable = [row.state for row in t.rows if row.unreachable]
+            line = f"lifecycle {t.provider}: {t.count('passed')} cells passed, {t.count('failed')} failed"
+            lines.append(line + (f"; not reachable: {', '.join(unreachable)}" if unreachable else ""))
+        lines += [f"not judged {t.provider}: {n.reason}" for n in t.not_judged]
     return lines

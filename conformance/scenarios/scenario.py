@@ -23,7 +23,7 @@ from conformance.kinds import Kind
 from conformance.lifecycle import lifecycle_of, with_lifecycle
 from conformance.scenarios.client import Exchange, WorkflowClient
 from conformance.scenarios.evidence import curl, steps
-from conformance.schema_paths import documented_response_pointer, json_schema_pointer
+from conformance.schema_paths import allows_null, documented_response_pointer, json_schema_pointer, response_schema
 from conformance.specs import Spec
 from conformance.validation import show
 
@@ -33,6 +33,11 @@ _FACTS: dict[int, tuple[Spec, InvoiceFacts, InvoiceFacts]] = {}
 
 class ScenarioAborted(Exception):
     """The scenario cannot go on; whatever made it stop is already a finding."""
+
+
+class ScenarioNotJudged(ScenarioAborted):
+    """The scenario cannot go on and nothing is wrong: a value it would follow is null where the documentation
+    allows null. Its later steps are not judged, and that is said with the reason, never as a finding."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class ScenarioRun:
     secrets: list[str]
     reported: list[Reported] = field(default_factory=list)
     stop_reason: str | None = None  # set when the scenario could not go on
+    not_judged: str | None = None  # set when it could not go on on a documented answer (no finding)
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table, when it ran
     _last_seen: dict[str, Any] = field(default_factory=dict)  # invoice id -> the invoice as last seen
     _pointers_reported: dict[int, set[str]] = field(default_factory=dict)  # step -> pointers with a finding
@@ -212,6 +218,11 @@ class ScenarioRun:
         value = value_at(exchange.body, pointer)
         if isinstance(value, str) and value:
             return value
+        if value is None and self._null_documented(exchange, pointer):
+            raise ScenarioNotJudged(
+                f"{exchange.operation.operation_id} answered {pointer} null, which its documentation allows, "
+                "so the scenario had nothing to follow"
+            )
         # Said once per place: the schema check may already have reported it missing or retyped.
         self._add(
             exchange,
@@ -242,11 +253,16 @@ class ScenarioRun:
             check=breach.check,
         )
 
-    def stopped(self, reason: str) -> None:
-        """The scenario cannot go on: say so on the findings of the last step, and which steps were not reached."""
+    def stopped(self, reason: str, *, judged: bool = True) -> None:
+        """The scenario cannot go on: say so on the findings of the last step, and which steps were not reached.
+
+        `judged=False`: the answer it stopped on was documented; the rest of the scenario is not judged."""
         done = len(self.client.exchanges)
         last = self.client.exchanges[-1].operation.operation_id if done else "its first step"
-        self.stop_reason = f"workflow {self.scenario.name} stopped after step {done} ({last}): {reason}; its later steps were not reached"
+        later = "its later steps were not reached" + ("" if judged else " and are not judged")
+        self.stop_reason = f"workflow {self.scenario.name} stopped after step {done} ({last}): {reason}; {later}"
+        if not judged:
+            self.not_judged = self.stop_reason
         for index, reported in enumerate(self.reported):
             if reported.step == done - 1:
                 finding = reported.finding
@@ -259,6 +275,10 @@ class ScenarioRun:
                 )
 
     # -- internals ------------------------------------------------------------------------------
+
+    def _null_documented(self, exchange: Exchange, pointer: str) -> bool:
+        schema = response_schema(self.spec, exchange.operation, exchange.status)
+        return schema is not None and allows_null(self.spec, schema, pointer)
 
     def _usable(self, exchange: Exchange) -> bool:
         """Whether a refused step's body is still the documented success object, so later steps can use it."""

@@ -19,7 +19,14 @@ from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy
 from conformance.scenarios.client import StaleCassette, TransportFailure, WorkflowClient
 from conformance.scenarios.evidence import sent
-from conformance.scenarios.scenario import ProviderWorkflows, Reported, Scenario, ScenarioAborted, ScenarioRun
+from conformance.scenarios.scenario import (
+    ProviderWorkflows,
+    Reported,
+    Scenario,
+    ScenarioAborted,
+    ScenarioNotJudged,
+    ScenarioRun,
+)
 from conformance.targets import ScenarioConnection, record_scenario, replay_scenario
 from conformance.workflows import WORKFLOW_SUITE
 
@@ -52,6 +59,8 @@ class ScenarioOutcome:
     operations: set[str]
     completed: bool  # every step ran (no step failed, no stale cassette)
     stopped: str | None = None  # why the scenario could not go on, and that its later steps were not reached
+    # Set (to `stopped`) when it stopped on a documented answer: its later steps are not judged, no finding says so.
+    not_judged: str | None = None
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
     exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
@@ -141,6 +150,8 @@ def _execute(
     try:
         scenario.run(run)
         completed = True
+    except ScenarioNotJudged as stop:
+        run.stopped(str(stop), judged=False)
     except ScenarioAborted as stop:
         run.stopped(str(stop))
     except StaleCassette as stale:
@@ -183,6 +194,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         completed=completed,
         exchanges=[from_workflow(e) for e in exchanges],
         stopped=run.stop_reason,
+        not_judged=run.not_judged,
         lifecycle=run.lifecycle,
     )
 

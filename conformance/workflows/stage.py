@@ -42,6 +42,7 @@ def workflow_stage(
             outcomes = run_provider(
                 provider, workflows, options, timeout=timeout, max_retry_after=max_retry_after, max_bytes=max_bytes
             )
+            not_judged = []
             for outcome in outcomes:
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests
@@ -50,6 +51,11 @@ def workflow_stage(
                 if outcome.lifecycle is not None:
                     result.lifecycle[provider.name] = outcome.lifecycle
                     result.transitions[provider.name] = transition_probes(outcome.lifecycle)
+                if outcome.not_judged is not None:
+                    not_judged.append({"scenario": outcome.scenario, "reason": outcome.not_judged})
+            if not_judged:
+                # Beside the probe's table: what of the provider's lifecycle the run could not judge, and why.
+                result.lifecycle[provider.name] = {**result.lifecycle.get(provider.name, {}), "not_judged": not_judged}
         return result
 
     return stage

@@ -7,12 +7,14 @@ exchange the way a faulty provider would have answered, and expects exactly the 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from conformance.cassettes import store
+from conformance.checks.references import References
 from conformance.providers import get_provider
 from conformance.replay.engine import judge_cassette
 from conformance.resources import cassettes_dir
@@ -47,6 +49,14 @@ def _status(interaction: dict[str, Any]) -> int:
 def _is_json_success(interaction: dict[str, Any]) -> bool:
     note = _note(interaction)
     return note.get("role") == "case" and note.get("meant") == "valid" and _status(interaction) == 200
+
+
+# Operations with a field naming another object: a refusal of one the run made up is no finding.
+REFERRING = set(References.of(get_provider(PROVIDER).spec).places)
+
+
+def _is_plain_success(interaction: dict[str, Any]) -> bool:
+    return _is_json_success(interaction) and _note(interaction).get("operation") not in REFERRING
 
 
 def _mutated(
@@ -86,7 +96,7 @@ def test_the_shipped_cassette_is_judged_clean(shipped: store.LoadedCassette) -> 
         (_is_json_success, _set_status(500), "server_error"),
         (_is_json_success, _set_status(299), "undocumented_status"),
         (_is_json_success, _set_content_type("text/html"), "content_type"),
-        (_is_json_success, _set_status(400), "positive_data_rejected"),
+        (_is_plain_success, _set_status(400), "positive_data_rejected"),
         (
             lambda i: _note(i).get("meant") == "invalid" and 400 <= _status(i) < 500,
             _set_status(200),
@@ -143,3 +153,26 @@ def test_a_removed_field_in_a_recorded_body_is_reported(shipped: store.LoadedCas
 
     cassette, changed = _mutated(shipped, holds_invoice, drop_total)
     assert _judge(cassette) == [("missing_field", _note(changed)["operation"], "/data/taxTotal")]
+
+
+def test_a_refused_reference_the_recorded_run_made_up_is_no_finding(shipped: store.LoadedCassette) -> None:
+    """A recorded request naming an object the recorded run never saw (createPaymentProfile takes any driver
+    id on the double): a server that refuses it refuses what the suite made up."""
+    spec = get_provider(PROVIDER).spec
+    references = References.of(spec)
+    for interaction in shipped.interactions:
+        operation = spec.operations.get(str(_note(interaction).get("operation")))
+        if operation is not None:
+            body = interaction["response"]["body"].get("string") or "null"
+            references.observe(operation.operation_id, _status(interaction), json.loads(body))
+
+    def made_up(interaction: dict[str, Any]) -> bool:
+        operation = spec.operations.get(str(_note(interaction).get("operation")))
+        if not _is_json_success(interaction) or operation is None:
+            return False
+        request = interaction["request"]
+        return bool(references.made_up(spec, operation, request["uri"], request["headers"], request.get("body")))
+
+    cassette, changed = _mutated(shipped, made_up, _set_status(400))
+    assert _note(changed)["operation"] in REFERRING
+    assert [f for f in _judge(cassette) if f[0] == "positive_data_rejected"] == []

@@ -93,6 +93,18 @@ def test_a_malformed_lifecycle_entry_is_left_out(broken: Any) -> None:
     assert "Transition coverage" not in render_vendor(document, "lynkwell")
 
 
+def test_scenarios_not_judged_are_listed_with_or_without_the_probe_table() -> None:
+    reason = "workflow subscription_invoices stopped after step 3 (createSubscription): ...; not judged"
+    stopped = [{"scenario": "subscription_invoices", "reason": reason}]
+    for entry in ({"not_judged": stopped}, {**_coverage("useepay"), "not_judged": stopped}):
+        document = _document(useepay=entry)
+        vendor = render_vendor(document, "useepay")
+        assert "Not judged" in vendor
+        assert f"- `subscription_invoices`: {reason}" in vendor
+        assert ("| status |" in vendor) is ("states" in entry)
+    assert "Not judged" not in render_vendor(_document(useepay=_coverage("useepay")), "useepay")
+
+
 def test_findings_json_round_trips_the_lifecycle(tmp_path: Path) -> None:
     document = _document(useepay=_coverage("useepay"))
     findings_json.write(document, tmp_path)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conformance.checks.invariants import (
     Balance,
@@ -178,7 +181,7 @@ def test_echo_compares_value_and_type() -> None:
     found = echo(written, {"total_amount": 112.0, "metadata": {"a": "c"}}, doc_ref=DOC)
     assert kinds_at(found) == {
         (Kind.INVARIANT_VIOLATION, "/total_amount"),
-        (Kind.INVARIANT_VIOLATION, "/metadata"),
+        (Kind.INVARIANT_VIOLATION, "/metadata/a"),
         (Kind.INVARIANT_VIOLATION, "/footer"),
     }
 
@@ -208,3 +211,55 @@ def test_walk_repeats_skips_and_lies() -> None:
 def test_an_unfinished_walk_claims_nothing_about_unlisted_objects() -> None:
     pages = [PageSeen(("a", "b"), True)]
     assert walk_breaches(pages, SHAPE, complete=False, expected={"z"}) == []
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5))
+_KEYS = st.text(alphabet="abcxyz_", min_size=1, max_size=4)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    max_leaves=12,
+)
+_WRITTEN = st.dictionaries(_KEYS, _JSON, min_size=1, max_size=4)
+
+
+def _with_extra_keys(value: Any) -> Any:
+    """`value` with one more key in every object, at every depth (what an annotating server adds)."""
+    if isinstance(value, dict):
+        return {**{k: _with_extra_keys(v) for k, v in value.items()}, "added_by_server": 1}
+    if isinstance(value, list):
+        return [_with_extra_keys(v) for v in value]
+    return value
+
+
+def _leaves(value: Any, at: str = "") -> list[str]:
+    """Pointers of the scalars inside `value` (its deepest written places)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, f"{at}/{k}")] or ([at] if at else [])
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, f"{at}/{i}")] or [at]
+    return [at]
+
+
+@given(_WRITTEN)
+def test_echo_ignores_keys_added_to_what_was_written(written: dict[str, Any]) -> None:
+    assert echo(written, _with_extra_keys(written), doc_ref=DOC) == []
+
+
+@given(_WRITTEN, st.data())
+def test_echo_reports_a_written_value_read_back_otherwise_where_it_is(written: dict[str, Any], data: Any) -> None:
+    pointer = data.draw(st.sampled_from(_leaves(written)))
+    read = copy.deepcopy(_with_extra_keys(written))
+    *parents, last = pointer.lstrip("/").split("/")
+    node = read
+    for token in parents:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    if isinstance(node, list):
+        node[int(last)] = 0.5  # an item changed (no written value is a float); the list keeps its length
+    else:
+        del node[last]  # a written key not stored
+    found = echo(written, read, doc_ref=DOC)
+    assert [(b.pointer, b.check, b.kind) for b in found] == [
+        (pointer, "invariant.read_after_write", Kind.INVARIANT_VIOLATION)
+    ]
+    assert found[0].observed == ("0.5" if isinstance(node, list) else "absent")
