@@ -23,6 +23,7 @@ from conformance.cli.reporting import run_and_report
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
 from conformance.judge.judging import JudgeOutcome, judge_recordings
+from conformance.judge.nothing import require_judged
 from conformance.judge.recordings import read_all
 from conformance.judge.routing import origins
 from conformance.providers import all_providers, select_providers
@@ -76,14 +77,8 @@ def judge(
         )
     accepted = load_baseline(baseline) if baseline else None
     recorded, skipped = read_all(paths)  # every file read before anything is written
-    if not recorded:
-        raise UsageError(f"no recorded exchange in {', '.join(map(str, paths))}; name VCR.py cassettes or HAR files.")
     outcome = judge_recordings(recorded, origins(selected, mapping), root=Path.cwd())
-    if not outcome.providers_seen:
-        raise UsageError(
-            f"none of the {len(recorded)} recorded exchanges is with a provider's documented host "
-            f"({_hosts(outcome)}); map a host with --base-url PROVIDER=URL."
-        )
+    require_judged(outcome, len(recorded), paths, mapping)  # zero judged exchanges is no verdict (exit 3)
 
     def stage(_: list[Provider]) -> StageResult:
         return StageResult(
@@ -111,10 +106,6 @@ def judge(
     _print_notes(outcome, console)
     console.print(f"findings: {report_dir / 'findings.json'}; not judged: {report_dir / 'judge.json'}")
     sys.exit(pipeline.exit_code(document, accepted))
-
-
-def _hosts(outcome: JudgeOutcome) -> str:
-    return ", ".join(sorted(outcome.ignored_hosts)[:5]) or "none"
 
 
 def _notes(outcome: JudgeOutcome) -> dict[str, Any]:

@@ -51,6 +51,7 @@ class JudgeOutcome:
     ignored_hosts: Counter[str] = field(default_factory=Counter)
     token_requests: int = 0
     providers_seen: set[str] = field(default_factory=set)
+    first_ignored: str = ""  # where the first exchange of no provider went (scheme, host, port, path)
 
 
 def judge_recordings(recorded: list[Recorded], known: list[Origin], *, root: Path) -> JudgeOutcome:
@@ -64,6 +65,7 @@ def judge_recordings(recorded: list[Recorded], known: list[Origin], *, root: Pat
         label = display_path(item.file, root)
         if where.provider is None:
             outcome.ignored_hosts[_host(str(request["uri"]))] += 1
+            outcome.first_ignored = outcome.first_ignored or _where(str(request["uri"]))
             continue
         outcome.providers_seen.add(where.provider.name)
         if where.token_request:
@@ -139,3 +141,8 @@ def _host(uri: str) -> str:
     parts = urlsplit(uri)
     # Host and port only: userinfo can hold credentials.
     return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else uri.split("/")[0]
+
+
+def _where(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{_host(uri)}{parts.path}" if parts.hostname else _host(uri)
