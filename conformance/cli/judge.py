@@ -21,7 +21,7 @@ from conformance.baseline import load_baseline
 from conformance.cli.common import clear_errors, console, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.errors import UsageError
-from conformance.fsutil import atomic_write_text
+from conformance.fsutil import atomic_write_text, require_writable
 from conformance.judge.judging import JudgeOutcome, judge_recordings
 from conformance.judge.nothing import require_judged
 from conformance.judge.recordings import read_all
@@ -76,6 +76,7 @@ def judge(
             f"--base-url names {unselected[0]!r}, which --provider leaves out; add --provider {unselected[0]}."
         )
     accepted = load_baseline(baseline) if baseline else None
+    require_writable(report_dir, "--report-dir")
     recorded, skipped = read_all(paths)  # every file read before anything is written
     outcome = judge_recordings(recorded, origins(selected, mapping), root=Path.cwd())
     require_judged(outcome, len(recorded), paths, mapping)  # zero judged exchanges is no verdict (exit 3)
