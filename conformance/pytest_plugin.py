@@ -15,6 +15,12 @@ benchmarks/plugin_overhead.py).
 Fixtures: `wooshpay_double`, `useepay_double`, `lynkwell_double` (fresh state per test), the factory
 `provider_double(name)` for any registered provider, and the session-scoped `*_double_session` /
 `provider_double_session(name)` whose state lives as long as the worker.
+
+Recordings made with pytest-recording name each double by a stable host name
+(`wooshpay.double.localhost`, conformance.sandbox.hosts) instead of 127.0.0.1 and this run's port, so
+they replay in the next run with no configuration, and `conformance judge` knows whose they are. A
+`before_record_request` of the user's own `vcr_config` replaces this one; call
+`stable_double_hosts(request)` from it to keep it.
 """
 
 from __future__ import annotations
@@ -28,11 +34,42 @@ import pytest
 
 if TYPE_CHECKING:
     import requests
+    from vcr import VCR
+    from vcr.request import Request
 
     from conformance.sandbox.double import ProviderDouble
     from conformance.targets.double_server import RunningDouble
 
 MARKER = "provider_fault"
+
+# "127.0.0.1:PORT" of every double this process serves -> its provider: what recordings rename.
+_serving: dict[str, str] = {}
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-recording's hook, called with each test's VCR
+def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
+    own = vcr.before_record_request
+    if own is None:
+        vcr.before_record_request = stable_double_hosts
+        return
+    vcr.before_record_request = lambda request: own(stable_double_hosts(request))
+
+
+def stable_double_hosts(request: Request) -> Request:
+    """A request to one of this process's doubles, renamed to the double's stable host (no port).
+
+    VCR.py applies it to what it records and to what it matches, so a recording replays whatever
+    port the double has in the next run.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(request.uri)
+    provider = _serving.get(parts.netloc)
+    if provider is not None:
+        from conformance.sandbox.hosts import double_host
+
+        request.uri = urlunsplit(("http", double_host(provider), parts.path, parts.query, parts.fragment))
+    return request
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,9 +142,12 @@ class _Servers:
 
             context = running_double(provider_name, credentials=_test_credentials(provider_name), seed=0)
             running = self._running[provider_name] = self._stack.enter_context(context)
+            _serving[running.base_url.removeprefix("http://")] = provider_name
         return running
 
     def close(self) -> None:
+        for running in self._running.values():
+            _serving.pop(running.base_url.removeprefix("http://"), None)
         self._stack.close()
 
 

@@ -5,7 +5,8 @@ A provider's documented hosts are its spec's `servers`; `--base-url PROVIDER=URL
 because doubles and local proxies listen on a fresh port per test run. A mapping URL's path is a
 prefix: what lies under it is the provider's, judged by the path after it, or by the whole path when
 the spec's own paths begin with it (a Stripe-style `.../v1` base URL for paths `/v1/...`). Hosts that
-belong to no provider are not judged: the app talks to other services too.
+belong to no provider are not judged: the app talks to other services too. A double's stable host
+name in recordings made through the pytest plugin (`wooshpay.double.localhost`) is its provider's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from conformance.providers.base import Provider
+from conformance.sandbox.hosts import double_origin
 from conformance.specs import Operation
 
 
@@ -55,6 +57,8 @@ def origins(providers: list[Provider], base_urls: Mapping[str, str]) -> list[Ori
             found.append(_origin(by_name[name], url, explicit_port=True))
     for provider in providers:
         found.extend(_origin(provider, server.url, explicit_port=False) for server in provider.spec.servers)
+        # Recordings made through the pytest plugin name its double so (conformance.sandbox.hosts).
+        found.append(_origin(provider, double_origin(provider.name), explicit_port=True))
     return found
 
 
