@@ -40,8 +40,22 @@ def _root_ok_else(behaviour: servers.Behaviour) -> servers.Behaviour:
 
 @pytest.mark.parametrize(
     "behaviour",
-    [servers.never_answers, servers.trickles, servers.huge_headers, servers.resets_mid_body, servers.invalid_gzip],
-    ids=["never-answers", "trickles-1-byte-per-s", "huge-headers", "reset-mid-body", "invalid-gzip"],
+    [
+        servers.never_answers,
+        servers.trickles,
+        servers.trickles_json(),
+        servers.huge_headers,
+        servers.resets_mid_body,
+        servers.invalid_gzip,
+    ],
+    ids=[
+        "never-answers",
+        "trickles-1-byte-per-s",
+        "trickles-json-and-closes",
+        "huge-headers",
+        "reset-mid-body",
+        "invalid-gzip",
+    ],
 )
 def test_a_target_failing_at_transport_level_exits_3_within_the_bound(
     behaviour: servers.Behaviour, tmp_path: Path
@@ -75,6 +89,36 @@ def test_deadline_bounds_one_request_end_to_end() -> None:
         with pytest.raises(transport.DeadlineExceeded):
             requests.get(server.url + "/v1/x", timeout=60)  # the guard's deadline wins over any socket timeout
         assert time.monotonic() - started < TIMEOUT + 2
+
+
+@pytest.mark.parametrize("behaviour", [servers.trickles, servers.trickles_json()], ids=["keep-alive", "close"])
+def test_deadline_bounds_a_trickled_body_however_the_connection_ends(behaviour: servers.Behaviour) -> None:
+    with servers.serving(behaviour) as server, transport.guarded(TIMEOUT, retries=0):
+        started = time.monotonic()
+        with pytest.raises(transport.DeadlineExceeded):
+            requests.get(server.url + "/v1/x", timeout=60)
+        assert time.monotonic() - started < TIMEOUT + 2
+
+
+def test_a_run_against_a_server_trickling_every_answer_ends_within_the_bound(tmp_path: Path) -> None:
+    """The reachability and auth probes, the engine, the workflows and the clean-up all meet the same
+    server: each attempt ends at the timeout, and the run with exit 3."""
+    with servers.serving(servers.trickles_json()) as server:
+        ran = conformance(
+            [
+                *("run", "--provider", "useepay", "--base-url", f"useepay={server.url}", "--no-audit"),
+                *("--max-examples", "1", "--request-timeout", str(TIMEOUT), "--report-dir", str(tmp_path)),
+            ],
+            env=FAKE_CREDENTIALS["useepay"],
+        )
+    assert_one_sentence(ran, 3, "UseePay", server.url)
+    assert ran.seconds < BOUND, ran.seconds
+    assert len(server.received) <= 2 * transport.TRIP_AFTER + 2  # given up on, not retried on and on
+
+
+def test_a_trickled_but_timely_answer_is_read_whole() -> None:
+    with servers.serving(servers.trickles_json(interval=0.001, size=100)) as server, transport.guarded(2.0):
+        assert requests.get(server.url + "/v1/x").json()["data"].startswith("xxx")
 
 
 def test_deadline_leaves_a_slow_but_timely_answer_alone() -> None:
