@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 MARKER = "provider_fault"
 
+_SESSION_FIXTURES = frozenset(
+    {"provider_double_session", "wooshpay_double_session", "useepay_double_session", "lynkwell_double_session"}
+)
 # "127.0.0.1:PORT" of every double this process serves -> its provider: what recordings rename.
 _serving: dict[str, str] = {}
 
@@ -70,6 +73,28 @@ def stable_double_hosts(request: Request) -> Request:
 
         request.uri = urlunsplit(("http", double_host(provider), parts.path, parts.query, parts.fragment))
     return request
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A fault marker on a test whose only double of that provider is a session one does nothing (the
+    session double outlives the test): say so, naming the fixture that takes it, instead of passing."""
+    names = set(getattr(item, "fixturenames", ()))
+    if not names & _SESSION_FIXTURES:
+        return
+    for mark in item.iter_markers(MARKER):
+        provider = mark.args[0] if mark.args and isinstance(mark.args[0], str) else None
+        if provider is None or {f"{provider}_double", "provider_double"} & names:
+            continue
+        session = f"{provider}_double_session" if f"{provider}_double_session" in names else "provider_double_session"
+        if session not in names:
+            continue
+        pytest.fail(
+            f"@pytest.mark.{MARKER}({provider!r}, ...) does not reach {session}, whose state outlives the test; "
+            f"use the {provider}_double fixture (or provider_double({provider!r})) for a faulted test, or call "
+            f"{session}.inject(...) and .reset() yourself.",
+            pytrace=False,
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
