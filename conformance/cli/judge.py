@@ -114,6 +114,7 @@ def _notes(outcome: JudgeOutcome) -> dict[str, Any]:
         "judged": outcome.requests,
         "ignored_hosts": dict(sorted(outcome.ignored_hosts.items())),
         "token_requests": outcome.token_requests,
+        "expected_by_fault": sorted(outcome.expected_by_fault),
         "unmatched": [
             {"provider": u.provider, "method": u.method, "path": u.path, "recording": u.file, "interaction": u.position}
             for u in outcome.unmatched
@@ -122,6 +123,15 @@ def _notes(outcome: JudgeOutcome) -> dict[str, Any]:
 
 
 def _print_notes(outcome: JudgeOutcome, console: Console) -> None:
+    expected = sum(1 for f in outcome.findings if f.expected_by_fault)
+    if expected:
+        faults = ", ".join(sorted(outcome.expected_by_fault))
+        console.print(
+            f"note: {expected} finding(s) are on answers a double marked as altered: expected under the "
+            f"double's fault {faults}, outside the verdict and never baselined.",
+            highlight=False,
+            soft_wrap=True,
+        )
     for host, count in sorted(outcome.ignored_hosts.items()):
         console.print(
             f"note: ignored {count} exchange(s) with {host}, which is no provider's documented host "

@@ -16,6 +16,10 @@ from conformance.kinds import Kind
 if TYPE_CHECKING:
     from conformance.lifecycle import Lifecycle
 
+# The response header a double names its faults in, on every answer it gives while they are on: a
+# recording of a faulted double then says which of its findings the fault explains (`judge`).
+FAULT_HEADER = "X-Conformance-Fault"
+
 
 @dataclass(frozen=True)
 class Fault:
