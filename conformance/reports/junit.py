@@ -138,7 +138,9 @@ def _details(finding: Finding) -> str:
         f"source: {finding.source.value}; seen {finding.count} time(s); fingerprint {finding.fingerprint}",
     ]
     if e.cassette:
-        lines.append(f"cassette: {e.cassette} interaction {e.interaction}; HTTP status {e.status}")
+        # findings.json counts interactions from 0; people count them from 1.
+        where = f" interaction {e.interaction + 1}" if e.interaction is not None else ""
+        lines.append(f"cassette: {e.cassette}{where}; HTTP status {e.status}")
     if e.curl:
         lines.append(f"reproduce: {e.curl}")
     return _clean("\n".join(lines))

@@ -100,20 +100,24 @@ def _print_root_causes(document: FindingsDocument, console: Console) -> None:
 def _print_coverage(document: FindingsDocument, console: Console) -> None:
     if not document.coverage:
         return
+    title = "Contract coverage (details in the reports)"
+    if plain(console):  # a log: one whole line per provider
+        rows = []
+        for coverage in document.coverage:
+            cells = [coverage.provider]
+            for name in COVERAGE_COLUMNS:
+                metric = coverage.metric(name)
+                cells.append(f"{name} {_percent(metric.percent) if metric else 'n/a'}")
+            rows.append(cells)
+        print_table(console, title, ("provider", *COVERAGE_COLUMNS), rows)
+        return
+    # A terminal: one row per metric, one narrow column per provider, so it fits 80 columns.
+    providers = [coverage.provider for coverage in document.coverage]
     rows = []
-    for coverage in document.coverage:
-        cells = [coverage.provider]
-        for name in COVERAGE_COLUMNS:
-            metric = coverage.metric(name)
-            cells.append(f"{name} {_percent(metric.percent) if metric else 'n/a'}")
-        rows.append(cells)
-    print_table(
-        console,
-        "Contract coverage (details in the reports)",
-        ("provider", *COVERAGE_COLUMNS),
-        rows,
-        no_wrap=("provider", *COVERAGE_COLUMNS),
-    )
+    for name in COVERAGE_COLUMNS:
+        metrics = [coverage.metric(name) for coverage in document.coverage]
+        rows.append([name, *(_percent(metric.percent) if metric else "n/a" for metric in metrics)])
+    print_table(console, title, ("metric", *providers), rows, no_wrap=("metric", *providers), numeric=providers)
 
 
 def _percent(value: float | None) -> str:

@@ -13,22 +13,8 @@ from click.testing import CliRunner
 from conformance.cli.main import main
 from conformance.judge.routing import origins, route
 from conformance.providers import get_provider
-from conformance.targets.double_server import running_double
-from tests.conftest import made_once
-from tests.judge.recorders import bill, recording
 
 WOOSHPAY = get_provider("wooshpay")
-
-
-@pytest.fixture(scope="session")
-def billing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A conforming WooshPay billing flow, recorded once per session with plain VCR.py."""
-
-    def make(directory: Path) -> None:
-        with running_double("wooshpay") as running, recording(running, directory / "c.yaml", directory / "c.har") as s:
-            bill(s, running.base_url, [100])
-
-    return made_once(tmp_path_factory, "judge-billing", make) / "c.yaml"
 
 
 def _judge(tmp_path: Path, *args: str) -> tuple[int, str, str]:
