@@ -31,6 +31,7 @@ from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.engine import form_encoding
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
+    check_message,
     expected_for,
     judged_finding,
     kind_of,
@@ -275,7 +276,7 @@ class EngineRun:
             pointer="",
             expected=expected_for(check, failure, documented_statuses(self.spec, operation)),
             observed=f"HTTP {status}: {detail}" if status else detail,
-            message=f"{operation.operation_id}: {title} ({check}).",
+            message=check_message(operation.operation_id, check, title, status),
             interaction=interaction,
             severity_check=check,
             check=f"schemathesis.{check}",

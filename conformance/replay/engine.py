@@ -28,6 +28,7 @@ from conformance.checks.response_schema import NOT_JSON_CHECK
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
+    check_message,
     expected_for,
     judged_finding,
     kind_of,
@@ -281,7 +282,7 @@ class _Judge:
             pointer="",
             expected=failed.expected or expected_for(failed.check, None),
             observed=f"HTTP {exchange.status}: {detail}",
-            message=f"{operation.operation_id}: {failed.title} ({failed.check}).",
+            message=check_message(operation.operation_id, failed.check, failed.title, exchange.status),
             severity_check=failed.check,
             check=f"schemathesis.{failed.check}",
         )
