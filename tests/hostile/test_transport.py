@@ -130,9 +130,10 @@ def test_deadline_leaves_a_slow_but_timely_answer_alone() -> None:
         assert requests.get(server.url + "/v1/x").json() == {}
 
 
-def test_workflow_client_is_bounded_too() -> None:
+@pytest.mark.parametrize("behaviour", [servers.huge_headers, servers.trickles_json()], ids=["headers", "body"])
+def test_workflow_client_is_bounded_too(behaviour: servers.Behaviour) -> None:
     provider = get_provider("useepay")
-    with servers.serving(servers.huge_headers) as server, transport.guarded(TIMEOUT, retries=0):
+    with servers.serving(behaviour) as server, transport.guarded(TIMEOUT, retries=0):
         client = WorkflowClient(provider.spec, server.url, provider.auth(provider.test_credentials({}), server.url))
         started = time.monotonic()
         with pytest.raises(TransportFailure):
@@ -140,9 +141,10 @@ def test_workflow_client_is_bounded_too() -> None:
         assert time.monotonic() - started < TIMEOUT + 2
 
 
-def test_lynkwell_token_fetch_is_bounded() -> None:
+@pytest.mark.parametrize("behaviour", [servers.never_answers, servers.trickles_json()], ids=["silent", "trickle"])
+def test_lynkwell_token_fetch_is_bounded(behaviour: servers.Behaviour) -> None:
     provider = get_provider("lynkwell")
-    with servers.serving(servers.never_answers) as server, transport.guarded(TIMEOUT, retries=0):
+    with servers.serving(behaviour) as server, transport.guarded(TIMEOUT, retries=0):
         auth = provider.auth(provider.test_credentials({}), server.url)
         started = time.monotonic()
         with pytest.raises(Exception, match="could not be reached"):
