@@ -456,6 +456,8 @@ def _cached_spec(path: str, mtime_ns: int) -> Spec:
 
 def _missing(path: Path) -> str:
     chosen = resources.chosen_specs_dir()
+    if chosen is not None and not chosen.is_dir():
+        return f"--spec-dir {chosen} is not a directory; name the directory that holds the specs."
     if chosen is not None and path.resolve().parent == chosen.resolve():
         return (
             f"--spec-dir {chosen} has no {path.name}; a --spec-dir replaces every embedded spec, so copy every "

@@ -107,3 +107,32 @@ def test_an_empty_spec_dir_says_what_it_lacks_not_to_restore_from_git(tmp_path: 
     (empty / "useepay.yaml").write_text(Path("specs/useepay.yaml").read_text())
     ran = conformance(["--spec-dir", str(empty), "audit", "--provider", "useepay", "--report-dir", str(tmp_path / "r")])
     assert ran.code in (0, 1), ran.stderr
+
+
+def test_a_spec_dir_that_does_not_exist_is_said_so(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-specs"
+    ran = conformance(["--spec-dir", str(missing), "audit", "--report-dir", str(tmp_path / "r")])
+    assert_one_sentence(ran, 2, f"--spec-dir {missing} is not a directory")
+
+
+def test_an_unwritable_cassette_dir_for_a_recording_is_a_usage_error(tmp_path: Path) -> None:
+    credentials = {"USEEPAY_MERCHANT_NO": "1", "USEEPAY_API_KEY": "k", "USEEPAY_APP_ID": "a"}
+    args = ["run", "--provider", "useepay", "--target", "record", "--base-url", "useepay=http://127.0.0.1:1"]
+    ran = conformance([*args, "--cassette-dir", "/proc/nope", "--report-dir", str(tmp_path / "r")], env=credentials)
+    assert_one_sentence(ran, 2, "/proc/nope", "--cassette-dir")
+    assert ran.seconds < 30
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--provider", "useepay", "--no-audit", "--no-workflows", "--cassette-dir", "/nonexistent"],
+        ["drift", "/nonexistent", "cassettes"],
+        ["judge", "/nonexistent"],
+    ],
+    ids=["run-cassette-dir", "drift", "judge"],
+)
+def test_a_directory_to_read_that_does_not_exist_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    ran = conformance([*args, "--report-dir", str(tmp_path / "r")])
+    assert_one_sentence(ran, 2, "/nonexistent")
+    assert not (tmp_path / "r" / "findings.json").exists()
