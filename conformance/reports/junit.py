@@ -114,6 +114,10 @@ def _finding_case(provider: str, operation: str, finding: Finding) -> ET.Element
     if finding.baselined:
         ET.SubElement(case, "skipped", message=_clean(f"baselined (accepted discrepancy): {finding.message}"))
         ET.SubElement(case, "system-out").text = details
+    elif finding.expected_by_fault:
+        why = f"expected under the double's fault {finding.expected_by_fault}: {finding.message}"
+        ET.SubElement(case, "skipped", message=_clean(why))
+        ET.SubElement(case, "system-out").text = details
     elif finding.severity is Severity.BREAKING:
         failure = ET.SubElement(case, "failure", type=finding.kind.value, message=_clean(finding.message))
         failure.text = details

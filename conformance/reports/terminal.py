@@ -62,6 +62,7 @@ def print_summary(
         f"operations: {s.operations}  "
         f"requests: {s.requests}  root causes: {len(live_causes(document))}  breaking: {s.breaking}  "
         f"non-breaking: {s.non_breaking}  info: {s.info}  baselined: {s.baselined}"
+        + (f"  expected by fault: {s.expected_by_fault}" if s.expected_by_fault else "")
         + (f"  expired baseline entries: {expired}" if expired else "")
         + (f"  below coverage: {len(gate)}" if gate else "")
     )
@@ -127,7 +128,7 @@ def _percent(value: float | None) -> str:
 def _print_kinds(document: FindingsDocument, console: Console) -> None:
     counts: Counter[tuple[str, str, Severity]] = Counter()
     for finding in document.findings:
-        if not finding.baselined:
+        if not finding.baselined and not finding.expected_by_fault:
             counts[(finding.provider, finding.kind.value, finding.severity)] += 1
     if not counts:
         return
@@ -148,7 +149,7 @@ def _print_kinds(document: FindingsDocument, console: Console) -> None:
 
 
 def _print_top_breaking(document: FindingsDocument, console: Console) -> None:
-    breaking = [f for f in document.findings if f.breaking and not f.baselined]
+    breaking = [f for f in document.findings if f.breaking and not f.baselined and not f.expected_by_fault]
     if not breaking:
         return
     # Most repeated first: what a client hits most often.
