@@ -233,7 +233,10 @@ def update_baseline(
 ) -> UpdateResult:
     """Merge a run's findings into a baseline: existing entries keep their reason and expiry."""
     known = current.by_fingerprint()
-    wanted = [f for f in document.findings if include_all or f.severity is Severity.BREAKING]
+    # A finding a double's fault explains is no vendor's discrepancy to accept.
+    wanted = [
+        f for f in document.findings if not f.expected_by_fault and (include_all or f.severity is Severity.BREAKING)
+    ]
     fresh = {f.fingerprint: f for f in wanted if f.fingerprint not in known}
     if fresh and not (reason and reason.strip()):
         raise UsageError(

@@ -29,11 +29,12 @@ class Summary:
     non_breaking: int
     info: int
     baselined: int
+    expected_by_fault: int = 0  # findings a double's fault explains (judge): outside the verdict
 
     @classmethod
     def of(cls, findings: Iterable[Finding], *, operations: int, requests: int) -> Summary:
         findings = list(findings)
-        live = [f for f in findings if not f.baselined]
+        live = [f for f in findings if not f.baselined and not f.expected_by_fault]
         return cls(
             operations=operations,
             requests=requests,
@@ -41,6 +42,7 @@ class Summary:
             non_breaking=sum(1 for f in live if f.severity is Severity.NON_BREAKING),
             info=sum(1 for f in live if f.severity is Severity.INFO),
             baselined=sum(1 for f in findings if f.baselined),
+            expected_by_fault=sum(1 for f in findings if f.expected_by_fault and not f.baselined),
         )
 
 

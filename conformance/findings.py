@@ -142,6 +142,9 @@ class Finding:
     baselined: bool = False
     count: int = 1
     check: str = ""  # the check or invariant that fired (interfaces.md), part of the fingerprint
+    # The double's fault(s) that altered the answer (judge, from the double's mark): expected, outside
+    # the verdict and never baselined; "" for everything else.
+    expected_by_fault: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -179,6 +182,7 @@ class Finding:
             baselined=bool(data.get("baselined", False)),
             count=int(data.get("count", 1)),
             check=str(data.get("check") or DEFAULT_CHECKS.get(Kind(data["kind"]), "")),
+            expected_by_fault=str(data.get("expected_by_fault") or ""),
         )
 
 

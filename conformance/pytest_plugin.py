@@ -15,6 +15,12 @@ benchmarks/plugin_overhead.py).
 Fixtures: `wooshpay_double`, `useepay_double`, `lynkwell_double` (fresh state per test), the factory
 `provider_double(name)` for any registered provider, and the session-scoped `*_double_session` /
 `provider_double_session(name)` whose state lives as long as the worker.
+
+Recordings made with pytest-recording name each double by a stable host name
+(`wooshpay.double.localhost`, conformance.sandbox.hosts) instead of 127.0.0.1 and this run's port, so
+they replay in the next run with no configuration, and `conformance judge` knows whose they are. A
+`before_record_request` of the user's own `vcr_config` replaces this one; call
+`stable_double_hosts(request)` from it to keep it.
 """
 
 from __future__ import annotations
@@ -28,11 +34,67 @@ import pytest
 
 if TYPE_CHECKING:
     import requests
+    from vcr import VCR
+    from vcr.request import Request
 
     from conformance.sandbox.double import ProviderDouble
     from conformance.targets.double_server import RunningDouble
 
 MARKER = "provider_fault"
+
+_SESSION_FIXTURES = frozenset(
+    {"provider_double_session", "wooshpay_double_session", "useepay_double_session", "lynkwell_double_session"}
+)
+# "127.0.0.1:PORT" of every double this process serves -> its provider: what recordings rename.
+_serving: dict[str, str] = {}
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-recording's hook, called with each test's VCR
+def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
+    own = vcr.before_record_request
+    if own is None:
+        vcr.before_record_request = stable_double_hosts
+        return
+    vcr.before_record_request = lambda request: own(stable_double_hosts(request))
+
+
+def stable_double_hosts(request: Request) -> Request:
+    """A request to one of this process's doubles, renamed to the double's stable host (no port).
+
+    VCR.py applies it to what it records and to what it matches, so a recording replays whatever
+    port the double has in the next run.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(request.uri)
+    provider = _serving.get(parts.netloc)
+    if provider is not None:
+        from conformance.sandbox.hosts import double_host
+
+        request.uri = urlunsplit(("http", double_host(provider), parts.path, parts.query, parts.fragment))
+    return request
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A fault marker on a test whose only double of that provider is a session one does nothing (the
+    session double outlives the test): say so, naming the fixture that takes it, instead of passing."""
+    names = set(getattr(item, "fixturenames", ()))
+    if not names & _SESSION_FIXTURES:
+        return
+    for mark in item.iter_markers(MARKER):
+        provider = mark.args[0] if mark.args and isinstance(mark.args[0], str) else None
+        if provider is None or {f"{provider}_double", "provider_double"} & names:
+            continue
+        session = f"{provider}_double_session" if f"{provider}_double_session" in names else "provider_double_session"
+        if session not in names:
+            continue
+        pytest.fail(
+            f"@pytest.mark.{MARKER}({provider!r}, ...) does not reach {session}, whose state outlives the test; "
+            f"use the {provider}_double fixture (or provider_double({provider!r})) for a faulted test, or call "
+            f"{session}.inject(...) and .reset() yourself.",
+            pytrace=False,
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,9 +167,12 @@ class _Servers:
 
             context = running_double(provider_name, credentials=_test_credentials(provider_name), seed=0)
             running = self._running[provider_name] = self._stack.enter_context(context)
+            _serving[running.base_url.removeprefix("http://")] = provider_name
         return running
 
     def close(self) -> None:
+        for running in self._running.values():
+            _serving.pop(running.base_url.removeprefix("http://"), None)
         self._stack.close()
 
 

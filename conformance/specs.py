@@ -20,7 +20,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from conformance import pointers, safe_yaml
+from conformance import pointers, resources, safe_yaml
 from conformance.errors import UsageError
 from conformance.spec_verdicts import OpenAPIInvalid, validate_once
 from conformance.validation import strict_document
@@ -359,7 +359,7 @@ def parse_spec(path: Path) -> Spec:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"spec file {path} does not exist; restore it from git or pass an existing file.") from None
+        raise UsageError(_missing(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"spec file {path} cannot be read ({exc}); check its permissions and encoding.") from None
     try:
@@ -454,11 +454,23 @@ def _cached_spec(path: str, mtime_ns: int) -> Spec:
     return parse_spec(Path(path))
 
 
+def _missing(path: Path) -> str:
+    chosen = resources.chosen_specs_dir()
+    if chosen is not None and not chosen.is_dir():
+        return f"--spec-dir {chosen} is not a directory; name the directory that holds the specs."
+    if chosen is not None and path.resolve().parent == chosen.resolve():
+        return (
+            f"--spec-dir {chosen} has no {path.name}; a --spec-dir replaces every embedded spec, so copy every "
+            "provider's spec there, or limit the command with --provider."
+        )
+    return f"spec file {path} does not exist; pass an existing file."
+
+
 def load_spec(path: Path) -> Spec:
     """parse_spec, cached per file version so a spec is parsed once per process."""
     path = Path(path).resolve()
     try:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
-        raise UsageError(f"spec file {path} does not exist; restore it from git or pass an existing file.") from None
+        raise UsageError(_missing(path)) from None
     return _cached_spec(str(path), mtime)

@@ -97,11 +97,17 @@ def guarded(timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, retries
 
 
 def _capturing_request(self: Any, *args: Any, **kwargs: Any) -> Any:
-    # The connection a guarded send uses, so that its deadline can shut the socket down.
+    # The connection a guarded send uses, so that its deadline can shut the socket down; and the
+    # socket itself once connected: an answer that closes the connection (Connection: close, HTTP/1.0)
+    # takes the socket from the connection (sock = None) while its body is still being read.
     sink = getattr(_local, "sink", None)
     if sink is not None:
         sink.append(self)
-    return _original_request(self, *args, **kwargs)
+    try:
+        return _original_request(self, *args, **kwargs)
+    finally:
+        if sink is not None and isinstance(getattr(self, "sock", None), socket.socket):
+            sink.append(self.sock)
 
 
 def _guarded_send(self: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
@@ -140,8 +146,8 @@ def _attempt(
 
     def expire() -> None:
         fired.set()
-        for connection in sink:
-            sock = getattr(connection, "sock", None)
+        for held in list(sink):
+            sock = held if isinstance(held, socket.socket) else getattr(held, "sock", None)
             if isinstance(sock, socket.socket):
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)

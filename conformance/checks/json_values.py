@@ -5,6 +5,7 @@ The checks built on these leave absent and mistyped fields to the strict schema 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -63,3 +64,18 @@ def instant(value: Any) -> float | None:
             return None
         return moment.timestamp() if moment.tzinfo else None
     return None
+
+
+def unlabelled_json(content: str | bytes) -> Any:
+    """A body not labelled JSON that parses as a JSON object or array (MISSING otherwise).
+
+    Judged all the same: a wrong Content-Type must not hide the body's own defects. Bare scalars are
+    not taken for JSON (a text/plain "true" or "42" is just text).
+    """
+    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+    if not text.lstrip().startswith(("{", "[")):
+        return MISSING
+    try:
+        return json.loads(text)
+    except ValueError:
+        return MISSING

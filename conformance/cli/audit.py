@@ -11,6 +11,7 @@ from conformance.audit import audit_stage
 from conformance.cli.common import clear_errors, console, provider_option, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.cli.run_summary import conclude, format_option, quiet_option
+from conformance.fsutil import require_writable
 
 
 @click.command()
@@ -21,6 +22,7 @@ from conformance.cli.run_summary import conclude, format_option, quiet_option
 @clear_errors
 def audit(providers: tuple[str, ...], report_dir: Path, output_format: str, quiet: bool) -> None:
     """The documentation audit alone: specs vs their documented examples and recorded doc defects."""
+    require_writable(report_dir, "--report-dir")
     document = run_and_report(
         provider_names=providers,
         target="documentation",

@@ -112,6 +112,9 @@ def drift(
 
     Exit code 1 when a change would break a client written against the old version.
     """
+    from conformance.fsutil import require_writable
+
+    require_writable(report_dir, "--report-dir")
     graded = grading(severity_levels, fail_on)
     accepted = None
     if baseline:

@@ -20,15 +20,16 @@ from rich.console import Console
 from conformance.baseline import load_baseline
 from conformance.cli.common import clear_errors, console, report_dir_option
 from conformance.cli.reporting import run_and_report
+from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.errors import UsageError
-from conformance.fsutil import atomic_write_text
+from conformance.fsutil import atomic_write_text, require_writable
 from conformance.judge.judging import JudgeOutcome, judge_recordings
+from conformance.judge.nothing import require_judged
 from conformance.judge.recordings import read_all
 from conformance.judge.routing import origins
 from conformance.providers import all_providers, select_providers
 from conformance.providers.base import Provider
-from conformance.reports.terminal import print_baseline, print_summary
-from conformance.run import pipeline
+from conformance.reports.console_output import line
 from conformance.stage import StageResult
 from conformance.targets import parse_base_urls
 
@@ -54,6 +55,8 @@ TARGET = "judge"
 )
 @report_dir_option
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
+@format_option
+@quiet_option
 @clear_errors
 def judge(
     paths: tuple[Path, ...],
@@ -61,6 +64,8 @@ def judge(
     base_urls: tuple[str, ...],
     report_dir: Path,
     baseline: Path | None,
+    output_format: str,
+    quiet: bool,
 ) -> None:
     """Judge VCR.py cassettes (YAML or JSON, pytest-recording's layout included) and HAR files.
 
@@ -75,15 +80,10 @@ def judge(
             f"--base-url names {unselected[0]!r}, which --provider leaves out; add --provider {unselected[0]}."
         )
     accepted = load_baseline(baseline) if baseline else None
+    require_writable(report_dir, "--report-dir")
     recorded, skipped = read_all(paths)  # every file read before anything is written
-    if not recorded:
-        raise UsageError(f"no recorded exchange in {', '.join(map(str, paths))}; name VCR.py cassettes or HAR files.")
     outcome = judge_recordings(recorded, origins(selected, mapping), root=Path.cwd())
-    if not outcome.providers_seen:
-        raise UsageError(
-            f"none of the {len(recorded)} recorded exchanges is with a provider's documented host "
-            f"({_hosts(outcome)}); map a host with --base-url PROVIDER=URL."
-        )
+    require_judged(outcome, len(recorded), paths, mapping)  # zero judged exchanges is no verdict (exit 3)
 
     def stage(_: list[Provider]) -> StageResult:
         return StageResult(
@@ -103,18 +103,22 @@ def judge(
     )
     atomic_write_text(report_dir / "judge.json", json.dumps(_notes(outcome), indent=2) + "\n")
 
-    print_summary(document, console)
-    if accepted is not None:
-        print_baseline(accepted.outcome(document), console)
-    for path in skipped:
-        console.print(f"note: skipped {path}: not a VCR.py cassette or HAR file.", highlight=False, soft_wrap=True)
-    _print_notes(outcome, console)
-    console.print(f"findings: {report_dir / 'findings.json'}; not judged: {report_dir / 'judge.json'}")
-    sys.exit(pipeline.exit_code(document, accepted))
-
-
-def _hosts(outcome: JudgeOutcome) -> str:
-    return ", ".join(sorted(outcome.ignored_hosts)[:5]) or "none"
+    if output_format == "text" and not quiet:
+        for path in skipped:
+            line(console, f"note: skipped {path}: not a VCR.py cassette or HAR file.")
+        _print_notes(outcome, console)
+    trailer = f"findings: {report_dir / 'findings.json'}; not judged: {report_dir / 'judge.json'}"
+    sys.exit(
+        conclude(
+            document,
+            console,
+            report_dir=report_dir,
+            trailer=trailer,
+            output_format=output_format,
+            quiet=quiet,
+            baseline=accepted,
+        )
+    )
 
 
 def _notes(outcome: JudgeOutcome) -> dict[str, Any]:
@@ -122,6 +126,7 @@ def _notes(outcome: JudgeOutcome) -> dict[str, Any]:
         "judged": outcome.requests,
         "ignored_hosts": dict(sorted(outcome.ignored_hosts.items())),
         "token_requests": outcome.token_requests,
+        "expected_by_fault": sorted(outcome.expected_by_fault),
         "unmatched": [
             {"provider": u.provider, "method": u.method, "path": u.path, "recording": u.file, "interaction": u.position}
             for u in outcome.unmatched
@@ -130,19 +135,26 @@ def _notes(outcome: JudgeOutcome) -> dict[str, Any]:
 
 
 def _print_notes(outcome: JudgeOutcome, console: Console) -> None:
+    expected = sum(1 for f in outcome.findings if f.expected_by_fault)
+    if expected:
+        faults = ", ".join(sorted(outcome.expected_by_fault))
+        line(
+            console,
+            f"note: {expected} finding(s) are on answers a double marked as altered: expected under the "
+            f"double's fault {faults}, outside the verdict and never baselined.",
+        )
     for host, count in sorted(outcome.ignored_hosts.items()):
-        console.print(
+        line(
+            console,
             f"note: ignored {count} exchange(s) with {host}, which is no provider's documented host "
             "(map it with --base-url PROVIDER=URL if it is one).",
-            highlight=False,
-            soft_wrap=True,
         )
     if outcome.token_requests:
-        console.print(f"note: {outcome.token_requests} token request(s) not judged (not part of the API).")
+        line(console, f"note: {outcome.token_requests} token request(s) not judged (not part of the API).")
     for item in outcome.unmatched:
-        console.print(
+        # People count exchanges from 1; judge.json keeps the 0-based position beside the recording.
+        line(
+            console,
             f"undocumented: {item.provider} {item.method} {item.path} matches no documented operation "
-            f"({item.file}, interaction {item.position}).",
-            highlight=False,
-            soft_wrap=True,
+            f"({item.file}, exchange {item.position + 1}).",
         )

@@ -12,6 +12,7 @@ from conformance.cli.common import clear_errors, console
 from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.document import load_findings
 from conformance.environment_secrets import environment_secrets
+from conformance.fsutil import require_writable
 from conformance.reports import findings_json
 from conformance.reports.writer import write_all
 
@@ -42,6 +43,7 @@ def report_command(
     if baseline is not None:
         document = baseline.apply_to_document(document)
     report_dir = report_dir or findings_file.parent
+    require_writable(report_dir, "--report-dir")
     target = report_dir / findings_json.FILE_NAME
     # The reports link to findings.json beside them, and must agree with it.
     secrets = environment_secrets()

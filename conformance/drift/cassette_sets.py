@@ -18,6 +18,7 @@ from conformance.cassettes.store import read_cassette
 from conformance.drift.changes import Location
 from conformance.errors import UsageError
 from conformance.providers import get_provider
+from conformance.sandbox.faults import FAULT_HEADER
 from conformance.specs import Operation, Spec
 
 
@@ -115,6 +116,7 @@ def _observe(
     if operation is None:
         return None
     headers = {str(name).lower(): value for name, value in (response.get("headers") or {}).items()}
+    headers.pop(FAULT_HEADER.lower(), None)  # a double's mark of its faults, not part of the API
     return Observation(
         provider=provider,
         operation=operation,

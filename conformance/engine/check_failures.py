@@ -31,6 +31,21 @@ NON_BREAKING_CHECKS = frozenset({"unsupported_method", "allow_header_conformance
 WIRE_JUDGED_CHECKS = frozenset({"negative_data_rejection", "missing_required_header"})
 
 
+def check_message(operation_id: str, check: str, title: str, status: int | None) -> str:
+    """The sentence a person reads about a failed check (its id is the finding's `check`).
+
+    schemathesis titles its server-error check "Server error" and names it not_a_server_error: side by
+    side they read as a contradiction, so that one is said in words.
+    """
+    if check == "not_a_server_error":
+        return (
+            f"{operation_id} answered HTTP {status}, a server error."
+            if status
+            else (f"{operation_id} answered with a server error.")
+        )
+    return f"{operation_id}: {title} ({check})."
+
+
 def kind_of(check_name: str) -> Kind:
     return CHECK_KINDS.get(check_name, Kind.SCHEMA_VIOLATION)
 

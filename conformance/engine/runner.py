@@ -25,6 +25,7 @@ from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, S
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.generated_values import beyond_documented_range, integral
+from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
@@ -32,6 +33,7 @@ from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.engine import form_encoding
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
+    check_message,
     expected_for,
     judged_finding,
     kind_of,
@@ -255,10 +257,13 @@ class EngineRun:
         if 200 <= response.status_code < 300 and operation.method == "POST":
             self._result.created.append((operation.operation_id, _json_or_none(response.content)))
         content_type = (response.headers.get("content-type") or response.headers.get("Content-Type") or [""])[0]
-        if "json" not in content_type.lower() or not response.content:
+        if not response.content:
             return
         try:
-            body = json.loads(response.content)
+            # A wrong label is reported by the content-type check; the body is judged all the same.
+            body = json.loads(response.content) if "json" in content_type.lower() else unlabelled_json(response.content)
+            if body is MISSING:
+                return
         except ValueError as exc:
             if 200 <= response.status_code < 300:
                 self._add(
@@ -306,7 +311,7 @@ class EngineRun:
             pointer="",
             expected=expected_for(check, failure, documented_statuses(self.spec, operation)),
             observed=f"HTTP {status}: {detail}" if status else detail,
-            message=f"{operation.operation_id}: {title} ({check}).",
+            message=check_message(operation.operation_id, check, title, status),
             interaction=interaction,
             severity_check=check,
             check=f"schemathesis.{check}",

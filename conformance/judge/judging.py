@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from conformance.judge.recordings import Recorded
 from conformance.judge.routing import Origin, route
 from conformance.providers.base import Provider
 from conformance.replay.engine import _Exchange, _exchange, _Judge  # the replay's judge, reused as is
+from conformance.sandbox.faults import FAULT_HEADER
 from conformance.specs import Operation
 
 
@@ -51,6 +52,8 @@ class JudgeOutcome:
     ignored_hosts: Counter[str] = field(default_factory=Counter)
     token_requests: int = 0
     providers_seen: set[str] = field(default_factory=set)
+    expected_by_fault: set[str] = field(default_factory=set)  # faults a double marked its answers with
+    first_ignored: str = ""  # where the first exchange of no provider went (scheme, host, port, path)
 
 
 def judge_recordings(recorded: list[Recorded], known: list[Origin], *, root: Path) -> JudgeOutcome:
@@ -64,6 +67,7 @@ def judge_recordings(recorded: list[Recorded], known: list[Origin], *, root: Pat
         label = display_path(item.file, root)
         if where.provider is None:
             outcome.ignored_hosts[_host(str(request["uri"]))] += 1
+            outcome.first_ignored = outcome.first_ignored or _where(str(request["uri"]))
             continue
         outcome.providers_seen.add(where.provider.name)
         if where.token_request:
@@ -84,8 +88,12 @@ def judge_recordings(recorded: list[Recorded], known: list[Origin], *, root: Pat
         before = len(judge.findings)
         judge.case(where.operation, exchange, {})
         taken = {f.pointer for f in judge.findings[before:]}
-        outcome.findings.extend(judge.findings[before:])
-        outcome.findings.extend(_invariants(where.provider, where.operation, exchange, taken, label))
+        found = [*judge.findings[before:], *_invariants(where.provider, where.operation, exchange, taken, label)]
+        fault = _fault_mark(exchange.headers)
+        if fault:
+            found = [replace(f, expected_by_fault=fault) for f in found]
+            outcome.expected_by_fault.update(f.strip() for f in fault.split(","))
+        outcome.findings.extend(found)
     return outcome
 
 
@@ -139,3 +147,17 @@ def _host(uri: str) -> str:
     parts = urlsplit(uri)
     # Host and port only: userinfo can hold credentials.
     return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else uri.split("/")[0]
+
+
+def _fault_mark(headers: Any) -> str:
+    """The faults a double names on an answer it gave under them (conformance.sandbox.faults)."""
+    for name, values in (headers or {}).items():
+        if str(name).lower() == FAULT_HEADER.lower():
+            value = values[0] if isinstance(values, list) and values else values
+            return str(value or "").strip()
+    return ""
+
+
+def _where(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{_host(uri)}{parts.path}" if parts.hostname else _host(uri)

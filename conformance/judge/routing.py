@@ -2,8 +2,11 @@
 
 A provider's documented hosts are its spec's `servers`; `--base-url PROVIDER=URL` adds another
 (a proxy, a double, a regional host). A mapping URL without a port matches every port of its host,
-because doubles and local proxies listen on a fresh port per test run. Hosts that belong to no
-provider are not judged: the app talks to other services too.
+because doubles and local proxies listen on a fresh port per test run. A mapping URL's path is a
+prefix: what lies under it is the provider's, judged by the path after it, or by the whole path when
+the spec's own paths begin with it (a Stripe-style `.../v1` base URL for paths `/v1/...`). Hosts that
+belong to no provider are not judged: the app talks to other services too. A double's stable host
+name in recordings made through the pytest plugin (`wooshpay.double.localhost`) is its provider's.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from conformance.providers.base import Provider
+from conformance.sandbox.hosts import double_origin
 from conformance.specs import Operation
 
 
@@ -53,6 +57,8 @@ def origins(providers: list[Provider], base_urls: Mapping[str, str]) -> list[Ori
             found.append(_origin(by_name[name], url, explicit_port=True))
     for provider in providers:
         found.extend(_origin(provider, server.url, explicit_port=False) for server in provider.spec.servers)
+        # Recordings made through the pytest plugin name its double so (conformance.sandbox.hosts).
+        found.append(_origin(provider, double_origin(provider.name), explicit_port=True))
     return found
 
 
@@ -73,10 +79,13 @@ def route(uri: str, method: str, known: list[Origin]) -> Route:
         return Route(None, None, parts.path)
     for origin in known:
         if origin.covers(scheme, host, port, parts.path):
-            path = parts.path[len(origin.prefix) :] or "/"
+            prefix, path = origin.prefix, parts.path[len(origin.prefix) :] or "/"
             operation = origin.provider.spec.operation_at(method, path)
+            if operation is None and prefix and origin.provider.spec.operation_at(method, parts.path) is not None:
+                prefix, path = "", parts.path
+                operation = origin.provider.spec.operation_at(method, path)
             token = operation is None and path.rstrip("/") in _token_paths(origin.provider)
-            return Route(origin.provider, operation, path, origin.prefix, token_request=token)
+            return Route(origin.provider, operation, path, prefix, token_request=token)
     for provider in {o.provider.name: o.provider for o in known}.values():
         if uri.split("?")[0].rstrip("/") in _token_urls(provider):
             return Route(provider, None, parts.path, token_request=True)

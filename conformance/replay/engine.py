@@ -23,12 +23,14 @@ from conformance.cassettes import store
 from conformance.cassettes.evidence import curl_command
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.generated_values import beyond_documented_range
+from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
 from conformance.checks.request_conformance import wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
+    check_message,
     expected_for,
     judged_finding,
     kind_of,
@@ -254,10 +256,13 @@ class _Judge:
 
     def _schema(self, operation: Operation, exchange: _Exchange) -> None:
         content_type = exchange.content_type or ""
-        if "json" not in content_type.lower() or not exchange.text:
+        if not exchange.text:
             return
         try:
-            body = json.loads(exchange.text)
+            # A wrong label is reported by the content-type check; the body is judged all the same.
+            body = json.loads(exchange.text) if "json" in content_type.lower() else unlabelled_json(exchange.text)
+            if body is MISSING:
+                return
         except ValueError as exc:
             if 200 <= exchange.status < 300:
                 text = exchange.text if isinstance(exchange.text, str) else exchange.text.decode("utf-8", "replace")
@@ -296,7 +301,7 @@ class _Judge:
             pointer="",
             expected=failed.expected or expected_for(failed.check, None),
             observed=f"HTTP {exchange.status}: {detail}",
-            message=f"{operation.operation_id}: {failed.title} ({failed.check}).",
+            message=check_message(operation.operation_id, failed.check, failed.title, exchange.status),
             severity_check=failed.check,
             check=f"schemathesis.{failed.check}",
         )

@@ -114,6 +114,10 @@ def _finding_case(provider: str, operation: str, finding: Finding) -> ET.Element
     if finding.baselined:
         ET.SubElement(case, "skipped", message=_clean(f"baselined (accepted discrepancy): {finding.message}"))
         ET.SubElement(case, "system-out").text = details
+    elif finding.expected_by_fault:
+        why = f"expected under the double's fault {finding.expected_by_fault}: {finding.message}"
+        ET.SubElement(case, "skipped", message=_clean(why))
+        ET.SubElement(case, "system-out").text = details
     elif finding.severity is Severity.BREAKING:
         failure = ET.SubElement(case, "failure", type=finding.kind.value, message=_clean(finding.message))
         failure.text = details
@@ -138,7 +142,9 @@ def _details(finding: Finding) -> str:
         f"source: {finding.source.value}; seen {finding.count} time(s); fingerprint {finding.fingerprint}",
     ]
     if e.cassette:
-        lines.append(f"cassette: {e.cassette} interaction {e.interaction}; HTTP status {e.status}")
+        # findings.json counts interactions from 0; people count them from 1.
+        where = f" interaction {e.interaction + 1}" if e.interaction is not None else ""
+        lines.append(f"cassette: {e.cassette}{where}; HTTP status {e.status}")
     if e.curl:
         lines.append(f"reproduce: {e.curl}")
     return _clean("\n".join(lines))

@@ -62,6 +62,7 @@ def print_summary(
         f"operations: {s.operations}  "
         f"requests: {s.requests}  root causes: {len(live_causes(document))}  breaking: {s.breaking}  "
         f"non-breaking: {s.non_breaking}  info: {s.info}  baselined: {s.baselined}"
+        + (f"  expected by fault: {s.expected_by_fault}" if s.expected_by_fault else "")
         + (f"  expired baseline entries: {expired}" if expired else "")
         + (f"  below coverage: {len(gate)}" if gate else "")
     )
@@ -100,20 +101,24 @@ def _print_root_causes(document: FindingsDocument, console: Console) -> None:
 def _print_coverage(document: FindingsDocument, console: Console) -> None:
     if not document.coverage:
         return
+    title = "Contract coverage (details in the reports)"
+    if plain(console):  # a log: one whole line per provider
+        rows = []
+        for coverage in document.coverage:
+            cells = [coverage.provider]
+            for name in COVERAGE_COLUMNS:
+                metric = coverage.metric(name)
+                cells.append(f"{name} {_percent(metric.percent) if metric else 'n/a'}")
+            rows.append(cells)
+        print_table(console, title, ("provider", *COVERAGE_COLUMNS), rows)
+        return
+    # A terminal: one row per metric, one narrow column per provider, so it fits 80 columns.
+    providers = [coverage.provider for coverage in document.coverage]
     rows = []
-    for coverage in document.coverage:
-        cells = [coverage.provider]
-        for name in COVERAGE_COLUMNS:
-            metric = coverage.metric(name)
-            cells.append(f"{name} {_percent(metric.percent) if metric else 'n/a'}")
-        rows.append(cells)
-    print_table(
-        console,
-        "Contract coverage (details in the reports)",
-        ("provider", *COVERAGE_COLUMNS),
-        rows,
-        no_wrap=("provider", *COVERAGE_COLUMNS),
-    )
+    for name in COVERAGE_COLUMNS:
+        metrics = [coverage.metric(name) for coverage in document.coverage]
+        rows.append([name, *(_percent(metric.percent) if metric else "n/a" for metric in metrics)])
+    print_table(console, title, ("metric", *providers), rows, no_wrap=("metric", *providers), numeric=providers)
 
 
 def _percent(value: float | None) -> str:
@@ -123,7 +128,7 @@ def _percent(value: float | None) -> str:
 def _print_kinds(document: FindingsDocument, console: Console) -> None:
     counts: Counter[tuple[str, str, Severity]] = Counter()
     for finding in document.findings:
-        if not finding.baselined:
+        if not finding.baselined and not finding.expected_by_fault:
             counts[(finding.provider, finding.kind.value, finding.severity)] += 1
     if not counts:
         return
@@ -144,7 +149,7 @@ def _print_kinds(document: FindingsDocument, console: Console) -> None:
 
 
 def _print_top_breaking(document: FindingsDocument, console: Console) -> None:
-    breaking = [f for f in document.findings if f.breaking and not f.baselined]
+    breaking = [f for f in document.findings if f.breaking and not f.baselined and not f.expected_by_fault]
     if not breaking:
         return
     # Most repeated first: what a client hits most often.

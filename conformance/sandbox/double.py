@@ -27,7 +27,7 @@ from conformance.errors import UsageError
 from conformance.kinds import Kind
 from conformance.lifecycle import Lifecycle, lifecycle_of
 from conformance.lifecycle import Rule as LifecycleRule
-from conformance.sandbox.faults import FaultSet
+from conformance.sandbox.faults import FAULT_HEADER, FaultSet
 from conformance.specs import HTTP_METHODS, Operation, Spec
 from conformance.validation import violations
 
@@ -393,6 +393,8 @@ class ProviderDouble(ABC):
             content_type = "text/plain"
         body = b"" if response.body is None else json.dumps(response.body).encode()
         headers = {**response.headers, **(extra_headers or {})}
+        if self.faults:
+            headers[FAULT_HEADER] = ", ".join(sorted(self.faults.names))
         return Response(body, status=response.status, headers=headers, content_type=content_type)
 
     # -- request validation against the spec -------------------------------------------------

@@ -16,6 +16,10 @@ from conformance.kinds import Kind
 if TYPE_CHECKING:
     from conformance.lifecycle import Lifecycle
 
+# The response header a double names its faults in, on every answer it gives while they are on: a
+# recording of a faulted double then says which of its findings the fault explains (`judge`).
+FAULT_HEADER = "X-Conformance-Fault"
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -175,12 +179,17 @@ class Flip:
     @property
     def summary(self) -> str:
         done = "refused although the lifecycle allows it" if self.how == "refuse" else "accepted although forbidden"
-        return f"{self.action} on a {self.state} invoice is {done}."
+        return f"{self.action} on {article(self.state)} {self.state} invoice is {done}."
 
     @property
     def expect(self) -> str:
         wrong = "a forbidden action accepted" if self.how == "accept" else "an allowed action refused"
         return f"state_transition (breaking) from the lifecycle probe: {wrong}."
+
+
+def article(word: str) -> str:
+    """ "an" before a vowel sound as states are spelt (open, overdue, uncollectible), else "a"."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def lifecycle_flips(lifecycle: Lifecycle) -> tuple[Flip, ...]:

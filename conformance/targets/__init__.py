@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -306,5 +307,24 @@ def parse_base_urls(values: tuple[str, ...], known: Mapping[str, Any]) -> dict[s
             raise UsageError(f"--base-url {value!r} is not PROVIDER=URL (e.g. wooshpay=http://127.0.0.1:8080).")
         if name not in known:
             raise UsageError(f"--base-url names unknown provider {name!r}; choose one of: {', '.join(known)}.")
+        problem = url_problem(url)
+        if problem:
+            raise UsageError(
+                f"--base-url {value!r} is not a usable URL ({problem}); e.g. {name}=http://127.0.0.1:8080."
+            )
         urls[name] = url.rstrip("/")
     return urls
+
+
+def url_problem(url: str) -> str:
+    """What makes an http(s) URL unusable (a bad port, an unclosed IPv6 bracket, no host), or ''."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return str(exc).rstrip(".")  # "Port out of range 0-65535", "Invalid IPv6 URL", ...
+    if not parts.hostname:
+        return "no host"
+    if port == 0:
+        return "port 0"
+    return ""

@@ -107,6 +107,24 @@ def trickles(conn: socket.socket, request: bytes) -> None:
         time.sleep(1)
 
 
+def trickles_json(interval: float = 0.1, size: int = 400) -> Behaviour:
+    """A complete, valid JSON answer that closes the connection, its body sent one byte per `interval`:
+    every read arrives well inside a timeout, the whole answer does not. (Connection: close hands the
+    socket from the connection to the response: a deadline must still reach it.)"""
+
+    def behaviour(conn: socket.socket, request: bytes) -> None:
+        body = b'{"data": "' + b"x" * (size - 12) + b'"}'
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+            b"Connection: close\r\n\r\n" % len(body)
+        )
+        for byte in body:
+            conn.sendall(bytes([byte]))
+            time.sleep(interval)
+
+    return behaviour
+
+
 def huge_headers(conn: socket.socket, request: bytes) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\n")
     for n in range(100000):

@@ -40,8 +40,22 @@ def _root_ok_else(behaviour: servers.Behaviour) -> servers.Behaviour:
 
 @pytest.mark.parametrize(
     "behaviour",
-    [servers.never_answers, servers.trickles, servers.huge_headers, servers.resets_mid_body, servers.invalid_gzip],
-    ids=["never-answers", "trickles-1-byte-per-s", "huge-headers", "reset-mid-body", "invalid-gzip"],
+    [
+        servers.never_answers,
+        servers.trickles,
+        servers.trickles_json(),
+        servers.huge_headers,
+        servers.resets_mid_body,
+        servers.invalid_gzip,
+    ],
+    ids=[
+        "never-answers",
+        "trickles-1-byte-per-s",
+        "trickles-json-and-closes",
+        "huge-headers",
+        "reset-mid-body",
+        "invalid-gzip",
+    ],
 )
 def test_a_target_failing_at_transport_level_exits_3_within_the_bound(
     behaviour: servers.Behaviour, tmp_path: Path
@@ -77,6 +91,36 @@ def test_deadline_bounds_one_request_end_to_end() -> None:
         assert time.monotonic() - started < TIMEOUT + 2
 
 
+@pytest.mark.parametrize("behaviour", [servers.trickles, servers.trickles_json()], ids=["keep-alive", "close"])
+def test_deadline_bounds_a_trickled_body_however_the_connection_ends(behaviour: servers.Behaviour) -> None:
+    with servers.serving(behaviour) as server, transport.guarded(TIMEOUT, retries=0):
+        started = time.monotonic()
+        with pytest.raises(transport.DeadlineExceeded):
+            requests.get(server.url + "/v1/x", timeout=60)
+        assert time.monotonic() - started < TIMEOUT + 2
+
+
+def test_a_run_against_a_server_trickling_every_answer_ends_within_the_bound(tmp_path: Path) -> None:
+    """The reachability and auth probes, the engine, the workflows and the clean-up all meet the same
+    server: each attempt ends at the timeout, and the run with exit 3."""
+    with servers.serving(servers.trickles_json()) as server:
+        ran = conformance(
+            [
+                *("run", "--provider", "useepay", "--base-url", f"useepay={server.url}", "--no-audit"),
+                *("--max-examples", "1", "--request-timeout", str(TIMEOUT), "--report-dir", str(tmp_path)),
+            ],
+            env=FAKE_CREDENTIALS["useepay"],
+        )
+    assert_one_sentence(ran, 3, "UseePay", server.url)
+    assert ran.seconds < BOUND, ran.seconds
+    assert len(server.received) <= 2 * transport.TRIP_AFTER + 2  # given up on, not retried on and on
+
+
+def test_a_trickled_but_timely_answer_is_read_whole() -> None:
+    with servers.serving(servers.trickles_json(interval=0.001, size=100)) as server, transport.guarded(2.0):
+        assert requests.get(server.url + "/v1/x").json()["data"].startswith("xxx")
+
+
 def test_deadline_leaves_a_slow_but_timely_answer_alone() -> None:
     def slow_ok(conn, request: bytes) -> None:  # type: ignore[no-untyped-def]
         time.sleep(0.2)
@@ -86,9 +130,10 @@ def test_deadline_leaves_a_slow_but_timely_answer_alone() -> None:
         assert requests.get(server.url + "/v1/x").json() == {}
 
 
-def test_workflow_client_is_bounded_too() -> None:
+@pytest.mark.parametrize("behaviour", [servers.huge_headers, servers.trickles_json()], ids=["headers", "body"])
+def test_workflow_client_is_bounded_too(behaviour: servers.Behaviour) -> None:
     provider = get_provider("useepay")
-    with servers.serving(servers.huge_headers) as server, transport.guarded(TIMEOUT, retries=0):
+    with servers.serving(behaviour) as server, transport.guarded(TIMEOUT, retries=0):
         client = WorkflowClient(provider.spec, server.url, provider.auth(provider.test_credentials({}), server.url))
         started = time.monotonic()
         with pytest.raises(TransportFailure):
@@ -96,9 +141,10 @@ def test_workflow_client_is_bounded_too() -> None:
         assert time.monotonic() - started < TIMEOUT + 2
 
 
-def test_lynkwell_token_fetch_is_bounded() -> None:
+@pytest.mark.parametrize("behaviour", [servers.never_answers, servers.trickles_json()], ids=["silent", "trickle"])
+def test_lynkwell_token_fetch_is_bounded(behaviour: servers.Behaviour) -> None:
     provider = get_provider("lynkwell")
-    with servers.serving(servers.never_answers) as server, transport.guarded(TIMEOUT, retries=0):
+    with servers.serving(behaviour) as server, transport.guarded(TIMEOUT, retries=0):
         auth = provider.auth(provider.test_credentials({}), server.url)
         started = time.monotonic()
         with pytest.raises(Exception, match="could not be reached"):

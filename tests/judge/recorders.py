@@ -12,21 +12,39 @@ import harfile
 import requests
 import vcr
 
+from conformance.sandbox.faults import FAULT_HEADER
 from conformance.targets.double_server import RunningDouble
 
 
 @contextmanager
 def recording(
-    running: RunningDouble, cassette: Path, har: Path, *, serializer: str = "yaml"
+    running: RunningDouble, cassette: Path, har: Path, *, serializer: str = "yaml", fault_mark: bool = False
 ) -> Iterator[requests.Session]:
     """An authenticated session whose exchanges go to a VCR.py cassette (plain vcrpy, default settings)
-    and, as a capturing proxy would write them, to a HAR file (written by the harfile library)."""
+    and, as a capturing proxy would write them, to a HAR file (written by the harfile library).
+
+    Without `fault_mark` the double's mark of a faulted answer is left out: the recording stands for a
+    vendor's answers, whose defects no fault explains."""
     session = requests.Session()
     session.auth = running.provider.auth(running.credentials, running.base_url)
+    if not fault_mark:
+        session.hooks["response"].append(_unmarked)
     with harfile.open(har) as archive:
         session.hooks["response"].append(_to_har(archive))
-        with vcr.VCR(record_mode="all", serializer=serializer).use_cassette(str(cassette)):
+        unmark = {} if fault_mark else {"before_record_response": _unmarked_vcr}
+        with vcr.VCR(record_mode="all", serializer=serializer, **unmark).use_cassette(str(cassette)):
             yield session
+
+
+def _unmarked(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    response.headers.pop(FAULT_HEADER, None)
+
+
+def _unmarked_vcr(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers") or {}
+    for name in [n for n in headers if n.lower() == FAULT_HEADER.lower()]:
+        del headers[name]
+    return response
 
 
 def _to_har(archive: harfile.HarFile) -> Callable[..., Any]:

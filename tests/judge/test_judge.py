@@ -261,6 +261,6 @@ def test_recordings_without_provider_traffic_say_how_to_map_a_host(tmp_path: Pat
     }
     cassette.write_text(yaml.safe_dump({"version": 1, "interactions": [interaction]}))
     code, output, _ = _judge_cli(tmp_path, str(cassette))
-    assert code == 2
-    assert "map a host with --base-url PROVIDER=URL" in output
+    assert code == 3  # judging zero exchanges is no verdict
+    assert "map its host with --base-url PROVIDER=URL" in output
     assert _judge_cli(tmp_path, str(tmp_path / "missing.har"))[0] == 2

@@ -69,7 +69,8 @@ def test_discrepancy_carries_operation_documentation_observation_and_reproductio
     assert "**What the documentation says** ([source](https://docs.example.test/wooshpay/retrieveInvoice))" in block
     assert "The operation is partial in the documentation: [" in block  # the spec's provenance, with its link
     assert "**What was observed:**" in block
-    assert "cassette `cassettes/wooshpay/engine/cassette.yaml`, interaction 2; HTTP status 200" in block
+    # findings.json's 0-based `interaction` 2 is the third interaction of the file, as people count.
+    assert "cassette `cassettes/wooshpay/engine/cassette.yaml`, interaction 3; HTTP status 200" in block
     assert "seen 3 times" in block
     assert "```sh\ncurl -X GET" in block
     defect = text.split("/x-doc-defects/WP-TIMESTAMPS-AS-STRINGS`", 1)[1]

@@ -72,6 +72,7 @@ from werkzeug.wrappers import Request, Response
 from conformance.lifecycle import Rule
 from conformance.providers.lynkwell import AUDIENCE
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
+from conformance.sandbox.faults import article
 
 TOKEN_PATH = "/oauth/token"
 TOKEN_LIFETIME = 86400  # seconds; Auth0's default for machine-to-machine tokens
@@ -260,7 +261,8 @@ class LynkwellDouble(ProviderDouble):
         return _one(invoice)
 
     def refusal_message(self, action: str, rule: Rule, current: str) -> str:
-        return f"Payment can only be retried for an {' or '.join(rule.allowed_from)} invoice; this one is {current}."
+        allowed = " or ".join(rule.allowed_from)
+        return f"Payment can only be retried for {article(allowed)} {allowed} invoice; this one is {current}."
 
     # -- operations: payment profiles -------------------------------------------------------------
 
