@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
-from conformance.kinds import Kind, Severity
+from conformance.kinds import Basis, Kind, Severity
 
 
 class Source(StrEnum):
@@ -142,6 +142,12 @@ class Finding:
     baselined: bool = False
     count: int = 1
     check: str = ""  # the check or invariant that fired (interfaces.md), part of the fingerprint
+    # What the expectation rests on (interfaces.md); an older findings.json without it reads as documented.
+    basis: Basis = Basis.DOCUMENTED
+    # For an inferred expectation: the inference and its reason, as the spec states it.
+    inference: str = ""
+    # Set by the gate when it changed the severity the check gave (e.g. an inferred deviation made non-breaking).
+    graded: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -156,6 +162,11 @@ class Finding:
         data["kind"] = str(self.kind)
         data["severity"] = str(self.severity)
         data["source"] = str(self.source)
+        data["basis"] = str(self.basis)
+        if not self.inference:
+            del data["inference"]
+        if not self.graded:
+            del data["graded"]
         data["evidence"] = self.evidence.to_json()
         check = data.pop("check")
         return {"fingerprint": self.fingerprint, "check": check, **data}
@@ -179,6 +190,9 @@ class Finding:
             baselined=bool(data.get("baselined", False)),
             count=int(data.get("count", 1)),
             check=str(data.get("check") or DEFAULT_CHECKS.get(Kind(data["kind"]), "")),
+            basis=Basis(data.get("basis") or Basis.DOCUMENTED),
+            inference=str(data.get("inference") or ""),
+            graded=str(data.get("graded") or ""),
         )
 
 
@@ -198,6 +212,8 @@ def make_finding(
     evidence: Evidence | None = None,
     severity: Severity | None = None,
     check: str | None = None,
+    basis: Basis = Basis.DOCUMENTED,
+    inference: str = "",
 ) -> Finding:
     """A finding; its pointer's array indices become `*`, the concrete pointer moving to the evidence."""
     evidence = evidence or Evidence()
@@ -219,6 +235,8 @@ def make_finding(
         doc_ref=doc_ref,
         evidence=evidence,
         check=check or DEFAULT_CHECKS[kind],
+        basis=basis,
+        inference=inference if basis is not Basis.DOCUMENTED else "",
     )
 
 
@@ -251,6 +269,8 @@ def finding_on(
     evidence: Evidence | None = None,
     severity: Severity | None = None,
     check: str | None = None,
+    basis: Basis = Basis.DOCUMENTED,
+    inference: str = "",
 ) -> Finding:
     """A finding about `operation`, citing the operation's documentation unless `doc_ref` says otherwise."""
     return make_finding(
@@ -268,6 +288,8 @@ def finding_on(
         evidence=evidence,
         severity=severity,
         check=check,
+        basis=basis,
+        inference=inference,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance import pointers
 from conformance.checks.json_values import MISSING, instant, number, value_at, values_at
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.validation import show
 
 
@@ -30,6 +30,9 @@ class Breach:
     message: str
     doc_ref: str
     check: str = "invariant"  # which invariant: part of the finding's fingerprint
+    # What the expectation rests on: a page that states it (doc_ref), or the spec's inference and why.
+    basis: Basis = Basis.DOCUMENTED
+    inference: str = ""
 
 
 # -- facts a provider declares ----------------------------------------------------------------------

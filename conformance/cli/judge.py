@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 
 from conformance.baseline import load_baseline
-from conformance.cli.common import clear_errors, console, report_dir_option
+from conformance.cli.common import clear_errors, console, gate_options, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
@@ -29,6 +29,7 @@ from conformance.providers import all_providers, select_providers
 from conformance.providers.base import Provider
 from conformance.reports.terminal import print_baseline, print_summary
 from conformance.run import pipeline
+from conformance.severity_policy import load_policy
 from conformance.stage import StageResult
 from conformance.targets import parse_base_urls
 
@@ -54,6 +55,7 @@ TARGET = "judge"
 )
 @report_dir_option
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
+@gate_options
 @clear_errors
 def judge(
     paths: tuple[Path, ...],
@@ -61,6 +63,8 @@ def judge(
     base_urls: tuple[str, ...],
     report_dir: Path,
     baseline: Path | None,
+    strict_inferred: bool,
+    severity_levels: Path | None,
 ) -> None:
     """Judge VCR.py cassettes (YAML or JSON, pytest-recording's layout included) and HAR files.
 
@@ -75,6 +79,7 @@ def judge(
             f"--base-url names {unselected[0]!r}, which --provider leaves out; add --provider {unselected[0]}."
         )
     accepted = load_baseline(baseline) if baseline else None
+    policy = load_policy(severity_levels, strict_inferred=strict_inferred)
     recorded, skipped = read_all(paths)  # every file read before anything is written
     if not recorded:
         raise UsageError(f"no recorded exchange in {', '.join(map(str, paths))}; name VCR.py cassettes or HAR files.")
@@ -100,6 +105,7 @@ def judge(
         seed=0,
         report_dir=report_dir,
         baseline=accepted,
+        policy=policy,
     )
     atomic_write_text(report_dir / "judge.json", json.dumps(_notes(outcome), indent=2) + "\n")
 

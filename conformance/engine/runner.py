@@ -41,7 +41,7 @@ from conformance.engine.selection import narrowed
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
 from conformance.findings import Evidence, Finding, Source
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
@@ -253,10 +253,12 @@ class EngineRun:
                 pointer=violation.pointer,
                 expected=violation.expected,
                 observed=violation.observed,
-                message=violation_message(operation, response.status_code, violation.kind, violation.pointer),
+                message=violation_message(operation, response.status_code, violation),
                 interaction=interaction,
                 check=violation.check,
                 instance_pointer=violation.instance_pointer,
+                basis=violation.basis,
+                inference=violation.inference,
             )
 
     def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
@@ -387,6 +389,8 @@ class EngineRun:
         severity_check: str | None = None,
         check: str | None = None,
         instance_pointer: str | None = None,
+        basis: Basis = Basis.DOCUMENTED,
+        inference: str = "",
     ) -> None:
         key = None
         occurrence = 0
@@ -410,6 +414,8 @@ class EngineRun:
             severity_check=severity_check,
             check=check,
             instance_pointer=instance_pointer,
+            basis=basis,
+            inference=inference,
         )
         self._pending.append(_Pending(finding=finding, key=key, occurrence=occurrence))
 

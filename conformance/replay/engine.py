@@ -34,7 +34,7 @@ from conformance.engine.check_failures import (
 )
 from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Source, make_finding
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
 from conformance.replay.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
@@ -263,9 +263,11 @@ class _Judge:
                 pointer=violation.pointer,
                 expected=violation.expected,
                 observed=violation.observed,
-                message=violation_message(operation, exchange.status, violation.kind, violation.pointer),
+                message=violation_message(operation, exchange.status, violation),
                 check=violation.check,
                 instance_pointer=violation.instance_pointer,
+                basis=violation.basis,
+                inference=violation.inference,
             )
 
     def _check(self, operation: Operation, exchange: _Exchange, failed: http_checks.Failed) -> None:
@@ -295,6 +297,8 @@ class _Judge:
         severity_check: str | None = None,
         check: str | None = None,
         instance_pointer: str | None = None,
+        basis: Basis = Basis.DOCUMENTED,
+        inference: str = "",
     ) -> None:
         request = exchange.request
         curl = curl_command(exchange.method, exchange.uri, request.get("headers") or {}, request.get("body"), [])
@@ -313,6 +317,8 @@ class _Judge:
                 severity_check=severity_check,
                 check=check,
                 instance_pointer=instance_pointer,
+                basis=basis,
+                inference=inference,
             )
         )
 

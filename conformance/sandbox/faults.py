@@ -7,6 +7,7 @@ generic; what they touch in a given provider's objects comes from that double's 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -198,20 +199,23 @@ def parse_flip(name: str) -> Flip | None:
 @dataclass(frozen=True)
 class FaultSet:
     names: frozenset[str] = frozenset()
+    # A double's own variants (ProviderDouble.variants), e.g. WooshPay's docs_only: allowed names beside the catalogue.
+    variants: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, names: tuple[str, ...] | list[str] | None) -> FaultSet:
+    def of(cls, names: tuple[str, ...] | list[str] | None, variants: Iterable[str] = ()) -> FaultSet:
         names = list(names or ())
-        unknown = [n for n in names if n not in BY_NAME and parse_flip(n) is None]
+        own = frozenset(variants)
+        unknown = [n for n in names if n not in BY_NAME and n not in own and parse_flip(n) is None]
         if unknown:
             raise UsageError(
                 f"unknown fault {unknown[0]!r}; `conformance sandbox PROVIDER --list-faults` lists the catalogue "
                 "(lifecycle rules flip as accept:ACTION@STATE or refuse:ACTION@STATE)."
             )
-        return cls(frozenset(names))
+        return cls(frozenset(names), own)
 
     def __contains__(self, name: object) -> bool:
-        if isinstance(name, str) and name not in BY_NAME:
+        if isinstance(name, str) and name not in BY_NAME and name not in self.variants:
             raise KeyError(f"no fault named {name!r} in the catalogue")
         return name in self.names
 

@@ -20,7 +20,7 @@ from conformance.checks.invariants import (
     Timeline,
 )
 from conformance.checks.pagination import ListShape
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.scenarios.listing import Listing, expect_newest_first, walk
@@ -356,13 +356,23 @@ def subscription_invoices(run: ScenarioRun) -> None:
     )
 
 
+# No page says how many lines an invoice embeds: what its `lines` list says must agree with what it holds.
+EMBEDDING_INFERRED = (
+    "The Invoice page shows `lines` as a list object with has_more; no page says how many lines are embedded, "
+    "and what has_more means is Stripe's list convention."
+)
+LINES_ORDER_INFERRED = "No page states the order of an invoice's lines; Stripe lists them in the order added."
+
+
 def invoice_lines_pages(run: ScenarioRun) -> None:
-    """An invoice with more lines than it embeds: the lines endpoint serves the rest, in order."""
+    """An invoice with 12 lines: what it embeds is consistent (has_more false: all of them; true: a prefix of
+    them), and the lines endpoint serves every line written, each once, in the order added."""
     invoice = _draft(run, _customer(run), description="Workflow: twelve lines")
     written = [{"amount": 100 + n, "description": f"Line {n}"} for n in range(1, 13)]
+    wanted = [line["description"] for line in written]
     run.call("addInvoiceLines", path=_by_id(invoice), json={"lines": written})
     embedded = run.call("retrieveInvoice", path=_by_id(invoice))
-    run.expect_echo(embedded, {"has_more": True}, base="/lines", doc_ref=INVOICE, what="The embedded lines")
+    _expect_consistent_embedding(run, embedded, wanted)
     seen: list[Any] = []
     query: dict[str, Any] = {"limit": 5}
     for _ in range(len(written)):
@@ -375,17 +385,50 @@ def invoice_lines_pages(run: ScenarioRun) -> None:
     described = [line.get("description") for line in seen]
     run.expect(
         page,
-        described == [line["description"] for line in written],
+        described == wanted,
         Breach(
             Kind.INVARIANT_VIOLATION,
             "/data",
             "all 12 lines, in the order added, each once",
             ", ".join(map(str, described)),
-            "Paging through the invoice's lines does not give every line exactly once, in order.",
+            "Paging through the invoice's lines does not give every line exactly once, in the order added "
+            "(an order no page states; inferred from Stripe).",
             INVOICE,
+            check="invariant.lines_readable",
+            basis=Basis.INFERRED,
+            inference=LINES_ORDER_INFERRED,
         ),
     )
     run.call("deleteInvoice", path=_by_id(invoice))
+
+
+def _expect_consistent_embedding(run: ScenarioRun, invoice: Exchange, wanted: list[str]) -> None:
+    """has_more false: the embedded lines are all of them; true: fewer, and the first ones, in order."""
+    more = run.value(invoice, "/lines/has_more")
+    lines = run.value(invoice, "/lines/data")
+    described = [line.get("description") for line in lines or [] if isinstance(line, dict)]
+    consistent = (
+        described == wanted if more is False else more is True and described == wanted[: len(described)] < wanted
+    )
+    if not isinstance(more, bool) or not isinstance(lines, list):
+        return  # a missing or retyped list is the schema check's finding
+    run.expect(
+        invoice,
+        consistent,
+        Breach(
+            Kind.INVARIANT_VIOLATION,
+            "/lines",
+            "has_more false with every line embedded, or has_more true with the first lines, in order",
+            f"has_more {str(more).lower()} with {len(described)} of {len(wanted)} lines",
+            f"The invoice's embedded lines say has_more {str(more).lower()} but hold {len(described)} of its "
+            f"{len(wanted)} lines"
+            + (" (not the first ones in order)." if described != wanted[: len(described)] else "."),
+            INVOICE,
+            check="invariant.embedded_lines",
+            basis=Basis.INFERRED,
+            inference=EMBEDDING_INFERRED,
+        ),
+    )
 
 
 WORKFLOWS = ProviderWorkflows(
@@ -427,7 +470,8 @@ WORKFLOWS = ProviderWorkflows(
         ),
         Scenario(
             "invoice_lines_pages",
-            "12 lines on a draft: 10 embedded with has_more, all 12 read in order through /v1/invoices/{id}/lines",
+            "12 lines on a draft: the embedded list agrees with its has_more, all 12 read in order through "
+            "/v1/invoices/{id}/lines",
             invoice_lines_pages,
         ),
     ),
