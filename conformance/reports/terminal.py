@@ -121,24 +121,24 @@ def _percent(value: float | None) -> str:
 
 
 def _print_kinds(document: FindingsDocument, console: Console) -> None:
-    counts: Counter[tuple[str, str, Severity]] = Counter()
+    counts: Counter[tuple[str, str, Severity, str]] = Counter()
     for finding in document.findings:
         if not finding.baselined:
-            counts[(finding.provider, finding.kind.value, finding.severity)] += 1
+            counts[(finding.provider, finding.kind.value, finding.severity, finding.basis.value)] += 1
     if not counts:
         return
     rows = [
-        (provider, kind, severity.value, str(count))
-        for (provider, kind, severity), count in sorted(
-            counts.items(), key=lambda i: (i[0][0], _SEVERITY_ORDER[i[0][2]], i[0][1])
+        (provider, kind, severity.value, basis, str(count))
+        for (provider, kind, severity, basis), count in sorted(
+            counts.items(), key=lambda i: (i[0][0], _SEVERITY_ORDER[i[0][2]], i[0][1], i[0][3])
         )
     ]
     print_table(
         console,
         f"Findings ({document.run.effective_target})",
-        ("provider", "kind", "severity", "count"),
+        ("provider", "kind", "severity", "basis", "count"),
         rows,
-        no_wrap=("provider", "kind", "severity", "count"),
+        no_wrap=("provider", "kind", "severity", "basis", "count"),
         numeric=("count",),
     )
 
