@@ -80,10 +80,15 @@ class Lifecycle:
     status: str
     transitions: Mapping[str, frozenset[str]]
     doc_ref: str
+    # status -> why the moves out of it rest on inference (a rule leaving it is marked inferred); absent: documented.
+    inferred_moves: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def statuses(self) -> frozenset[str]:
         return frozenset(self.transitions)
+
+    def moves_inferred(self, state: str) -> str:
+        return self.inferred_moves.get(state, "")
 
 
 @dataclass(frozen=True)
@@ -349,6 +354,7 @@ def transition(before: Any, after: Any, facts: Lifecycle) -> Breach | None:
     allowed = facts.transitions[before]
     if after in allowed:
         return None
+    inferred = facts.moves_inferred(before)
     return Breach(
         Kind.STATE_TRANSITION,
         facts.status,
@@ -357,6 +363,8 @@ def transition(before: Any, after: Any, facts: Lifecycle) -> Breach | None:
         f"The invoice went from {before} to {after}, a transition its lifecycle does not allow.",
         facts.doc_ref,
         check="lifecycle.transition",
+        basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+        inference=inferred,
     )
 
 

@@ -260,3 +260,37 @@ def test_embedded_lines_that_contradict_has_more_are_reported(monkeypatch: pytes
     assert (found.kind, found.basis, found.severity) == (Kind.INVARIANT_VIOLATION, Basis.INFERRED, Severity.BREAKING)
     assert "10 of its 12 lines" in found.message
     assert found.inference
+
+
+# -- lifecycle rules: their provenance is the basis of a breach ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "basis"),
+    [("open", "deleteInvoice", Basis.DOCUMENTED), ("open", "createInvoiceItem", Basis.INFERRED)],
+)
+def test_a_flipped_rule_is_reported_on_the_basis_of_its_provenance(state: str, action: str, basis: Basis) -> None:
+    from tests.workflows.test_lifecycle_probe import LIFECYCLES, _flip, _probe_cell
+
+    rule = LIFECYCLES["wooshpay"].action(action)
+    assert rule.provenance.basis is basis
+    outcome = _probe_cell("wooshpay", state, action, faults=(_flip(rule, state),))
+    caught = [f for f in outcome.findings if f.kind is Kind.STATE_TRANSITION and f.operation == action]
+    assert caught
+    assert {f.basis for f in caught} == {basis}
+    (graded,) = SeverityPolicy().grade(caught[:1])
+    assert graded.severity is (Severity.BREAKING if basis is Basis.DOCUMENTED else Severity.NON_BREAKING)
+
+
+def test_an_unlisted_transition_rests_on_the_rules_that_leave_its_state() -> None:
+    from conformance.checks.invariants import Lifecycle as Moves
+    from conformance.checks.invariants import transition
+
+    moves = Moves("/status", {"draft": frozenset({"open"}), "open": frozenset({"paid"}), "paid": frozenset()}, "d")
+    assert transition("draft", "open", moves) is None  # allowed: silent
+    documented = transition("draft", "paid", moves)
+    assert documented is not None
+    assert documented.basis is Basis.DOCUMENTED
+    inferred = transition("draft", "paid", Moves(moves.status, moves.transitions, "d", {"draft": "finalize: Stripe"}))
+    assert inferred is not None
+    assert (inferred.basis, inferred.inference) == (Basis.INFERRED, "finalize: Stripe")
