@@ -79,7 +79,7 @@ def _print_root_causes(document: FindingsDocument, console: Console) -> None:
     shown = causes[:TOP_CAUSES]
     rows = [
         (
-            cause.severity.value,
+            cause.severity.value + ("" if cause.basis == "documented" else f" ({cause.basis})"),
             cause.provider,
             f"{cause.reach} op{'' if cause.reach == 1 else 's'}",
             f"{live} finding{'' if live == 1 else 's'}",
