@@ -294,3 +294,52 @@ def test_an_unlisted_transition_rests_on_the_rules_that_leave_its_state() -> Non
     inferred = transition("draft", "paid", Moves(moves.status, moves.transitions, "d", {"draft": "finalize: Stripe"}))
     assert inferred is not None
     assert (inferred.basis, inferred.inference) == (Basis.INFERRED, "finalize: Stripe")
+
+
+# -- root causes and reports carry the basis -------------------------------------------------------------
+
+
+def _document(findings: list[Finding]) -> Any:
+    from conformance.document import FindingsDocument, RunInfo, Summary
+    from conformance.root_cause_model import group_findings
+
+    return FindingsDocument(
+        tool_version="0",
+        run=RunInfo("live", ("wooshpay",), {}, 0, "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z"),
+        summary=Summary.of(findings, operations=1, requests=1),
+        findings=tuple(findings),
+        root_causes=group_findings(findings, lambda f: ("Invoice", f.pointer.rsplit("/", 1)[-1])),
+    )
+
+
+def _missing(pointer: str, basis: Basis) -> Finding:
+    from dataclasses import replace
+
+    return replace(_finding(Kind.MISSING_FIELD, basis), pointer=pointer)
+
+
+def test_root_causes_keep_inferred_and_documented_apart_and_say_which() -> None:
+    graded = SeverityPolicy().grade(
+        [_missing("/data/*/customer", Basis.INFERRED), _missing("/data/*/id", Basis.DOCUMENTED)]
+    )
+    causes = {c.basis: c for c in _document(graded).root_causes}
+    assert set(causes) == {"inferred", "documented"}
+    assert "documented" not in causes["inferred"].title
+    assert "infers as required" in causes["inferred"].title
+    assert "documented field" in causes["documented"].title
+    assert causes["inferred"].severity is Severity.NON_BREAKING
+    assert causes["documented"].severity is Severity.BREAKING
+
+
+@pytest.mark.parametrize("basis", [Basis.INFERRED, Basis.DOCUMENTED])
+def test_every_report_shows_the_basis(basis: Basis) -> None:
+    from conformance.reports import html_report, junit, markdown
+
+    document = _document(SeverityPolicy().grade([_missing("/data/*/customer", basis)]))
+    vendor = markdown.render_vendor(document, "wooshpay")
+    assert f"| Basis | {basis.value}" in vendor
+    assert ("--strict-inferred" in vendor) is (basis is Basis.INFERRED)
+    details = junit.render(document)
+    assert f"basis: {basis.value}" in details
+    assert ("<failure" in details) is (basis is Basis.DOCUMENTED)  # only a documented deviation fails JUnit
+    assert f"<dt>basis</dt><dd>{basis.value}" in html_report.render(document)
