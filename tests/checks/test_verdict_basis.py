@@ -343,3 +343,23 @@ def test_every_report_shows_the_basis(basis: Basis) -> None:
     assert f"basis: {basis.value}" in details
     assert ("<failure" in details) is (basis is Basis.DOCUMENTED)  # only a documented deviation fails JUnit
     assert f"<dt>basis</dt><dd>{basis.value}" in html_report.render(document)
+
+
+def test_the_policy_a_run_used_is_recorded_with_its_hash(tmp_path: Path) -> None:
+    import hashlib
+
+    path = _policy(tmp_path, "version: 1\nrules:\n  - match: {kind: drift}\n    severity: info\n")
+    reports = tmp_path / "reports"
+    with running_double("wooshpay", seed=7, demo_data=True) as double:
+        args = ["run", "--provider", "wooshpay", "--base-url", f"wooshpay={double.base_url}", "--no-audit"]
+        args += ["--no-workflows", "--include-operation-id", "retrieveInvoice", "--max-examples", "1"]
+        args += ["--severity-levels", str(path), "--report-dir", str(reports)]
+        result = CliRunner().invoke(main, args, env=dict(double.credentials))
+    assert result.exit_code == 0, result.output
+    recorded = json.loads((reports / "findings.json").read_text())["run"]["severity_policy"]
+    assert recorded == {
+        "strict_inferred": False,
+        "path": str(path),
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "rules": 1,
+    }

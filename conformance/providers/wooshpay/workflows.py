@@ -43,7 +43,12 @@ FACTS = InvoiceFacts(
     # No taxes or discounts are documented on WooshPay's Invoice: the total is the sum of the lines.
     totals=(
         LinesTotal(
-            total="/total", lines="/lines/data", line_amount="amount", truncated="/lines/has_more", doc_ref=INVOICE
+            total="/total",
+            lines="/lines/data",
+            line_amount="amount",
+            truncated="/lines/has_more",
+            doc_ref=INVOICE,
+            inferred="No page defines `total`; the sum of the lines is Stripe's rule when no tax or discount applies.",
         ),
     ),
     balance=Balance(
@@ -53,6 +58,7 @@ FACTS = InvoiceFacts(
         status="/status",
         paid_statuses=frozenset({"paid"}),
         doc_ref=INVOICE,
+        inferred="No page relates amount_due, amount_paid and amount_remaining (never shown); Stripe's arithmetic.",
     ),
     # The transition timestamps (status_transitions.*) and legal status changes come from x-lifecycle.
     timeline=Timeline(
@@ -61,6 +67,7 @@ FACTS = InvoiceFacts(
         not_before_created=("/period_end",),
         ordered=(("/period_start", "/period_end"),),
         doc_ref=INVOICE,
+        inferred="The Invoice page prints its timestamps without saying how they are ordered; Stripe's order.",
     ),
     formats=(
         Format("/currency", INVOICE_ITEM, pattern=r"^[A-Za-z]{3}$", what="three-letter currency code"),
