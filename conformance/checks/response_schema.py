@@ -40,6 +40,28 @@ def response_violations(
     return [v if v.basis is Basis.INFERRED else replace(v, basis=Basis.INFERRED, inference=whole) for v in found]
 
 
+def status_inference(spec: Spec, operation: Operation, status: int) -> str:
+    """Why the statuses documented for answers of `status`'s class (2xx, 4xx...) are the spec's reading ('' when
+    a page shows at least one of them): every such response is marked `x-inferred`, or the operation is."""
+    responses = spec.resolve(operation.pointer).get("responses") or {}
+    same = [str(key) for key in responses if str(key)[:1] == str(status)[:1]]
+    reasons = []
+    for key in same:
+        node = responses[key]
+        if isinstance(node, dict) and "$ref" in node:
+            node = spec.resolve(str(node["$ref"]).removeprefix("#"))
+        reason = inference_of(node)
+        if not reason:
+            break
+        reasons.append(reason)
+    else:
+        if reasons:
+            return reasons[0]
+    if operation.provenance.status == "inferred":
+        return operation.provenance.reason or "the operation's page was not recovered"
+    return ""
+
+
 def response_inference(spec: Spec, operation: Operation, response_pointer: str) -> str:
     """Why a documented response is the spec's reading as a whole ('' when a page shows it): the response
     (or its schema) is marked `x-inferred`, or the operation's page was not recovered at all."""

@@ -25,7 +25,12 @@ from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, S
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
 from conformance.checks.request_conformance import wire_problems
-from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
+from conformance.checks.response_schema import (
+    NOT_JSON_CHECK,
+    documented_statuses,
+    response_violations,
+    status_inference,
+)
 from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.engine import form_encoding
 from conformance.engine.check_failures import (
@@ -267,6 +272,12 @@ class EngineRun:
         status = interaction.response.status_code if interaction is not None and interaction.response else None
         title = str(getattr(failure, "title", check))
         detail = first_line(getattr(failure, "message", "")) or title
+        # A status outside the documented ones is inferred when every documented one of its class is.
+        inferred = (
+            status_inference(self.spec, operation, status)
+            if kind_of(check) is Kind.UNDOCUMENTED_STATUS and status
+            else ""
+        )
         self._add(
             operation,
             kind=kind_of(check),
@@ -277,6 +288,8 @@ class EngineRun:
             interaction=interaction,
             severity_check=check,
             check=f"schemathesis.{check}",
+            basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+            inference=inferred,
         )
 
     def _report_rate_limiting(self) -> None:

@@ -23,7 +23,7 @@ from conformance.cassettes import store
 from conformance.cassettes.evidence import curl_command
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.request_conformance import wire_problems
-from conformance.checks.response_schema import NOT_JSON_CHECK
+from conformance.checks.response_schema import NOT_JSON_CHECK, status_inference
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
@@ -272,6 +272,8 @@ class _Judge:
 
     def _check(self, operation: Operation, exchange: _Exchange, failed: http_checks.Failed) -> None:
         detail = failed.detail or failed.title
+        status_kind = kind_of(failed.check) is Kind.UNDOCUMENTED_STATUS
+        inferred = status_inference(self.spec, operation, exchange.status) if status_kind else ""
         self._add(
             operation,
             exchange,
@@ -282,6 +284,8 @@ class _Judge:
             message=f"{operation.operation_id}: {failed.title} ({failed.check}).",
             severity_check=failed.check,
             check=f"schemathesis.{failed.check}",
+            basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+            inference=inferred,
         )
 
     def _add(

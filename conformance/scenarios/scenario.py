@@ -21,6 +21,7 @@ from conformance.checks.response_schema import (
     NOT_JSON_CHECK,
     documented_statuses,
     response_violations,
+    status_inference,
     violation_message,
 )
 from conformance.findings import Evidence, Finding, Source, finding_on, normalise_pointer
@@ -297,13 +298,17 @@ class ScenarioRun:
         response = documented_response_pointer(self.spec, operation, exchange.status)
         if response is None:
             documented = sorted(self.spec.resolve(operation.pointer).get("responses") or {})
+            inferred = status_inference(self.spec, operation, exchange.status)
             self._add(
                 exchange,
                 Kind.UNDOCUMENTED_STATUS,
                 "",
                 "a documented status: " + ", ".join(documented),
                 f"HTTP {exchange.status}",
-                f"{operation.operation_id} answered {exchange.status}, a status its documentation does not list.",
+                f"{operation.operation_id} answered {exchange.status}, a status its documentation does not list"
+                + (f" (the listed ones are the spec's inference: {inferred})." if inferred else "."),
+                basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+                inference=inferred,
             )
             return
         if json_schema_pointer(self.spec, response) is None:

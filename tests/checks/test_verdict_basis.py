@@ -363,3 +363,21 @@ def test_the_policy_a_run_used_is_recorded_with_its_hash(tmp_path: Path) -> None
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "rules": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("provider", "operation", "inferred"),
+    [("lynkwell", "getInvoice", True), ("wooshpay", "retrieveInvoice", False)],
+)
+def test_an_unlisted_status_is_inferred_only_where_every_listed_one_is(
+    provider: str, operation: str, inferred: bool
+) -> None:
+    from conformance.checks.response_schema import status_inference
+
+    spec = get_provider(provider).spec
+    found = status_inference(spec, spec.operations[operation], 202)
+    assert bool(found) is inferred
+    # Another class of status (no 3xx is listed anywhere) rests on the operation's own provenance.
+    assert bool(status_inference(spec, spec.operations[operation], 302)) is (
+        spec.operations[operation].provenance.status == "inferred"
+    )
