@@ -85,6 +85,7 @@ def violation_message(operation: Operation, status: int, violation: Violation) -
     if violation.basis is Basis.INFERRED:
         what = {
             Kind.MISSING_FIELD: "lacks the field",
+            Kind.UNDOCUMENTED_FIELD: "carries a field its inferred schema does not list:",
             Kind.TYPE_MISMATCH: "has another type than the spec infers at",
             Kind.NULLABILITY: "has null where the spec infers none, at",
             Kind.ENUM_VIOLATION: "has a value outside the values the spec infers, at",
