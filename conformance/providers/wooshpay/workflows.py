@@ -353,6 +353,9 @@ def subscription_invoices(run: ScenarioRun) -> None:
             ", ".join(map(str, ids)) or "none",
             "listSubscriptions filtered by customer does not list the customer's subscriptions newest first.",
             LIST_SUBSCRIPTIONS,
+            check="invariant.subscriptions_newest_first",
+            basis=Basis.INFERRED,
+            inference="The List subscriptions page states no order (the invoice list's page does); Stripe's order.",
         ),
     )
     for subscription in (charged_id, sent_id):
