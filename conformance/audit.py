@@ -31,6 +31,9 @@ def _example_findings(spec: Spec) -> Iterator[Finding]:
                 message=_example_message(use, violation.pointer, violation.kind, defect),
                 source=Source.DOCUMENTATION,
                 doc_ref=use.source,
+                # A page's example against the spec's inference says the inference, not the page, may be wrong.
+                basis=violation.basis,
+                inference=violation.inference,
             )
 
 

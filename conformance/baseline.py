@@ -39,7 +39,7 @@ from conformance.kinds import Severity
 BASELINE_VERSION = 1
 DEFAULT_PATH = Path("conformance-baseline.yaml")
 _FINGERPRINT_RE = re.compile(r"^[0-9a-f]{8,64}$")
-_INFO_KEYS = ("provider", "operation", "kind", "pointer")
+_INFO_KEYS = ("provider", "operation", "kind", "pointer", "basis")
 _HEADER = (
     "# Accepted discrepancies for `conformance run --baseline`. Maintained by `conformance baseline update`;\n"
     "# edit reasons and expiry dates (YYYY-MM-DD, inclusive) by hand. An expired entry fails the run again.\n"
@@ -55,6 +55,7 @@ class BaselineEntry:
     operation: str | None = None
     kind: str | None = None
     pointer: str | None = None
+    basis: str | None = None  # the accepted finding's basis when it was baselined (informational)
 
     def expired(self, today: date) -> bool:
         return self.expires is not None and today > self.expires
@@ -85,6 +86,7 @@ class BaselineEntry:
             operation=finding.operation,
             kind=str(finding.kind),
             pointer=finding.pointer,
+            basis=str(finding.basis),
         )
 
 

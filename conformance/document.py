@@ -61,6 +61,8 @@ class RunInfo:
     finished_at: str
     # What each provider actually ran against: a --base-url run is live for that provider.
     targets: dict[str, str] = field(default_factory=dict)
+    # The gate the run used: strict_inferred, and a policy file's path and sha256 (severity_policy).
+    severity_policy: dict[str, Any] = field(default_factory=dict)
 
     def target_of(self, provider: str) -> str:
         return self.targets.get(provider, self.target)
@@ -103,6 +105,7 @@ class FindingsDocument:
                 "seed": self.run.seed,
                 "started_at": self.run.started_at,
                 "finished_at": self.run.finished_at,
+                **({"severity_policy": dict(self.run.severity_policy)} if self.run.severity_policy else {}),
             },
             "summary": asdict(self.summary),
             "findings": [f.to_json() for f in self.findings],
@@ -132,6 +135,7 @@ class FindingsDocument:
                 started_at=run["started_at"],
                 finished_at=run["finished_at"],
                 targets=dict(run.get("targets") or {}),
+                severity_policy=dict(run.get("severity_policy") or {}),
             ),
             summary=Summary(**data["summary"]),
             findings=tuple(Finding.from_json(f) for f in data["findings"]),

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
-from conformance.kinds import Kind, Severity
+from conformance.kinds import Basis, Kind, Severity
 
 
 class Source(StrEnum):
@@ -145,6 +145,12 @@ class Finding:
     # The double's fault(s) that altered the answer (judge, from the double's mark): expected, outside
     # the verdict and never baselined; "" for everything else.
     expected_by_fault: str = ""
+    # What the expectation rests on (interfaces.md); an older findings.json without it reads as documented.
+    basis: Basis = Basis.DOCUMENTED
+    # For an inferred expectation: the inference and its reason, as the spec states it.
+    inference: str = ""
+    # Set by the gate when it changed the severity the check gave (e.g. an inferred deviation made non-breaking).
+    graded: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -159,6 +165,11 @@ class Finding:
         data["kind"] = str(self.kind)
         data["severity"] = str(self.severity)
         data["source"] = str(self.source)
+        data["basis"] = str(self.basis)
+        if not self.inference:
+            del data["inference"]
+        if not self.graded:
+            del data["graded"]
         data["evidence"] = self.evidence.to_json()
         check = data.pop("check")
         return {"fingerprint": self.fingerprint, "check": check, **data}
@@ -183,6 +194,9 @@ class Finding:
             count=int(data.get("count", 1)),
             check=str(data.get("check") or DEFAULT_CHECKS.get(Kind(data["kind"]), "")),
             expected_by_fault=str(data.get("expected_by_fault") or ""),
+            basis=Basis(data.get("basis") or Basis.DOCUMENTED),
+            inference=str(data.get("inference") or ""),
+            graded=str(data.get("graded") or ""),
         )
 
 
@@ -202,6 +216,8 @@ def make_finding(
     evidence: Evidence | None = None,
     severity: Severity | None = None,
     check: str | None = None,
+    basis: Basis = Basis.DOCUMENTED,
+    inference: str = "",
 ) -> Finding:
     """A finding; its pointer's array indices become `*`, the concrete pointer moving to the evidence."""
     evidence = evidence or Evidence()
@@ -223,6 +239,8 @@ def make_finding(
         doc_ref=doc_ref,
         evidence=evidence,
         check=check or DEFAULT_CHECKS[kind],
+        basis=basis,
+        inference=inference if basis is not Basis.DOCUMENTED else "",
     )
 
 
@@ -255,6 +273,8 @@ def finding_on(
     evidence: Evidence | None = None,
     severity: Severity | None = None,
     check: str | None = None,
+    basis: Basis = Basis.DOCUMENTED,
+    inference: str = "",
 ) -> Finding:
     """A finding about `operation`, citing the operation's documentation unless `doc_ref` says otherwise."""
     return make_finding(
@@ -272,6 +292,8 @@ def finding_on(
         evidence=evidence,
         severity=severity,
         check=check,
+        basis=basis,
+        inference=inference,
     )
 
 

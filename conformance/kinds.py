@@ -14,6 +14,15 @@ class Severity(StrEnum):
     INFO = "info"
 
 
+class Basis(StrEnum):
+    """What an expectation rests on: a page states it, the spec infers it (Stripe convention, a reading the
+    pages do not print), or the provider's own earlier behaviour (drift). Only documented ones break by default."""
+
+    DOCUMENTED = "documented"
+    INFERRED = "inferred"
+    OBSERVED = "observed"
+
+
 class Kind(StrEnum):
     MISSING_FIELD = "missing_field"
     UNDOCUMENTED_FIELD = "undocumented_field"

@@ -17,6 +17,7 @@ from referencing.exceptions import Unresolvable
 from conformance.checks.invariants import InvoiceFacts
 from conformance.checks.invariants import Lifecycle as LifecycleFacts
 from conformance.errors import UsageError
+from conformance.kinds import Basis
 from conformance.specs import Spec
 
 EXTENSION = "x-lifecycle"
@@ -37,6 +38,15 @@ class RuleProvenance:
 
     def to_json(self) -> dict[str, str]:
         return {"status": self.status, "url": self.url, "reason": self.reason}
+
+    @property
+    def basis(self) -> Basis:
+        """What a finding against this rule rests on: the gate makes an inferred rule's breach non_breaking."""
+        return Basis.INFERRED if self.status == "inferred" else Basis.DOCUMENTED
+
+    @property
+    def inference(self) -> str:
+        return " ".join(self.reason.split()) if self.status == "inferred" else ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,13 @@ class Lifecycle:
                 yield state, rule
 
     # -- derived facts ---------------------------------------------------------------------------
+
+    def moves_inferred(self, state: str) -> str:
+        """Why the moves out of `state` rest on inference ('' when every rule that leaves it is documented)."""
+        for rule in (*self.actions.values(), *self.events.values()):
+            if state in rule.allowed_from and rule.provenance.status == "inferred":
+                return f"{rule.name}: {rule.provenance.inference}"
+        return ""
 
     @cached_property
     def transitions(self) -> dict[str, frozenset[str]]:
@@ -360,5 +377,10 @@ def with_lifecycle(facts: InvoiceFacts, lifecycle: Lifecycle | None) -> InvoiceF
             set_in_status={s: lifecycle.set_in(s) for s in lifecycle.states if lifecycle.set_in(s)},
             unset_in_status={s: lifecycle.unset_in(s) for s in lifecycle.states if lifecycle.unset_in(s)},
         )
-    transitions = LifecycleFacts(status=lifecycle.status, transitions=lifecycle.transitions, doc_ref=lifecycle.doc_ref)
+    transitions = LifecycleFacts(
+        status=lifecycle.status,
+        transitions=lifecycle.transitions,
+        doc_ref=lifecycle.doc_ref,
+        inferred_moves={s: why for s in lifecycle.states if (why := lifecycle.moves_inferred(s))},
+    )
     return replace(facts, lifecycle=transitions, timeline=timeline)

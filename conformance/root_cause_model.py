@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.findings import Finding
-from conformance.kinds import Kind, Severity
+from conformance.kinds import Basis, Kind, Severity
 
 # The schema component a schema finding is in, and the pointer within it; None when unknown.
 ComponentOf = Callable[[Finding], "tuple[str, str] | None"]
@@ -50,6 +50,15 @@ _WHAT = {
 }
 
 
+# An inferred required list: never "documented" (issue 22).
+_WHAT_INFERRED = {
+    Kind.MISSING_FIELD: (
+        "lacks {n} field{s} the spec infers as required (no page requires them)",
+        "lacks a field the spec infers as required (no page requires it):",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class RootCause:
     id: str
@@ -62,6 +71,7 @@ class RootCause:
     pointers: tuple[str, ...]  # pointers within the component
     operations: tuple[str, ...]
     members: tuple[str, ...]  # fingerprints of the findings it groups
+    basis: str = "documented"  # its findings' basis (interfaces.md), or "mixed"
 
     @property
     def reach(self) -> int:
@@ -79,6 +89,7 @@ class RootCause:
             "pointers": list(self.pointers),
             "operations": list(self.operations),
             "members": list(self.members),
+            "basis": self.basis,
         }
 
     @classmethod
@@ -94,6 +105,7 @@ class RootCause:
             pointers=tuple(data.get("pointers") or ()),
             operations=tuple(data.get("operations") or ()),
             members=tuple(data["members"]),
+            basis=str(data.get("basis") or "documented"),
         )
 
 
@@ -128,7 +140,9 @@ def _key(finding: Finding, component_of: ComponentOf | None) -> tuple[tuple[str,
         if located is not None:
             component, within = located
             category = "error_shape" if status is not None and status >= 400 else "schema_component"
-            return (provider, category, kind, component), category, component, within
+            # One cause per basis: what the spec infers is not grouped with what a page states.
+            basis = () if finding.basis is Basis.DOCUMENTED else (str(finding.basis),)
+            return (provider, category, kind, component, *basis), category, component, within
     if finding.kind is Kind.AUTH_NOT_ENFORCED:
         return (provider, "auth", kind), "auth", None, None
     if finding.kind is Kind.CONTENT_TYPE:
@@ -145,6 +159,7 @@ def _cause(g: _Group) -> RootCause:
     first = g.findings[0]
     operations = tuple(dict.fromkeys(f.operation for f in g.findings if f.operation))
     severity = min((f.severity for f in g.findings), key=_SEVERITY_RANK.__getitem__)
+    bases = {str(f.basis) for f in g.findings}
     return RootCause(
         id=hashlib.sha256("\x1f".join(g.key).encode("utf-8")).hexdigest()[:16],
         provider=first.provider,
@@ -156,6 +171,7 @@ def _cause(g: _Group) -> RootCause:
         pointers=tuple(sorted(g.pointers)),
         operations=operations,
         members=tuple(f.fingerprint for f in g.findings),
+        basis=bases.pop() if len(bases) == 1 else "mixed",
     )
 
 
@@ -165,11 +181,13 @@ def _title(g: _Group, first: Finding, reach: int) -> str:
         subject = (
             f"The `{g.component}` object" if g.category == "schema_component" else f"Error bodies (`{g.component}`)"
         )
-        many, one = _WHAT.get(first.kind, _WHAT[Kind.SCHEMA_VIOLATION])
+        inferred = first.basis is Basis.INFERRED
+        many, one = (_WHAT_INFERRED if inferred else _WHAT).get(first.kind, _WHAT[Kind.SCHEMA_VIOLATION])
         shown = ", ".join(f"`{p or '/'}`" for p in sorted(g.pointers))
+        basis = " (inferred expectations, not documented ones)" if inferred and first.kind not in _WHAT_INFERRED else ""
         if len(g.pointers) == 1:
-            return f"{subject} {one} {shown}, seen in {ops}."
-        return f"{subject} {many.format(n=len(g.pointers), s='s')}: {shown}; seen in {ops}."
+            return f"{subject} {one} {shown}, seen in {ops}{basis}."
+        return f"{subject} {many.format(n=len(g.pointers), s='s')}: {shown}; seen in {ops}{basis}."
     if g.category == "auth":
         return f"Authentication is not enforced: {ops} answer without valid credentials."
     if g.category == "content_type":

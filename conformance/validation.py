@@ -15,7 +15,7 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.pointers import escape as escape_pointer_token
 
 _MAX_SHOWN = 160
@@ -28,6 +28,9 @@ class Violation:
     expected: str
     observed: str
     instance_pointer: str = ""  # the same pointer with the concrete array indices of this instance
+    # What the failed expectation rests on: the `x-inferred` of the schema node whose keyword failed.
+    basis: Basis = Basis.DOCUMENTED
+    inference: str = ""
 
     @property
     def check(self) -> str:
@@ -58,13 +61,24 @@ def _type_names(value: Any) -> set[str]:
 
 def _violation(kind: Kind, error: ValidationError, expected: str, observed: str, child: str | None = None) -> Violation:
     suffix = "" if child is None else "/" + escape_pointer_token(child)
+    # An undocumented field is judged against the fields a page lists, whatever the node infers.
+    inference = "" if kind is Kind.UNDOCUMENTED_FIELD else inference_of(error.schema)
     return Violation(
         kind,
         _normalised(error.absolute_path) + suffix,
         expected,
         observed,
         _pointer(error.absolute_path) + suffix,
+        Basis.INFERRED if inference else Basis.DOCUMENTED,
+        inference,
     )
+
+
+def inference_of(node: Any) -> str:
+    """The `x-inferred` reason of a schema node (it covers that node's own keywords: its required list,
+    type, enum, bounds), '' when the node states what a page prints."""
+    reason = node.get("x-inferred") if isinstance(node, Mapping) else None
+    return " ".join(str(reason).split()) if reason else ""
 
 
 def _branches(error: ValidationError) -> dict[Any, list[ValidationError]]:
@@ -148,10 +162,10 @@ def classify(error: ValidationError) -> list[Violation]:
 def required_expectation(schema: Any) -> str:
     """What a missing field was expected as: a vendor must see when only our reading makes it required
     (an object schema with `x-inferred`, e.g. Stripe's required list where the docs mark all optional)."""
-    inferred = schema.get("x-inferred") if isinstance(schema, dict) else None
+    inferred = inference_of(schema)
     if not inferred:
         return "required field"
-    if "Stripe" in str(inferred):
+    if "Stripe" in inferred:
         return "required field (inferred from Stripe, not documented)"
     return "required field (inferred, not documented)"
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance import pointers
 from conformance.checks.json_values import MISSING, instant, number, value_at, values_at
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.validation import show
 
 
@@ -30,6 +30,9 @@ class Breach:
     message: str
     doc_ref: str
     check: str = "invariant"  # which invariant: part of the finding's fingerprint
+    # What the expectation rests on: a page that states it (doc_ref), or the spec's inference and why.
+    basis: Basis = Basis.DOCUMENTED
+    inference: str = ""
 
 
 # -- facts a provider declares ----------------------------------------------------------------------
@@ -44,6 +47,8 @@ class LineArithmetic:
     amount: str = "amount"
     unit_amount: str = "unit_amount"
     quantity: str = "quantity"
+    # Why the spec infers this fact ('' when a page states it): its breaches are then basis inferred.
+    inferred: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class LinesTotal:
     doc_ref: str
     # Pointer to a flag that is true when only the first lines are embedded (then the sum is unknown).
     truncated: str | None = None
+    # Why the spec infers this fact ('' when a page states it): its breaches are then basis inferred.
+    inferred: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class Balance:
     status: str
     paid_statuses: frozenset[str]
     doc_ref: str
+    # Why the spec infers this fact ('' when a page states it): its breaches are then basis inferred.
+    inferred: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,10 +86,15 @@ class Lifecycle:
     status: str
     transitions: Mapping[str, frozenset[str]]
     doc_ref: str
+    # status -> why the moves out of it rest on inference (a rule leaving it is marked inferred); absent: documented.
+    inferred_moves: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def statuses(self) -> frozenset[str]:
         return frozenset(self.transitions)
+
+    def moves_inferred(self, state: str) -> str:
+        return self.inferred_moves.get(state, "")
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,8 @@ class Timeline:
     status: str | None = None
     set_in_status: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     unset_in_status: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Why the spec infers this fact ('' when a page states it): its breaches are then basis inferred.
+    inferred: str = ""
 
     @property
     def transition_times(self) -> tuple[str, ...]:
@@ -113,6 +129,8 @@ class Format:
     pattern: str | None = None
     what: str = "value"  # what the pattern describes, for the message
     integer_amount: bool = False
+    # Why the spec infers this fact ('' when a page states it): its breaches are then basis inferred.
+    inferred: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,16 +156,23 @@ def invoice_breaches(invoice: Any, facts: InvoiceFacts) -> list[Breach]:
         return []
     found: list[Breach] = []
     if facts.arithmetic:
-        found += line_arithmetic(invoice, facts.arithmetic)
+        found += _on_basis(line_arithmetic(invoice, facts.arithmetic), facts.arithmetic.inferred)
     for total in facts.totals:
-        found += lines_total(invoice, total)
+        found += _on_basis(lines_total(invoice, total), total.inferred)
     if facts.balance:
-        found += balance(invoice, facts.balance)
+        found += _on_basis(balance(invoice, facts.balance), facts.balance.inferred)
     if facts.timeline:
-        found += timeline(invoice, facts.timeline)
+        found += _on_basis(timeline(invoice, facts.timeline), facts.timeline.inferred)
     for entry in facts.formats:
-        found += formats(invoice, entry)
+        found += _on_basis(formats(invoice, entry), entry.inferred)
     return found
+
+
+def _on_basis(breaches: list[Breach], inferred: str) -> list[Breach]:
+    """The breaches of a fact the provider declares inferred rest on that inference."""
+    if not inferred:
+        return breaches
+    return [replace(b, basis=Basis.INFERRED, inference=inferred) for b in breaches]
 
 
 def line_arithmetic(invoice: Any, facts: LineArithmetic) -> list[Breach]:
@@ -346,6 +371,7 @@ def transition(before: Any, after: Any, facts: Lifecycle) -> Breach | None:
     allowed = facts.transitions[before]
     if after in allowed:
         return None
+    inferred = facts.moves_inferred(before)
     return Breach(
         Kind.STATE_TRANSITION,
         facts.status,
@@ -354,6 +380,8 @@ def transition(before: Any, after: Any, facts: Lifecycle) -> Breach | None:
         f"The invoice went from {before} to {after}, a transition its lifecycle does not allow.",
         facts.doc_ref,
         check="lifecycle.transition",
+        basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+        inference=inferred,
     )
 
 

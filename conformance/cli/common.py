@@ -36,3 +36,21 @@ report_dir_option = click.option(
     show_default=True,
     help="Where the reports are written.",
 )
+
+
+def gate_options(func: F) -> F:
+    """--strict-inferred and --severity-levels: how a finding's basis and a policy grade it (severity_policy)."""
+    func = click.option(
+        "--severity-levels",
+        "severity_levels",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="A severity policy file (YAML, version 1): re-grade findings by kind, check, provider or basis, "
+        "or ignore them. Its path and sha256 are recorded in findings.json.",
+    )(func)
+    return click.option(
+        "--strict-inferred",
+        is_flag=True,
+        help="Deviations from expectations the spec infers (basis inferred: Stripe convention, a reading no "
+        "page prints) are breaking, as deviations from documented ones are. Default: non_breaking.",
+    )(func)

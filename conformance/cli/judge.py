@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 
 from conformance.baseline import load_baseline
-from conformance.cli.common import clear_errors, console, report_dir_option
+from conformance.cli.common import clear_errors, console, gate_options, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.errors import UsageError
@@ -30,6 +30,7 @@ from conformance.judge.routing import origins
 from conformance.providers import all_providers, select_providers
 from conformance.providers.base import Provider
 from conformance.reports.console_output import line
+from conformance.severity_policy import load_policy
 from conformance.stage import StageResult
 from conformance.targets import parse_base_urls
 
@@ -57,6 +58,7 @@ TARGET = "judge"
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Accepted discrepancies.")
 @format_option
 @quiet_option
+@gate_options
 @clear_errors
 def judge(
     paths: tuple[Path, ...],
@@ -66,6 +68,8 @@ def judge(
     baseline: Path | None,
     output_format: str,
     quiet: bool,
+    strict_inferred: bool,
+    severity_levels: Path | None,
 ) -> None:
     """Judge VCR.py cassettes (YAML or JSON, pytest-recording's layout included) and HAR files.
 
@@ -81,6 +85,7 @@ def judge(
         )
     accepted = load_baseline(baseline) if baseline else None
     require_writable(report_dir, "--report-dir")
+    policy = load_policy(severity_levels, strict_inferred=strict_inferred)
     recorded, skipped = read_all(paths)  # every file read before anything is written
     outcome = judge_recordings(recorded, origins(selected, mapping), root=Path.cwd())
     require_judged(outcome, len(recorded), paths, mapping)  # zero judged exchanges is no verdict (exit 3)
@@ -100,6 +105,7 @@ def judge(
         seed=0,
         report_dir=report_dir,
         baseline=accepted,
+        policy=policy,
     )
     atomic_write_text(report_dir / "judge.json", json.dumps(_notes(outcome), indent=2) + "\n")
 

@@ -10,6 +10,7 @@ from conformance.environment_secrets import environment_secrets
 from conformance.reports.redact import redact_document
 from conformance.reports.writer import write_all
 from conformance.run import pipeline
+from conformance.severity_policy import DEFAULT_POLICY, SeverityPolicy
 from conformance.stage import Stage
 
 
@@ -21,10 +22,11 @@ def run_and_report(
     seed: int,
     report_dir: Path,
     baseline: Baseline | None = None,
+    policy: SeverityPolicy = DEFAULT_POLICY,
 ) -> FindingsDocument:
     """A run, then its findings.json and every report written together into `report_dir`."""
     document = pipeline.execute(
-        provider_names=provider_names, target=target, stages=stages, seed=seed, baseline=baseline
+        provider_names=provider_names, target=target, stages=stages, seed=seed, baseline=baseline, policy=policy
     )
     # Scrubbed once here, so the terminal shows what the files hold: no secret known to the run.
     document = redact_document(document, [])

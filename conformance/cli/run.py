@@ -12,7 +12,7 @@ from conformance import transport
 from conformance.audit import audit_stage
 from conformance.baseline import load_baseline
 from conformance.cassettes import store
-from conformance.cli.common import clear_errors, console, provider_option, report_dir_option
+from conformance.cli.common import clear_errors, console, gate_options, provider_option, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.coverage.gate import parse_thresholds
@@ -22,6 +22,7 @@ from conformance.engine.stage import engine_stage
 from conformance.fsutil import require_writable
 from conformance.providers import all_providers
 from conformance.resources import cassettes_dir
+from conformance.severity_policy import load_policy
 from conformance.stage import Stage
 from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
 from conformance.workflows.stage import workflow_stage
@@ -124,6 +125,7 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
 )
 @format_option
 @quiet_option
+@gate_options
 @clear_errors
 def run(
     providers: tuple[str, ...],
@@ -147,6 +149,8 @@ def run(
     min_coverage: tuple[str, ...],
     output_format: str,
     quiet: bool,
+    strict_inferred: bool,
+    severity_levels: Path | None,
 ) -> None:
     """The main job: every provider against the committed cassettes, plus the documentation audit."""
     thresholds = parse_thresholds(min_coverage)
@@ -176,6 +180,7 @@ def run(
             )
         )
     accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
+    policy = load_policy(severity_levels, strict_inferred=strict_inferred)
     # Find an unwritable directory before a long run, not after it.
     require_writable(report_dir, "--report-dir")
     if target == "record":
@@ -189,6 +194,7 @@ def run(
             seed=seed,
             report_dir=report_dir,
             baseline=accepted,
+            policy=policy,
         )
     trailer = f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it"
     code = conclude(

@@ -34,6 +34,9 @@ def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_fault
     """Serve one provider double on 127.0.0.1 until interrupted."""
     if list_faults:
         flips = lifecycle_flips(require_lifecycle(get_provider(provider).spec)) if provider else ()
+        # The double's own variants (e.g. WooshPay's docs_only): what they change, and the verdict expected.
+        variants = sorted(get_provider(provider).double().variants.items()) if provider else []
+        variant_expect = "only inferred deviations: non_breaking by default, breaking under --strict-inferred."
         if output_format == "json":
             entries = [
                 {
@@ -46,10 +49,12 @@ def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_fault
                 for f in CATALOGUE
             ]
             entries += [{"name": f.name, "summary": f.summary, "expect": f.expect} for f in flips]
+            entries += [{"name": name, "summary": summary, "expect": variant_expect} for name, summary in variants]
             line(console, json.dumps(entries, indent=2, ensure_ascii=False))
             return
         rows = [(f.name, f.summary, f.expect) for f in CATALOGUE]
         rows += [(f.name, f.summary, f.expect) for f in flips]
+        rows += [(name, summary, variant_expect) for name, summary in variants]
         columns = ("fault", "what the double does", "what the suite should report")
         print_table(console, "Fault catalogue", columns, rows, no_wrap=("fault",))
         if not provider:

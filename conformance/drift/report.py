@@ -14,7 +14,7 @@ from typing import Any
 from conformance.drift.changes import Change, Location
 from conformance.drift.levels import DEFAULT_GRADING, Grading
 from conformance.findings import Evidence, Finding, Source, make_finding
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 
 
 def _unique(texts: Iterable[str]) -> list[str]:
@@ -56,6 +56,7 @@ def _finding(
         doc_ref=lead.doc_ref,
         evidence=_evidence(lead, requests),
         check=lead.rule,
+        basis=Basis.OBSERVED,  # the provider's (or the spec's) own earlier behaviour
     )
 
 

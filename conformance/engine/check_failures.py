@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from conformance.checks.response_schema import violation_message
 from conformance.findings import Evidence, Finding, Source, finding_on
-from conformance.kinds import Kind, Severity
+from conformance.kinds import Basis, Kind, Severity
 from conformance.specs import Operation
+
+__all__ = ["violation_message"]
 
 CHECK_KINDS: dict[str, Kind] = {
     "not_a_server_error": Kind.SERVER_ERROR,
@@ -68,6 +71,8 @@ def judged_finding(
     severity_check: str | None = None,
     check: str | None = None,
     instance_pointer: str | None = None,
+    basis: Basis = Basis.DOCUMENTED,
+    inference: str = "",
 ) -> Finding:
     """A finding as the live engine and the replay both judge it: the severity a failed check implies,
     and the concrete pointer in the evidence only where it differs from the normalised one."""
@@ -82,19 +87,9 @@ def judged_finding(
         evidence=replace(evidence, instance_pointer=instance_pointer if instance_pointer != pointer else None),
         severity=severity_of(severity_check) if severity_check else None,
         check=check,
+        basis=basis,
+        inference=inference,
     )
-
-
-def violation_message(operation: Operation, status: int, kind: Kind, pointer: str) -> str:
-    what = {
-        Kind.MISSING_FIELD: "lacks the documented field",
-        Kind.UNDOCUMENTED_FIELD: "carries an undocumented field",
-        Kind.TYPE_MISMATCH: "has the wrong type at",
-        Kind.NULLABILITY: "has null where the documentation allows none, at",
-        Kind.ENUM_VIOLATION: "has a value the documentation does not list, at",
-        Kind.FORMAT_VIOLATION: "has a badly formatted value at",
-    }.get(kind, "does not match the documented schema at")
-    return f"The {status} response of {operation.operation_id} {what} {pointer or '/'}."
 
 
 def expected_for(check: str, failure: Any, documented: list[str] | None = None) -> str:

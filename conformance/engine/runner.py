@@ -28,7 +28,12 @@ from conformance.checks.generated_values import beyond_documented_range, integra
 from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
 from conformance.checks.request_conformance import wire_problems
-from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
+from conformance.checks.response_schema import (
+    NOT_JSON_CHECK,
+    documented_statuses,
+    response_violations,
+    status_inference,
+)
 from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.engine import form_encoding
 from conformance.engine.check_failures import (
@@ -45,7 +50,7 @@ from conformance.engine.selection import narrowed
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
 from conformance.findings import Evidence, Finding, Source
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
@@ -287,10 +292,12 @@ class EngineRun:
                 pointer=violation.pointer,
                 expected=violation.expected,
                 observed=violation.observed,
-                message=violation_message(operation, response.status_code, violation.kind, violation.pointer),
+                message=violation_message(operation, response.status_code, violation),
                 interaction=interaction,
                 check=violation.check,
                 instance_pointer=violation.instance_pointer,
+                basis=violation.basis,
+                inference=violation.inference,
             )
 
     def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
@@ -305,6 +312,12 @@ class EngineRun:
         status = interaction.response.status_code if interaction is not None and interaction.response else None
         title = str(getattr(failure, "title", check))
         detail = first_line(getattr(failure, "message", "")) or title
+        # A status outside the documented ones is inferred when every documented one of its class is.
+        inferred = (
+            status_inference(self.spec, operation, status)
+            if kind_of(check) is Kind.UNDOCUMENTED_STATUS and status
+            else ""
+        )
         self._add(
             operation,
             kind=kind_of(check),
@@ -315,6 +328,8 @@ class EngineRun:
             interaction=interaction,
             severity_check=check,
             check=f"schemathesis.{check}",
+            basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+            inference=inferred,
         )
 
     def _report_rate_limiting(self) -> None:
@@ -438,6 +453,8 @@ class EngineRun:
         severity_check: str | None = None,
         check: str | None = None,
         instance_pointer: str | None = None,
+        basis: Basis = Basis.DOCUMENTED,
+        inference: str = "",
     ) -> None:
         key = None
         occurrence = 0
@@ -461,6 +478,8 @@ class EngineRun:
             severity_check=severity_check,
             check=check,
             instance_pointer=instance_pointer,
+            basis=basis,
+            inference=inference,
         )
         self._pending.append(_Pending(finding=finding, key=key, occurrence=occurrence))
 

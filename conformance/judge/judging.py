@@ -125,6 +125,8 @@ def _invariants(
                 source=Source.REPLAY,
                 doc_ref=breach.doc_ref,
                 evidence=_evidence(exchange, label),
+                basis=breach.basis,
+                inference=breach.inference,
             )
         )
     return found

@@ -26,7 +26,7 @@ from conformance.checks.generated_values import beyond_documented_range
 from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
 from conformance.checks.request_conformance import wire_problems
-from conformance.checks.response_schema import NOT_JSON_CHECK
+from conformance.checks.response_schema import NOT_JSON_CHECK, status_inference
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.check_failures import (
     WIRE_JUDGED_CHECKS,
@@ -38,7 +38,7 @@ from conformance.engine.check_failures import (
 )
 from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Source, make_finding
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
 from conformance.replay.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
@@ -287,13 +287,17 @@ class _Judge:
                 pointer=violation.pointer,
                 expected=violation.expected,
                 observed=violation.observed,
-                message=violation_message(operation, exchange.status, violation.kind, violation.pointer),
+                message=violation_message(operation, exchange.status, violation),
                 check=violation.check,
                 instance_pointer=violation.instance_pointer,
+                basis=violation.basis,
+                inference=violation.inference,
             )
 
     def _check(self, operation: Operation, exchange: _Exchange, failed: http_checks.Failed) -> None:
         detail = failed.detail or failed.title
+        status_kind = kind_of(failed.check) is Kind.UNDOCUMENTED_STATUS
+        inferred = status_inference(self.spec, operation, exchange.status) if status_kind else ""
         self._add(
             operation,
             exchange,
@@ -304,6 +308,8 @@ class _Judge:
             message=check_message(operation.operation_id, failed.check, failed.title, exchange.status),
             severity_check=failed.check,
             check=f"schemathesis.{failed.check}",
+            basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+            inference=inferred,
         )
 
     def _add(
@@ -319,6 +325,8 @@ class _Judge:
         severity_check: str | None = None,
         check: str | None = None,
         instance_pointer: str | None = None,
+        basis: Basis = Basis.DOCUMENTED,
+        inference: str = "",
     ) -> None:
         request = exchange.request
         curl = curl_command(exchange.method, exchange.uri, request.get("headers") or {}, request.get("body"), [])
@@ -337,6 +345,8 @@ class _Judge:
                 severity_check=severity_check,
                 check=check,
                 instance_pointer=instance_pointer,
+                basis=basis,
+                inference=inference,
             )
         )
 

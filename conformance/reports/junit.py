@@ -136,6 +136,8 @@ def _details(finding: Finding) -> str:
         f"{finding.severity.value}: {finding.message}",
         f"operation: {finding.method} {finding.path} ({finding.operation or 'documentation as a whole'})",
         f"pointer: {finding.pointer or '(whole response)'}",
+        f"basis: {finding.basis.value}" + (f" ({finding.inference})" if finding.inference else ""),
+        *([f"graded: {finding.graded}"] if finding.graded else []),
         f"expected: {finding.expected}",
         f"observed: {finding.observed}",
         f"documentation: {finding.doc_ref or '-'}",

@@ -39,7 +39,7 @@ def _finding(finding: Finding, secrets: Sequence[str]) -> Finding:
         steps=tuple(_value(step, secrets) for step in e.steps),
     )
     # Finding.kind and friends are str enums: keep them as they are.
-    text = {k: v for k, v in text.items() if k not in ("kind", "severity", "source")}
+    text = {k: v for k, v in text.items() if k not in ("kind", "severity", "source", "basis")}
     return replace(finding, evidence=evidence, **text)
 
 

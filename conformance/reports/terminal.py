@@ -80,7 +80,7 @@ def _print_root_causes(document: FindingsDocument, console: Console) -> None:
     shown = causes[:TOP_CAUSES]
     rows = [
         (
-            cause.severity.value,
+            cause.severity.value + ("" if cause.basis == "documented" else f" ({cause.basis})"),
             cause.provider,
             f"{cause.reach} op{'' if cause.reach == 1 else 's'}",
             f"{live} finding{'' if live == 1 else 's'}",
@@ -126,24 +126,24 @@ def _percent(value: float | None) -> str:
 
 
 def _print_kinds(document: FindingsDocument, console: Console) -> None:
-    counts: Counter[tuple[str, str, Severity]] = Counter()
+    counts: Counter[tuple[str, str, Severity, str]] = Counter()
     for finding in document.findings:
         if not finding.baselined and not finding.expected_by_fault:
-            counts[(finding.provider, finding.kind.value, finding.severity)] += 1
+            counts[(finding.provider, finding.kind.value, finding.severity, finding.basis.value)] += 1
     if not counts:
         return
     rows = [
-        (provider, kind, severity.value, str(count))
-        for (provider, kind, severity), count in sorted(
-            counts.items(), key=lambda i: (i[0][0], _SEVERITY_ORDER[i[0][2]], i[0][1])
+        (provider, kind, severity.value, basis, str(count))
+        for (provider, kind, severity, basis), count in sorted(
+            counts.items(), key=lambda i: (i[0][0], _SEVERITY_ORDER[i[0][2]], i[0][1], i[0][3])
         )
     ]
     print_table(
         console,
         f"Findings ({document.run.effective_target})",
-        ("provider", "kind", "severity", "count"),
+        ("provider", "kind", "severity", "basis", "count"),
         rows,
-        no_wrap=("provider", "kind", "severity", "count"),
+        no_wrap=("provider", "kind", "severity", "basis", "count"),
         numeric=("count",),
     )
 

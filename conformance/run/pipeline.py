@@ -16,6 +16,7 @@ from conformance.providers import select_providers
 from conformance.providers.base import Provider
 from conformance.root_causes import group
 from conformance.run.report_context import build as build_report_context
+from conformance.severity_policy import DEFAULT_POLICY, SeverityPolicy
 from conformance.stage import Stage, StageResult
 from conformance.targets import TARGETS
 
@@ -31,6 +32,7 @@ def execute(
     stages: list[Stage],
     seed: int,
     baseline: Baseline | None = None,
+    policy: SeverityPolicy = DEFAULT_POLICY,
 ) -> FindingsDocument:
     providers = select_providers(provider_names)
     for provider in providers:
@@ -52,7 +54,8 @@ def execute(
         total.transitions.update(result.transitions)
         total.targets.update(result.targets)
         total.lifecycle.update(result.lifecycle)
-    findings = deduplicate(total.findings)
+    # The gate: what each finding's basis (and the policy) makes of the severity its check gave.
+    findings = deduplicate(policy.grade(total.findings))
     if baseline is not None:
         findings = baseline.apply(findings)
     document = FindingsDocument(
@@ -65,6 +68,7 @@ def execute(
             started_at=started,
             finished_at=now_rfc3339(),
             targets=total.targets,
+            severity_policy=policy.to_json(),
         ),
         summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
         findings=tuple(findings),

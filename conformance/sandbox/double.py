@@ -92,6 +92,8 @@ class ProviderDouble(ABC):
     #: Requests answered 429 under the `rate_limited` fault.
     rate_limited_requests: ClassVar[int] = 3
     slow_seconds: ClassVar[float] = 1.5
+    #: The double's own variants beyond the fault catalogue: name -> what it changes (e.g. WooshPay's docs_only).
+    variants: ClassVar[Mapping[str, str]] = {}
     #: The error code of a lifecycle refusal.
     refusal_code: ClassVar[str] = "invoice_unexpected_state"
 
@@ -106,7 +108,7 @@ class ProviderDouble(ABC):
     ) -> None:
         self.spec = spec
         self.credentials = dict(credentials)
-        self.faults = faults or FaultSet()
+        self.faults = FaultSet.of(sorted((faults or FaultSet()).names), self.variants)
         self.clock = clock
         self._seed = seed
         self._random = random.Random(seed)
@@ -172,7 +174,7 @@ class ProviderDouble(ABC):
 
         Much cheaper than a new server, and equivalent: every store comes from reset().
         """
-        fault_set = FaultSet.of(list(faults))
+        fault_set = FaultSet.of(list(faults), self.variants)
         with self._lock:
             self._random = random.Random(self._seed)
             self.reset()
@@ -181,7 +183,7 @@ class ProviderDouble(ABC):
 
     def inject(self, *faults: str) -> None:
         """Switch faults on for every request from now on, the ones already on staying on."""
-        fault_set = FaultSet.of([*self.faults.names, *faults])
+        fault_set = FaultSet.of([*self.faults.names, *faults], self.variants)
         with self._lock:
             if "rate_limited" in faults:
                 self._requests_seen = 0  # the next requests are the limited ones
@@ -361,7 +363,7 @@ class ProviderDouble(ABC):
                 response = handler(api_request)
         except ApiError as error:
             return self._to_wsgi(self._error_response(error))
-        return self._to_wsgi(self._apply_response_faults(response))
+        return self._to_wsgi(self._apply_response_faults(response, operation))
 
     def _route(self, method: str, path: str) -> tuple[str, dict[str, str]]:
         """The handler of a request and its path parameters, by the spec's operation matcher (a HEAD is
@@ -476,7 +478,7 @@ class ProviderDouble(ABC):
 
     # -- generic response faults ------------------------------------------------------------------
 
-    def _apply_response_faults(self, response: ApiResponse) -> ApiResponse:
+    def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
         if not self.faults or not 200 <= response.status < 300:
             return response
         targets = self.fault_targets

@@ -7,6 +7,7 @@ generic; what they touch in a given provider's objects comes from that double's 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,26 +38,28 @@ CATALOGUE: tuple[Fault, ...] = (
         "field_removed",
         "A required field disappears from every invoice object.",
         Kind.MISSING_FIELD,
-        "missing_field (breaking) at the field's pointer on every operation returning an invoice.",
+        "missing_field at the field's pointer on every operation returning an invoice: breaking where the required "
+        "list is documented, non_breaking (basis inferred) where the spec infers it (e.g. WooshPay's Stripe list).",
     ),
     Fault(
         "fields_removed",
         "Several required fields disappear from every invoice object.",
         Kind.MISSING_FIELD,
-        "missing_field (breaking) for each field on every operation returning an invoice; one root cause for "
-        "the invoice object listing the fields.",
+        "missing_field for each field on every operation returning an invoice (breaking, or non_breaking where "
+        "the required list is inferred); one root cause for the invoice object listing the fields.",
     ),
     Fault(
         "field_retyped",
         'An integer field of the invoice object is sent as a string (e.g. 1000 -> "1000").',
         Kind.TYPE_MISMATCH,
-        "type_mismatch (breaking) at the field's pointer.",
+        "type_mismatch (breaking; non_breaking when the type is inferred) at the field's pointer.",
     ),
     Fault(
         "field_renamed",
         "A required field of the invoice object is sent under a new name.",
         Kind.MISSING_FIELD,
-        "missing_field (breaking) for the old name and undocumented_field (non_breaking) for the new one.",
+        "missing_field (breaking, or non_breaking where the required list is inferred) for the old name and "
+        "undocumented_field (non_breaking) for the new one.",
     ),
     Fault(
         "field_added",
@@ -68,13 +71,13 @@ CATALOGUE: tuple[Fault, ...] = (
         "enum_value_added",
         "The invoice status takes a value the documentation does not list.",
         Kind.ENUM_VIOLATION,
-        "enum_violation (breaking) at the status pointer.",
+        "enum_violation (breaking; non_breaking when the values are inferred) at the status pointer.",
     ),
     Fault(
         "null_not_nullable",
         "A non-nullable invoice field is sent as null.",
         Kind.NULLABILITY,
-        "nullability (breaking) at the field's pointer.",
+        "nullability (breaking; non_breaking when the expectation is inferred) at the field's pointer.",
     ),
     Fault(
         "wrong_success_status",
@@ -207,20 +210,23 @@ def parse_flip(name: str) -> Flip | None:
 @dataclass(frozen=True)
 class FaultSet:
     names: frozenset[str] = frozenset()
+    # A double's own variants (ProviderDouble.variants), e.g. WooshPay's docs_only: allowed names beside the catalogue.
+    variants: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, names: tuple[str, ...] | list[str] | None) -> FaultSet:
+    def of(cls, names: tuple[str, ...] | list[str] | None, variants: Iterable[str] = ()) -> FaultSet:
         names = list(names or ())
-        unknown = [n for n in names if n not in BY_NAME and parse_flip(n) is None]
+        own = frozenset(variants)
+        unknown = [n for n in names if n not in BY_NAME and n not in own and parse_flip(n) is None]
         if unknown:
             raise UsageError(
                 f"unknown fault {unknown[0]!r}; `conformance sandbox PROVIDER --list-faults` lists the catalogue "
                 "(lifecycle rules flip as accept:ACTION@STATE or refuse:ACTION@STATE)."
             )
-        return cls(frozenset(names))
+        return cls(frozenset(names), own)
 
     def __contains__(self, name: object) -> bool:
-        if isinstance(name, str) and name not in BY_NAME:
+        if isinstance(name, str) and name not in BY_NAME and name not in self.variants:
             raise KeyError(f"no fault named {name!r} in the catalogue")
         return name in self.names
 

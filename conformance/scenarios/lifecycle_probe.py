@@ -106,7 +106,16 @@ class _Probe:
     def fail(self, exchange: Exchange, rule: Rule, what: tuple[str, str, str], **where: Any) -> None:
         """A rule broken: `what` is (expected, observed, message); `where` may give pointer, base, through, kind."""
         kind = where.pop("kind", Kind.STATE_TRANSITION)
-        self.run.report(exchange, Breach(kind, where.pop("pointer", ""), *what, rule.provenance.url), **where)
+        provenance = rule.provenance
+        breach = Breach(
+            kind,
+            where.pop("pointer", ""),
+            *what,
+            provenance.url,
+            basis=provenance.basis,  # x-lifecycle's per-rule provenance decides what the breach rests on
+            inference=provenance.inference,
+        )
+        self.run.report(exchange, breach, **where)
 
     # -- probing -----------------------------------------------------------------------------------
 

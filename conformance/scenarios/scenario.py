@@ -17,9 +17,15 @@ from typing import Any
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
-from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
+from conformance.checks.response_schema import (
+    NOT_JSON_CHECK,
+    documented_statuses,
+    response_violations,
+    status_inference,
+    violation_message,
+)
 from conformance.findings import Evidence, Finding, Source, finding_on, normalise_pointer
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.lifecycle import lifecycle_of, with_lifecycle
 from conformance.scenarios.client import Exchange, WorkflowClient
 from conformance.scenarios.evidence import curl, steps
@@ -251,6 +257,8 @@ class ScenarioRun:
             breach.doc_ref,
             through=through,
             check=breach.check,
+            basis=breach.basis,
+            inference=breach.inference,
         )
 
     def stopped(self, reason: str, *, judged: bool = True) -> None:
@@ -310,13 +318,17 @@ class ScenarioRun:
         response = documented_response_pointer(self.spec, operation, exchange.status)
         if response is None:
             documented = sorted(self.spec.resolve(operation.pointer).get("responses") or {})
+            inferred = status_inference(self.spec, operation, exchange.status)
             self._add(
                 exchange,
                 Kind.UNDOCUMENTED_STATUS,
                 "",
                 "a documented status: " + ", ".join(documented),
                 f"HTTP {exchange.status}",
-                f"{operation.operation_id} answered {exchange.status}, a status its documentation does not list.",
+                f"{operation.operation_id} answered {exchange.status}, a status its documentation does not list"
+                + (f" (the listed ones are the spec's inference: {inferred})." if inferred else "."),
+                basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+                inference=inferred,
             )
             return
         if json_schema_pointer(self.spec, response) is None:
@@ -350,10 +362,11 @@ class ScenarioRun:
                 violation.pointer,
                 violation.expected,
                 violation.observed,
-                f"The {exchange.status} response of {operation.operation_id} does not match its documented schema "
-                f"at {violation.pointer or '/'}.",
+                violation_message(operation, exchange.status, violation),
                 check=violation.check,
                 instance_pointer=violation.instance_pointer,
+                basis=violation.basis,
+                inference=violation.inference,
             )
 
     def _judge_invoice(self, exchange: Exchange, judge_lifecycle: bool) -> None:
@@ -405,6 +418,8 @@ class ScenarioRun:
         through: Exchange | None = None,
         check: str | None = None,
         instance_pointer: str | None = None,
+        basis: Basis = Basis.DOCUMENTED,
+        inference: str = "",
     ) -> None:
         # One finding per place in a response: an invariant does not repeat what the schema check said.
         taken = self._pointers_reported.setdefault(exchange.index, set())
@@ -430,6 +445,8 @@ class ScenarioRun:
                 instance_pointer=instance_pointer if instance_pointer and instance_pointer != pointer else None,
             ),
             check=check,
+            basis=basis,
+            inference=inference,
         )
         self.reported.append(Reported(finding, exchange.index))
 

@@ -52,7 +52,7 @@ def build_double(
     double = double_class(
         provider.spec,
         credentials if credentials is not None else provider.test_credentials(),
-        FaultSet.of(faults),
+        FaultSet.of(faults, double_class.variants),
         seed=seed,
     )
     if demo_data:

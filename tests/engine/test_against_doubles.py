@@ -97,7 +97,16 @@ def test_single_request_fault_is_reported(provider: str, fault: str, tmp_path) -
     for finding in found:
         assert finding["evidence"]["curl"].startswith("curl -X ")
         assert finding["doc_ref"]
-    expected_exit = 0 if fault == "field_added" else 1
+    # The gate follows the basis: a deviation from what the spec only infers (WooshPay's Stripe required list,
+    # UseePay's inferred enums) is non_breaking and labelled; a documented one is breaking.
+    for finding in found:
+        if finding["basis"] == "inferred":
+            assert finding["severity"] == "non_breaking", finding
+            # Lowered by the gate, and labelled so, unless the kind was never breaking (an added field).
+            assert ("--strict-inferred" in finding.get("graded", "")) is (fault != "field_added"), finding
+        elif fault != "field_added":
+            assert finding["severity"] == "breaking", finding
+    expected_exit = 1 if any(f["severity"] == "breaking" for f in found) else 0
     assert result.exit_code == expected_exit, result.output
 
 

@@ -49,7 +49,8 @@ def test_the_double_names_the_fault_on_the_answers_it_gives_under_it() -> None:
 
 def test_findings_on_fault_marked_answers_are_expected_and_outside_the_verdict(tmp_path: Path) -> None:
     cassette = _record(tmp_path, ["totals_mismatch"])
-    code, output, document = _judge(tmp_path, str(cassette))
+    # Judged strictly, so that the (inferred) totals invariant would be breaking were it not expected.
+    code, output, document = _judge(tmp_path, str(cassette), "--strict-inferred")
     assert code == 0, output
     marked = [f for f in document["findings"] if f["kind"] == "invariant_violation"]
     assert marked
@@ -70,7 +71,7 @@ def test_the_same_answers_without_the_mark_are_a_vendors_defect(tmp_path: Path) 
     for interaction in data["interactions"]:
         interaction["response"]["headers"].pop(FAULT_HEADER, None)
     cassette.write_text(yaml.safe_dump(data))
-    code, _, document = _judge(tmp_path, str(cassette))
+    code, _, document = _judge(tmp_path, str(cassette), "--strict-inferred")
     assert code == 1
     assert all(not f["expected_by_fault"] for f in document["findings"])
     assert document["summary"]["breaking"] >= 1

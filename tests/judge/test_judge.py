@@ -113,7 +113,18 @@ def test_single_object_invariants_fire_on_a_wrong_total(tmp_path: Path) -> None:
         recording(running, cassette, har) as session,
     ):
         bill(session, running.base_url, [300, 200])
+    # No WooshPay page defines `total` (the sum of the lines is Stripe's rule): breaking only when strict.
     code, _, document = _judge_cli(tmp_path, str(har), "--base-url", "wooshpay=http://127.0.0.1")
+    assert document is not None
+    assert code == 0, [
+        (f["check"], f["pointer"], f["basis"]) for f in document["findings"] if f["severity"] == "breaking"
+    ]
+    totals = [f for f in document["findings"] if f["pointer"] == "/total"]
+    assert totals
+    assert {(f["basis"], f["severity"]) for f in totals} == {("inferred", "non_breaking")}
+    code, _, document = _judge_cli(
+        tmp_path / "strict", str(har), "--base-url", "wooshpay=http://127.0.0.1", "--strict-inferred"
+    )
     assert code == 1
     assert document is not None
     found = {(f["kind"], f["operation"], f["pointer"]) for f in document["findings"]}
@@ -215,7 +226,7 @@ def test_an_accepted_finding_in_the_baseline_turns_the_verdict(tmp_path: Path) -
         recording(running, cassette, har) as session,
     ):
         bill(session, running.base_url, [300, 200])
-    mapping = ("--base-url", "wooshpay=http://127.0.0.1")
+    mapping = ("--base-url", "wooshpay=http://127.0.0.1", "--strict-inferred")  # the total is Stripe's rule
     assert _judge_cli(tmp_path / "first", str(cassette), *mapping)[0] == 1
     baseline = tmp_path / "baseline.yaml"
     accepted = CliRunner().invoke(

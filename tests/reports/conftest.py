@@ -35,6 +35,7 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Findings
     The workflow stage alone: it calls most invoice-returning operations, in seconds.
     """
     from conformance.cli.reporting import run_and_report
+    from conformance.severity_policy import SeverityPolicy
     from conformance.targets import TargetOptions
     from conformance.targets.double_server import running_double
     from conformance.workflows.stage import workflow_stage
@@ -43,7 +44,13 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Findings
     with running_double("wooshpay", faults=("fields_removed",), seed=7, demo_data=True) as double:
         options = TargetOptions(target="live", base_urls={"wooshpay": double.base_url}, env=dict(double.credentials))
         document = run_and_report(
-            provider_names=("wooshpay",), target="live", stages=[workflow_stage(options)], seed=0, report_dir=directory
+            provider_names=("wooshpay",),
+            target="live",
+            stages=[workflow_stage(options)],
+            seed=0,
+            report_dir=directory,
+            # WooshPay's Invoice required list is Stripe's (inferred): strict, so the removed fields break.
+            policy=SeverityPolicy(strict_inferred=True),
         )
         removed = double.double.fault_targets.removed_fields
     return directory, document, removed

@@ -64,6 +64,8 @@ def test_every_rule_flipped_alone_is_caught(provider: str, state: str, action: s
     assert named, [(f.kind, f.operation, f.message) for f in outcome.findings]
     finding = named[0]
     assert finding.breaking
+    # x-lifecycle's per-rule provenance is the finding's basis: the gate lowers an inferred rule's breach.
+    assert (finding.basis, finding.inference) == (rule.provenance.basis, rule.provenance.inference)
     assert rule.provenance.describe() in finding.message + finding.expected
     assert finding.doc_ref == rule.provenance.url
 

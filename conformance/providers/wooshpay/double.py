@@ -70,6 +70,8 @@ from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, 
 from conformance.specs import Operation
 
 DEFAULT_LIMIT = 10
+# The variant that follows the recovered pages and nothing Stripe adds (issue 22): see WooshPayDouble.variants.
+DOCS_ONLY = "docs_only"
 EMBEDDED_LINES = 10  # Stripe embeds the first 10 lines in invoice.lines
 MAX_LINES = 250  # "up to 250 items per invoice"
 MAX_AMOUNT = 99_999_999  # Stripe's limit behind the documented amount_too_large code
@@ -151,6 +153,11 @@ class WooshPayDouble(ProviderDouble):
         removed_fields=("customer", "account_country", "account_name", "footer"),
     )
 
+    variants: ClassVar[dict[str, str]] = {
+        DOCS_ONLY: "Follows the pages and nothing more: a field only the spec's inferred (Stripe) required list "
+        "asks for is left out when it has no value, and an invoice embeds all its lines (has_more false).",
+    }
+
     customers: dict[str, JSON]
     products: dict[str, JSON]
     prices: dict[str, JSON]
@@ -214,6 +221,42 @@ class WooshPayDouble(ProviderDouble):
             return form.decode(raw_body, content.get("schema", {}), self._deref)
         except form.FormError as error:
             raise ApiError(400, "invalid_request", str(error)) from None
+
+    def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
+        response = super()._apply_response_faults(response, operation)
+        if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
+            schema = self._media_schema(operation, response.status)
+            if schema is not None:
+                self._pages_only(schema, response.body)
+        return response
+
+    def _media_schema(self, operation: Operation, status: int) -> Any:
+        responses = self.spec.resolve(operation.pointer).get("responses") or {}
+        answer = self._deref(responses.get(str(status)) or responses.get("default") or {})
+        media = (answer.get("content") or {}).get("application/json") or {}
+        return media.get("schema")
+
+    def _pages_only(self, schema: Any, value: Any) -> None:
+        """Leave out, in place, what only an inferred required list asks for and has no value (null): a page
+        that lists the field as optional lets a server omit it."""
+        schema = self._deref(schema)
+        if not isinstance(schema, dict):
+            return
+        if isinstance(value, list):
+            for item in value:
+                self._pages_only(schema.get("items", {}), item)
+            return
+        if not isinstance(value, dict):
+            return
+        for branch in (*schema.get("allOf", ()), *schema.get("anyOf", ()), *schema.get("oneOf", ())):
+            self._pages_only(branch, value)
+        if schema.get("x-inferred"):
+            for name in schema.get("required", ()):
+                if name in value and value[name] is None:
+                    del value[name]
+        for name, member in (schema.get("properties") or {}).items():
+            if name in value:
+                self._pages_only(member, value[name])
 
     def _query_names(self, operation: Operation) -> frozenset[str]:
         """The query parameters the spec declares for `operation`."""
@@ -918,13 +961,15 @@ class WooshPayDouble(ProviderDouble):
         }
 
     def _invoice_object(self, invoice: JSON) -> JSON:
-        """The Invoice as sent: a copy with its lines list (the first EMBEDDED_LINES of them)."""
+        """The Invoice as sent: a copy with its lines list (the first EMBEDDED_LINES of them; all of them
+        under docs_only, since no page says how many are embedded)."""
         lines = self.lines.get(invoice["id"], [])
+        embedded = len(lines) if DOCS_ONLY in self.faults else EMBEDDED_LINES
         body = copy.deepcopy(invoice)
         body["lines"] = {
             "object": "list",
-            "data": copy.deepcopy(lines[:EMBEDDED_LINES]),
-            "has_more": len(lines) > EMBEDDED_LINES,
+            "data": copy.deepcopy(lines[:embedded]),
+            "has_more": len(lines) > embedded,
             "url": f"/v1/invoices/{invoice['id']}/lines",
         }
         return body

@@ -20,7 +20,7 @@ from conformance.checks.invariants import (
     Timeline,
 )
 from conformance.checks.pagination import ListShape
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.scenarios.listing import Listing, expect_newest_first, walk
@@ -43,7 +43,12 @@ FACTS = InvoiceFacts(
     # No taxes or discounts are documented on WooshPay's Invoice: the total is the sum of the lines.
     totals=(
         LinesTotal(
-            total="/total", lines="/lines/data", line_amount="amount", truncated="/lines/has_more", doc_ref=INVOICE
+            total="/total",
+            lines="/lines/data",
+            line_amount="amount",
+            truncated="/lines/has_more",
+            doc_ref=INVOICE,
+            inferred="No page defines `total`; the sum of the lines is Stripe's rule when no tax or discount applies.",
         ),
     ),
     balance=Balance(
@@ -53,6 +58,7 @@ FACTS = InvoiceFacts(
         status="/status",
         paid_statuses=frozenset({"paid"}),
         doc_ref=INVOICE,
+        inferred="No page relates amount_due, amount_paid and amount_remaining (never shown); Stripe's arithmetic.",
     ),
     # The transition timestamps (status_transitions.*) and legal status changes come from x-lifecycle.
     timeline=Timeline(
@@ -61,6 +67,7 @@ FACTS = InvoiceFacts(
         not_before_created=("/period_end",),
         ordered=(("/period_start", "/period_end"),),
         doc_ref=INVOICE,
+        inferred="The Invoice page prints its timestamps without saying how they are ordered; Stripe's order.",
     ),
     formats=(
         Format("/currency", INVOICE_ITEM, pattern=r"^[A-Za-z]{3}$", what="three-letter currency code"),
@@ -346,6 +353,9 @@ def subscription_invoices(run: ScenarioRun) -> None:
             ", ".join(map(str, ids)) or "none",
             "listSubscriptions filtered by customer does not list the customer's subscriptions newest first.",
             LIST_SUBSCRIPTIONS,
+            check="invariant.subscriptions_newest_first",
+            basis=Basis.INFERRED,
+            inference="The List subscriptions page states no order (the invoice list's page does); Stripe's order.",
         ),
     )
     for subscription in (charged_id, sent_id):
@@ -356,13 +366,23 @@ def subscription_invoices(run: ScenarioRun) -> None:
     )
 
 
+# No page says how many lines an invoice embeds: what its `lines` list says must agree with what it holds.
+EMBEDDING_INFERRED = (
+    "The Invoice page shows `lines` as a list object with has_more; no page says how many lines are embedded, "
+    "and what has_more means is Stripe's list convention."
+)
+LINES_ORDER_INFERRED = "No page states the order of an invoice's lines; Stripe lists them in the order added."
+
+
 def invoice_lines_pages(run: ScenarioRun) -> None:
-    """An invoice with more lines than it embeds: the lines endpoint serves the rest, in order."""
+    """An invoice with 12 lines: what it embeds is consistent (has_more false: all of them; true: a prefix of
+    them), and the lines endpoint serves every line written, each once, in the order added."""
     invoice = _draft(run, _customer(run), description="Workflow: twelve lines")
     written = [{"amount": 100 + n, "description": f"Line {n}"} for n in range(1, 13)]
+    wanted = [line["description"] for line in written]
     run.call("addInvoiceLines", path=_by_id(invoice), json={"lines": written})
     embedded = run.call("retrieveInvoice", path=_by_id(invoice))
-    run.expect_echo(embedded, {"has_more": True}, base="/lines", doc_ref=INVOICE, what="The embedded lines")
+    _expect_consistent_embedding(run, embedded, wanted)
     seen: list[Any] = []
     query: dict[str, Any] = {"limit": 5}
     for _ in range(len(written)):
@@ -375,17 +395,49 @@ def invoice_lines_pages(run: ScenarioRun) -> None:
     described = [line.get("description") for line in seen]
     run.expect(
         page,
-        described == [line["description"] for line in written],
+        described == wanted,
         Breach(
             Kind.INVARIANT_VIOLATION,
             "/data",
             "all 12 lines, in the order added, each once",
             ", ".join(map(str, described)),
-            "Paging through the invoice's lines does not give every line exactly once, in order.",
+            "Paging through the invoice's lines does not give every line exactly once, in the order added "
+            "(an order no page states; inferred from Stripe).",
             INVOICE,
+            check="invariant.lines_readable",
+            basis=Basis.INFERRED,
+            inference=LINES_ORDER_INFERRED,
         ),
     )
     run.call("deleteInvoice", path=_by_id(invoice))
+
+
+def _expect_consistent_embedding(run: ScenarioRun, invoice: Exchange, wanted: list[Any]) -> None:
+    """has_more false: the embedded lines are all of them; true: fewer, and the first ones, in order."""
+    more = run.value(invoice, "/lines/has_more")
+    lines = run.value(invoice, "/lines/data")
+    described = [line.get("description") for line in lines or [] if isinstance(line, dict)]
+    if not isinstance(more, bool) or not isinstance(lines, list):
+        return  # a missing or retyped list is the schema check's finding
+    in_order = described == wanted[: len(described)]
+    consistent = described == wanted if not more else in_order and len(described) < len(wanted)
+    run.expect(
+        invoice,
+        consistent,
+        Breach(
+            Kind.INVARIANT_VIOLATION,
+            "/lines",
+            "has_more false with every line embedded, or has_more true with the first lines, in order",
+            f"has_more {str(more).lower()} with {len(described)} of {len(wanted)} lines",
+            f"The invoice's embedded lines say has_more {str(more).lower()} but hold {len(described)} of its "
+            f"{len(wanted)} lines"
+            + (" (not the first ones in order)." if described != wanted[: len(described)] else "."),
+            INVOICE,
+            check="invariant.embedded_lines",
+            basis=Basis.INFERRED,
+            inference=EMBEDDING_INFERRED,
+        ),
+    )
 
 
 WORKFLOWS = ProviderWorkflows(
@@ -427,7 +479,8 @@ WORKFLOWS = ProviderWorkflows(
         ),
         Scenario(
             "invoice_lines_pages",
-            "12 lines on a draft: 10 embedded with has_more, all 12 read in order through /v1/invoices/{id}/lines",
+            "12 lines on a draft: the embedded list agrees with its has_more, all 12 read in order through "
+            "/v1/invoices/{id}/lines",
             invoice_lines_pages,
         ),
     ),
