@@ -59,6 +59,8 @@ class RunInfo:
     finished_at: str
     # What each provider actually ran against: a --base-url run is live for that provider.
     targets: dict[str, str] = field(default_factory=dict)
+    # One shard's run (--shard K/N), or a merge of shards: what it ran and what merge checks (interfaces.md).
+    shard: dict[str, Any] | None = None
 
     def target_of(self, provider: str) -> str:
         return self.targets.get(provider, self.target)
@@ -101,6 +103,7 @@ class FindingsDocument:
                 "seed": self.run.seed,
                 "started_at": self.run.started_at,
                 "finished_at": self.run.finished_at,
+                **({"shard": self.run.shard} if self.run.shard is not None else {}),
             },
             "summary": asdict(self.summary),
             "findings": [f.to_json() for f in self.findings],
@@ -130,6 +133,7 @@ class FindingsDocument:
                 started_at=run["started_at"],
                 finished_at=run["finished_at"],
                 targets=dict(run.get("targets") or {}),
+                shard=dict(run["shard"]) if isinstance(run.get("shard"), dict) else None,
             ),
             summary=Summary(**data["summary"]),
             findings=tuple(Finding.from_json(f) for f in data["findings"]),

@@ -18,10 +18,11 @@ from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.coverage.gate import parse_thresholds
 from conformance.engine.selection import check_selection
 from conformance.engine.settings import Settings
-from conformance.engine.stage import engine_stage
+from conformance.engine.stage import Portion, engine_stage
 from conformance.fsutil import require_writable
-from conformance.providers import all_providers
+from conformance.providers import all_providers, select_providers
 from conformance.resources import cassettes_dir
+from conformance.run import shards
 from conformance.stage import Stage
 from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
 from conformance.workflows.stage import workflow_stage
@@ -122,6 +123,14 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     help="Fail (exit 1) when a provider's contract coverage is below, e.g. operations=100,fields=80. Metrics: "
     "operations, success, statuses, fields, enums, parameters, transitions.",
 )
+@click.option(
+    "--shard",
+    "shard_spec",
+    metavar="K/N",
+    default=None,
+    help="Run shard K of N: a deterministic, weight-balanced part of the run's work; `conformance merge` joins "
+    "the N findings.json into one verdict.",
+)
 @format_option
 @quiet_option
 @clear_errors
@@ -145,6 +154,7 @@ def run(
     no_workflows: bool,
     operation_ids: tuple[str, ...],
     min_coverage: tuple[str, ...],
+    shard_spec: str | None,
     output_format: str,
     quiet: bool,
 ) -> None:
@@ -167,12 +177,37 @@ def run(
         operations=operation_ids,
     )
     check_selection(operation_ids, providers, options)
-    stages: list[Stage] = [] if no_audit else [audit_stage]
-    stages.append(engine_stage(options, settings, workers=workers))
+    plan = None
+    if shard_spec is not None:
+        plan = shards.plan(
+            shards.ShardSpec.parse(shard_spec),
+            select_providers(providers),
+            options,
+            max_examples=max_examples,
+            audit=not no_audit,
+            workflows=not no_workflows,
+            settings={
+                "max_examples": max_examples,
+                "operations": list(operation_ids),
+                "audit": not no_audit,
+                "workflows": not no_workflows,
+                "rate_limit": rate_limit,
+            },
+        ).plan
+    stages: list[Stage] = [] if no_audit or (plan is not None and not plan.audit) else [audit_stage]
+    homes = plan.engine_homes() if plan is not None else frozenset()
+    portions = (
+        None if plan is None else {p: Portion(ops, home=p in homes) for p, ops in plan.engine_operations().items()}
+    )
+    stages.append(engine_stage(options, settings, workers=workers, portions=portions))
     if not no_workflows:
         stages.append(
             workflow_stage(
-                options, timeout=request_timeout, max_retry_after=max_retry_after, max_bytes=max_response_bytes
+                options,
+                timeout=request_timeout,
+                max_retry_after=max_retry_after,
+                max_bytes=max_response_bytes,
+                scenarios=None if plan is None else plan.scenarios(),
             )
         )
     accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
@@ -189,6 +224,7 @@ def run(
             seed=seed,
             report_dir=report_dir,
             baseline=accepted,
+            shard=plan,
         )
     trailer = f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it"
     code = conclude(

@@ -16,6 +16,7 @@ from conformance.providers import select_providers
 from conformance.providers.base import Provider
 from conformance.root_causes import group
 from conformance.run.report_context import build as build_report_context
+from conformance.run.shards import ShardPlan
 from conformance.stage import Stage, StageResult
 from conformance.targets import TARGETS
 
@@ -31,6 +32,7 @@ def execute(
     stages: list[Stage],
     seed: int,
     baseline: Baseline | None = None,
+    shard: ShardPlan | None = None,
 ) -> FindingsDocument:
     providers = select_providers(provider_names)
     for provider in providers:
@@ -52,6 +54,8 @@ def execute(
         total.transitions.update(result.transitions)
         total.targets.update(result.targets)
         total.lifecycle.update(result.lifecycle)
+        for fingerprint, rank in result.origins.items():
+            total.origins.setdefault(fingerprint, rank)
     findings = deduplicate(total.findings)
     if baseline is not None:
         findings = baseline.apply(findings)
@@ -65,6 +69,7 @@ def execute(
             started_at=started,
             finished_at=now_rfc3339(),
             targets=total.targets,
+            shard=None if shard is None else shard.to_json(operations=total.operations, origins=total.origins),
         ),
         summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
         findings=tuple(findings),

@@ -31,18 +31,30 @@ def workflow_stage(
     timeout: float = 10.0,
     max_retry_after: float = 60.0,
     max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES,
+    scenarios: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Stage:
+    """`scenarios`: a shard's scenarios per provider (None: every one; a provider absent: none)."""
+
     def stage(providers: list[Provider]) -> StageResult:
         result = StageResult()
-        for provider in providers:
+        for rank, provider in enumerate(providers):
             workflows = provider.workflows()
-            if workflows is None:
+            if workflows is None or (scenarios is not None and provider.name not in scenarios):
                 continue
             result.targets[provider.name] = mode_for(provider, options)
             outcomes = run_provider(
-                provider, workflows, options, timeout=timeout, max_retry_after=max_retry_after, max_bytes=max_bytes
+                provider,
+                workflows,
+                options,
+                timeout=timeout,
+                max_retry_after=max_retry_after,
+                max_bytes=max_bytes,
+                only=None if scenarios is None else scenarios[provider.name],
             )
+            order = {s.name: i for i, s in enumerate(workflows.scenarios)}
             for outcome in outcomes:
+                for finding in outcome.findings:
+                    result.origins.setdefault(finding.fingerprint, (2, rank, order.get(outcome.scenario, 0)))
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests
                 result.operations.update((provider.name, op) for op in outcome.operations)
@@ -73,8 +85,10 @@ def run_provider(
     max_retry_after: float = 60.0,
     max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES,
     retries: int = 2,
+    only: tuple[str, ...] | None = None,
 ) -> list[ScenarioOutcome]:
-    """Every scenario through the target conformance.targets chooses (a scenario's cassette included)."""
+    """Every scenario (or those `only` names) through the target conformance.targets chooses (a scenario's
+    cassette included)."""
     rate_limit = RateLimitPolicy(max_wait=max_retry_after)
     outcomes: list[ScenarioOutcome] = []
     with (
@@ -82,6 +96,8 @@ def run_provider(
         connect_scenarios(provider, options, WORKFLOW_SUITE) as targets,
     ):
         for scenario in workflows.scenarios:
+            if only is not None and scenario.name not in only:
+                continue
             if targets.safe_methods_only and not scenario.read_only:
                 continue  # a production host runs the read-only scenarios only
             connecting = targets.scenario(scenario.name)
