@@ -11,6 +11,7 @@ from conformance.cli.audit import audit
 from conformance.cli.baseline import baseline_group
 from conformance.cli.drift import drift
 from conformance.cli.judge import judge
+from conformance.cli.merge import merge_command
 from conformance.cli.providers import providers
 from conformance.cli.report import report_command
 from conformance.cli.run import run
@@ -35,7 +36,7 @@ def main(ctx: click.Context, spec_dir: Path | None) -> None:
     ctx.with_resource(specs_from(spec_dir))
 
 
-for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge):
+for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge, merge_command):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from conformance import transport
-from conformance.audit import audit_stage
 from conformance.baseline import load_baseline
 from conformance.cassettes import store
 from conformance.cli.common import clear_errors, console, provider_option, report_dir_option
@@ -18,14 +17,12 @@ from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.coverage.gate import parse_thresholds
 from conformance.engine.selection import check_selection
 from conformance.engine.settings import Settings
-from conformance.engine.stage import Portion, engine_stage
 from conformance.fsutil import require_writable
 from conformance.providers import all_providers, select_providers
 from conformance.resources import cassettes_dir
 from conformance.run import shards
-from conformance.stage import Stage
+from conformance.run.assembly import assemble
 from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
-from conformance.workflows.stage import workflow_stage
 
 
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -194,22 +191,15 @@ def run(
                 "rate_limit": rate_limit,
             },
         ).plan
-    stages: list[Stage] = [] if no_audit or (plan is not None and not plan.audit) else [audit_stage]
-    homes = plan.engine_homes() if plan is not None else frozenset()
-    portions = (
-        None if plan is None else {p: Portion(ops, home=p in homes) for p, ops in plan.engine_operations().items()}
+    stages = assemble(
+        options,
+        settings,
+        audit=not no_audit,
+        workflows=not no_workflows,
+        workers=workers,
+        plan=plan,
+        max_bytes=max_response_bytes,
     )
-    stages.append(engine_stage(options, settings, workers=workers, portions=portions))
-    if not no_workflows:
-        stages.append(
-            workflow_stage(
-                options,
-                timeout=request_timeout,
-                max_retry_after=max_retry_after,
-                max_bytes=max_response_bytes,
-                scenarios=None if plan is None else plan.scenarios(),
-            )
-        )
     accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
     # Find an unwritable directory before a long run, not after it.
     require_writable(report_dir, "--report-dir")

@@ -64,6 +64,7 @@ class ShardPlan:
     units: tuple[Unit, ...]
     fingerprint: Mapping[str, str]
     loads: tuple[int, ...]  # every shard's weight, for the balance
+    partition: tuple[tuple[str, ...], ...] = ()  # every shard's unit ids: a partial merge names what is missing
 
     @property
     def audit(self) -> bool:
@@ -95,6 +96,7 @@ class ShardPlan:
             "units": [u.id for u in self.units],
             "fingerprint": dict(self.fingerprint),
             "weight": self.loads[self.shard.index - 1],
+            "partition": [list(ids) for ids in self.partition],
             # What merge needs to give the unsharded run's numbers back: the (provider, operation) pairs
             # exercised (a set, the summary counts its union) and where each finding was first seen.
             "operations": sorted([p, op] for p, op in operations),
@@ -240,9 +242,6 @@ def balance(shards: Sequence[Sequence[Unit]]) -> float:
 
 def fingerprint(providers: Sequence[Provider], options: TargetOptions, settings: Mapping[str, Any]) -> dict[str, str]:
     """What must be equal for shards to merge: the specs read, and every setting that changes the work."""
-    specs = hashlib.sha256()
-    for provider in providers:
-        specs.update(provider.name.encode() + b"\0" + provider.spec.path.read_bytes() + b"\0")
     material: dict[str, Any] = {
         "target": options.target,
         "replay": options.replay,
@@ -253,7 +252,14 @@ def fingerprint(providers: Sequence[Provider], options: TargetOptions, settings:
     if any(mode_for(p, options) == "replay" for p in providers):
         material["cassettes"] = _cassettes_digest(providers, options.cassette_dir)
     encoded = json.dumps(material, sort_keys=True, default=str).encode()
-    return {"specs": specs.hexdigest()[:20], "settings": hashlib.sha256(encoded).hexdigest()[:20]}
+    return {"specs": specs_digest(providers), "settings": hashlib.sha256(encoded).hexdigest()[:20]}
+
+
+def specs_digest(providers: Sequence[Provider]) -> str:
+    digest = hashlib.sha256()
+    for provider in providers:
+        digest.update(provider.name.encode() + b"\0" + provider.spec.path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
 
 
 def _cassettes_digest(providers: Sequence[Provider], cassette_dir: Path) -> str:
@@ -291,6 +297,6 @@ def plan(
     units = plan_units(providers, options, max_examples=max_examples, audit=audit, workflows=workflows)
     shards = partition(units, shard.total)
     loads = tuple(sum(u.weight for u in s) for s in shards)
-    return Planned(
-        ShardPlan(shard, tuple(shards[shard.index - 1]), fingerprint(providers, options, settings), loads), shards
-    )
+    partition_ids = tuple(tuple(u.id for u in s) for s in shards)
+    chosen = tuple(shards[shard.index - 1])
+    return Planned(ShardPlan(shard, chosen, fingerprint(providers, options, settings), loads, partition_ids), shards)
