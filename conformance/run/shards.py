@@ -204,11 +204,31 @@ def _recorded_lines(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
+_lengths: dict[tuple[str, int], int] = {}
+
+
 def _recorded_count(path: Path) -> int:
-    return len(_recorded_lines(path))
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _lengths:
+        _lengths[key] = len(_recorded_lines(path))
+    return _lengths[key]
+
+
+_counted: dict[tuple[str, int, str, int], dict[str, int]] = {}
 
 
 def _recorded_operations(spec: Spec, path: Path) -> dict[str, int]:
+    """Recorded requests per operation (remembered per spec and cassette file: every shard plans alike)."""
+    try:
+        key = (str(spec.path), spec.path.stat().st_mtime_ns, str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return {}
+    if key not in _counted:
+        _counted[key] = _count_operations(spec, path)
+    return _counted[key]
+
+
+def _count_operations(spec: Spec, path: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for method, uri in _recorded_lines(path):
         operation = spec.operation_at(method, uri)
