@@ -7,8 +7,8 @@ generates nothing, so each recorded operation is a unit of its own there.
 
 Weights: a replay's are the interactions recorded for the unit (counted from the cassette's lines,
 without parsing it); a generating run's are estimates (operations x --max-examples, a scenario's last
-recording). Units are dealt largest first to the lightest shard, ties to the lower index, so every
-shard computes the same partition from the same checkout and settings.
+recording). The units, in a fixed order, are cut into N consecutive runs whose heaviest is as light as
+possible, so every shard computes the same partition from the same checkout and settings.
 """
 
 from __future__ import annotations
@@ -115,8 +115,7 @@ def plan_units(
     units: list[Unit] = [Unit(AUDIT_UNIT, "audit", weight=_AUDIT_WEIGHT)] if audit else []
     for provider in providers:
         units.extend(_engine_units(provider, options, max_examples))
-    if workflows:
-        for provider in providers:
+        if workflows:
             found = provider.workflows()
             for scenario in found.scenarios if found is not None else ():
                 path = scenario_cassette(options.cassette_dir, provider.name, WORKFLOW_SUITE, scenario.name)
@@ -238,19 +237,33 @@ def _count_operations(spec: Spec, path: Path) -> dict[str, int]:
 
 
 def partition(units: Sequence[Unit], total: int) -> list[list[Unit]]:
-    """Largest first onto the lightest shard (ties: the lower index); the audit always on shard 1."""
-    shards: list[list[Unit]] = [[] for _ in range(total)]
-    loads = [0] * total
-    for unit in units:
-        if unit.kind == "audit":
-            shards[0].append(unit)
-            loads[0] += unit.weight
-    for unit in sorted((u for u in units if u.kind != "audit"), key=lambda u: (-u.weight, u.id)):
-        lightest = min(range(total), key=lambda i: (loads[i], i))
-        shards[lightest].append(unit)
-        loads[lightest] += unit.weight
-    order = {u.id: i for i, u in enumerate(units)}
-    return [sorted(shard, key=lambda u: order[u.id]) for shard in shards]
+    """The units in their order (audit, then each provider's engine work and scenarios) cut into `total`
+    consecutive runs, the heaviest as light as possible: a shard touches few providers (a replay parses
+    each provider's cassette it touches, a sandbox run starts each provider's double), and the audit,
+    first in the order, is on shard 1. The same cut for the same units, on every machine."""
+    weights = [u.weight for u in units]
+    prefix = [0]
+    for weight in weights:
+        prefix.append(prefix[-1] + weight)
+    count = len(units)
+    infinite = prefix[-1] + 1
+    # best[k][j]: the lightest heaviest load cutting the first j units into k runs; cut[k][j]: where the last begins.
+    best = [[infinite] * (count + 1) for _ in range(total + 1)]
+    cut = [[0] * (count + 1) for _ in range(total + 1)]
+    best[0][0] = 0
+    for k in range(1, total + 1):
+        for j in range(count + 1):
+            for i in range(j + 1):
+                load = max(best[k - 1][i], prefix[j] - prefix[i])
+                if load < best[k][j]:
+                    best[k][j], cut[k][j] = load, i
+    runs: list[list[Unit]] = []
+    end = count
+    for k in range(total, 0, -1):
+        start = cut[k][end]
+        runs.append(list(units[start:end]))
+        end = start
+    return list(reversed(runs))
 
 
 def balance(shards: Sequence[Sequence[Unit]]) -> float:

@@ -38,7 +38,7 @@ def test_every_unit_in_exactly_one_shard_the_same_way_each_time(weights: list[in
     assert dealt == shards.partition(units, total)
     assert sorted(u.id for s in dealt for u in s) == sorted(u.id for u in units)
     loads = [sum(u.weight for u in s) for s in dealt]
-    # Largest first onto the lightest shard: no shard exceeds the mean by more than the largest unit.
+    # The optimal consecutive cut is no worse than filling shards in order: the mean plus one unit at most.
     assert max(loads) <= sum(weights) / total + max(weights)
 
 
