@@ -17,8 +17,10 @@ from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.coverage.gate import parse_thresholds
 from conformance.engine.selection import check_selection
 from conformance.engine.settings import Settings
+from conformance.errors import UsageError
 from conformance.fsutil import require_writable
 from conformance.providers import all_providers, select_providers
+from conformance.ratelimit import share_of
 from conformance.resources import cassettes_dir
 from conformance.run import shards
 from conformance.run.assembly import assemble
@@ -83,6 +85,13 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     help="Throttle requests to a real sandbox, e.g. 10/s or 100/m.",
 )
 @click.option(
+    "--rate-limit-total",
+    metavar="N/UNIT",
+    callback=_rate_limit,
+    help="One quota for every shard of a run (--shard K/N): each shard throttles itself to its 1/N share, "
+    "rounded down, e.g. 30/m over 3 shards is 10/m each. Without --shard, the same as --rate-limit.",
+)
+@click.option(
     "--request-timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=10.0,
@@ -144,6 +153,7 @@ def run(
     cassette_dir: Path | None,
     allow_production: bool,
     rate_limit: str | None,
+    rate_limit_total: str | None,
     request_timeout: float,
     max_response_bytes: int,
     max_retry_after: float,
@@ -157,6 +167,11 @@ def run(
 ) -> None:
     """The main job: every provider against the committed cassettes, plus the documentation audit."""
     thresholds = parse_thresholds(min_coverage)
+    shard = shards.ShardSpec.parse(shard_spec) if shard_spec is not None else None
+    if rate_limit_total is not None:
+        if rate_limit is not None:
+            raise UsageError("--rate-limit and --rate-limit-total both set the pace; pass one of them.")
+        rate_limit = share_of(rate_limit_total, shard.total if shard else 1)
     options = TargetOptions(
         target=target,
         base_urls=parse_base_urls(base_urls, all_providers()),
@@ -175,9 +190,9 @@ def run(
     )
     check_selection(operation_ids, providers, options)
     plan = None
-    if shard_spec is not None:
+    if shard is not None:
         plan = shards.plan(
-            shards.ShardSpec.parse(shard_spec),
+            shard,
             select_providers(providers),
             options,
             max_examples=max_examples,
@@ -188,7 +203,7 @@ def run(
                 "operations": list(operation_ids),
                 "audit": not no_audit,
                 "workflows": not no_workflows,
-                "rate_limit": rate_limit,
+                "rate_limit": rate_limit_total or rate_limit,
             },
         ).plan
     stages = assemble(
