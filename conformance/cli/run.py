@@ -198,6 +198,7 @@ def run(
             max_examples=max_examples,
             audit=not no_audit,
             workflows=not no_workflows,
+            operations=operation_ids,
             settings={
                 "max_examples": max_examples,
                 "operations": list(operation_ids),

@@ -111,10 +111,12 @@ def plan_units(
     max_examples: int,
     audit: bool,
     workflows: bool,
+    operations: Sequence[str] = (),
 ) -> list[Unit]:
+    """Every unit of the run; `operations` (--include-operation-id) narrows the engine's, as it narrows the run."""
     units: list[Unit] = [Unit(AUDIT_UNIT, "audit", weight=_AUDIT_WEIGHT)] if audit else []
     for provider in providers:
-        units.extend(_engine_units(provider, options, max_examples))
+        units.extend(_engine_units(provider, options, max_examples, operations))
         if workflows:
             found = provider.workflows()
             for scenario in found.scenarios if found is not None else ():
@@ -132,10 +134,17 @@ def plan_units(
     return units
 
 
-def _engine_units(provider: Provider, options: TargetOptions, max_examples: int) -> list[Unit]:
+def _engine_units(
+    provider: Provider, options: TargetOptions, max_examples: int, selected: Sequence[str] = ()
+) -> list[Unit]:
     spec = provider.spec
     rejudging = mode_for(provider, options) == "replay" and options.replay != "exact"
     groups = [[op] for op in spec.operations] if rejudging else linked_groups(spec)
+    if selected:
+        # A provider none of whose operations is selected generates for all of them (engine.selection.for_spec).
+        narrowed = [[op for op in group if op in selected] for group in groups]
+        if any(narrowed):
+            groups = [group for group in narrowed if group]
     if rejudging:
         counts = _recorded_operations(
             spec, store.cassette_path(options.cassette_dir, provider.name, store.ENGINE_SUITE)
@@ -320,6 +329,7 @@ def plan(
     audit: bool,
     workflows: bool,
     settings: Mapping[str, Any],
+    operations: Sequence[str] = (),
 ) -> Planned:
     if options.target == "record":
         raise UsageError("--shard cannot record: each shard would rewrite the providers' cassettes; record in one run.")
@@ -327,7 +337,9 @@ def plan(
         raise UsageError(
             "--shard needs the default replay (--replay judge): an exact replay regenerates a recording whole."
         )
-    units = plan_units(providers, options, max_examples=max_examples, audit=audit, workflows=workflows)
+    units = plan_units(
+        providers, options, max_examples=max_examples, audit=audit, workflows=workflows, operations=operations
+    )
     shards = partition(units, shard.total)
     loads = tuple(sum(u.weight for u in s) for s in shards)
     partition_ids = tuple(tuple(u.id for u in s) for s in shards)

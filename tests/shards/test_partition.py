@@ -75,3 +75,23 @@ def test_run_refuses_a_sharded_recording(cli, tmp_path) -> None:  # type: ignore
     result = cli.invoke(main, ["run", "--target", "record", "--shard", "1/2", "--report-dir", str(tmp_path)])
     assert result.exit_code == 2, result.output
     assert "--shard cannot record" in result.output
+
+
+def test_include_operation_id_narrows_a_generating_run_s_units_to_the_selection() -> None:
+    options = TargetOptions(target="sandbox", cassette_dir=ROOT / "cassettes")
+    selected = ("listInvoices", "getInvoice", "createCustomer")
+    units = shards.plan_units(
+        select_providers(("lynkwell", "useepay")),
+        options,
+        max_examples=5,
+        audit=False,
+        workflows=False,
+        operations=selected,
+    )
+    covered = {(u.provider, op) for u in units for op in u.operations}
+    assert covered == {
+        ("lynkwell", "listInvoices"),
+        ("lynkwell", "getInvoice"),
+        ("useepay", "listInvoices"),
+        ("useepay", "createCustomer"),
+    }
