@@ -90,10 +90,10 @@ def _rejudge(provider: Provider, options: TargetOptions, portion: Portion | None
 
 def _generate(provider: Provider, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
     from conformance.cassettes.evidence import CassettePositions
-    from conformance.engine.cleanup import clean_up
     from conformance.engine.intent import IntentRecorder
     from conformance.engine.runner import EngineRun
     from conformance.engine.selection import for_spec
+    from conformance.targets.cleanup import clean_up
 
     settings = for_spec(settings, provider.spec)
     with (

@@ -21,6 +21,7 @@ from conformance.scenarios.lifecycle_probe import NOT_REACHABLE
 from conformance.scenarios.scenario import ProviderWorkflows
 from conformance.stage import Stage, StageResult
 from conformance.targets import TargetOptions, connect_scenarios, guarded_transport, mode_for
+from conformance.targets.cleanup import clean_up, created_by
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome, run_scenario
 
@@ -107,6 +108,11 @@ def run_provider(
                     f"{provider.title} at {targets.base_url} failed at transport level {transport.TRIP_AFTER} times "
                     f"in a row ({guard.last_error}); check the URL, the network and --request-timeout."
                 )
+        if targets.mode != "replay":
+            # What the scenarios created goes, as the engine's does: a sandbox keeps no invoice of ours open.
+            created = created_by(e for outcome in outcomes for e in outcome.exchanges)
+            auth = provider.auth(targets.credentials, targets.base_url)
+            clean_up(provider, targets.base_url, auth, created, timeout=timeout)
     if guard is None:
         return outcomes
     if outcomes and not guard.answers:

@@ -1,4 +1,5 @@
-"""Undo what a live run created in a provider's sandbox, where the provider's API allows it."""
+"""Undo what a live run created in a provider's sandbox, where the provider's API allows it: the engine's
+objects and the workflows' alike (each provider's `cleanup_steps` says how its lifecycle allows it)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,12 @@ def clean_up(
             else:
                 left += 1
     return cleaned, left
+
+
+def created_by(exchanges: Iterable[Any]) -> list[tuple[str, Any]]:
+    """(operationId, response body) of every successful POST among `exchanges` (conformance.coverage.exchanges)."""
+    return [
+        (exchange.operation, exchange.body)
+        for exchange in exchanges
+        if exchange.operation and exchange.method == "POST" and 200 <= exchange.status < 300
+    ]
