@@ -9,6 +9,7 @@ import click
 from conformance import __version__
 from conformance.cli.audit import audit
 from conformance.cli.baseline import baseline_group
+from conformance.cli.cleanup import cleanup
 from conformance.cli.drift import drift
 from conformance.cli.judge import judge
 from conformance.cli.merge import merge_command
@@ -36,7 +37,7 @@ def main(ctx: click.Context, spec_dir: Path | None) -> None:
     ctx.with_resource(specs_from(spec_dir))
 
 
-for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge, merge_command):
+for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge, merge_command, cleanup):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from conformance import transport
+from conformance import ledger, transport
 from conformance.baseline import load_baseline
 from conformance.cassettes import store
 from conformance.cli.common import clear_errors, console, provider_option, report_dir_option
@@ -21,10 +22,11 @@ from conformance.errors import UsageError
 from conformance.fsutil import require_writable
 from conformance.providers import all_providers, select_providers
 from conformance.ratelimit import share_of
+from conformance.reports.console_output import line
 from conformance.resources import cassettes_dir
 from conformance.run import shards
 from conformance.run.assembly import assemble
-from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
+from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, mode_for, parse_base_urls
 
 
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -179,6 +181,10 @@ def run(
         allow_production=allow_production,
         replay=replay_mode,
     )
+    live = frozenset(p.name for p in select_providers(providers) if mode_for(p, options) in ("live", "record"))
+    # What a live run creates is written down as it is created: `conformance cleanup` sweeps what it leaves.
+    created = ledger.Ledger(report_dir / ledger.FILE_NAME, ledger.new_run_id(), live) if live else None
+    options = replace(options, ledger=created)
     settings = Settings(
         seed=seed,
         max_examples=max_examples,
@@ -222,7 +228,13 @@ def run(
     if target == "record":
         require_writable(options.cassette_dir, "--cassette-dir")
     # Every cassette this run records replaces the committed one only when the whole run has finished.
-    with store.transaction(options.cassette_dir):
+    if created is not None and not quiet and output_format == "text":
+        line(
+            console,
+            f"run id {created.run_id}: `conformance cleanup --provider P --run-id {created.run_id}` "
+            "removes what this run leaves if it is interrupted",
+        )
+    with store.transaction(options.cassette_dir), ledger.recording(created):
         document = run_and_report(
             provider_names=providers,
             target=target,

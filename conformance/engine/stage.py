@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance import secrets
+from conformance import ledger, secrets
 from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.settings import Settings
@@ -57,7 +57,7 @@ def run_one(
     portion: Portion | None = None,
 ) -> _ProviderOutcome:
     """One provider, in this process or a worker; `specs` is the invocation's spec directory (None: embedded)."""
-    with specs_from(specs):
+    with specs_from(specs), ledger.recording(options.ledger):
         provider = get_provider(provider_name)
         if mode_for(provider, options) == "replay" and options.replay != "exact":
             return _rejudge(provider, options, portion)

@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 
+from conformance import ledger
 from conformance.auth import ProviderAuth
 from conformance.providers.base import Provider
 from conformance.transport import OriginBoundSession
@@ -31,6 +32,7 @@ def clean_up(
                     continue
                 if response.ok:
                     cleaned += 1
+                    ledger.removed(provider.name, operation_id, str(body.get("id")))
                     break
             else:
                 left += 1
