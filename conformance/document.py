@@ -63,6 +63,30 @@ class RunInfo:
     targets: dict[str, str] = field(default_factory=dict)
     # The gate the run used: strict_inferred, and a policy file's path and sha256 (severity_policy).
     severity_policy: dict[str, Any] = field(default_factory=dict)
+    # One shard's run (--shard K/N), or a merge of shards: what it ran and what merge checks (interfaces.md).
+    shard: dict[str, Any] | None = None
+    # --max-requests / --max-duration: what was spent, and what the run did not reach (interfaces.md).
+    budget: dict[str, Any] | None = None
+
+    @property
+    def gaps(self) -> tuple[str, ...]:
+        """Sentences about work this run did not do (missing shards, a spent budget), for every report."""
+        found: list[str] = []
+        shard = self.shard or {}
+        if shard.get("missing"):
+            total = shard.get("total")
+            named = ", ".join(f"{k}/{total}" for k in shard["missing"])
+            units = shard.get("missing_units") or []
+            found.append(
+                f"Partial merge: shard {named} missing"
+                + (f" ({len(units)} units not run: {', '.join(units)})" if units else "")
+                + "; its findings and coverage are absent."
+            )
+        elif shard.get("index") is not None and shard.get("total", 1) > 1:
+            found.append(f"Shard {shard['index']}/{shard['total']} only: `conformance merge` joins the shards.")
+        for text in (self.budget or {}).get("gaps") or ():
+            found.append(str(text))
+        return tuple(found)
 
     def target_of(self, provider: str) -> str:
         return self.targets.get(provider, self.target)
@@ -106,6 +130,8 @@ class FindingsDocument:
                 "started_at": self.run.started_at,
                 "finished_at": self.run.finished_at,
                 **({"severity_policy": dict(self.run.severity_policy)} if self.run.severity_policy else {}),
+                **({"shard": self.run.shard} if self.run.shard is not None else {}),
+                **({"budget": self.run.budget} if self.run.budget is not None else {}),
             },
             "summary": asdict(self.summary),
             "findings": [f.to_json() for f in self.findings],
@@ -136,6 +162,8 @@ class FindingsDocument:
                 finished_at=run["finished_at"],
                 targets=dict(run.get("targets") or {}),
                 severity_policy=dict(run.get("severity_policy") or {}),
+                shard=dict(run["shard"]) if isinstance(run.get("shard"), dict) else None,
+                budget=dict(run["budget"]) if isinstance(run.get("budget"), dict) else None,
             ),
             summary=Summary(**data["summary"]),
             findings=tuple(Finding.from_json(f) for f in data["findings"]),

@@ -148,3 +148,20 @@ def rate_limit_finding(spec: Spec, title: str, policy: RateLimitPolicy, source: 
         doc_ref=operation.doc_ref if operation else "",
         check="transport.rate_limited",
     )
+
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def share_of(total: str, shards: int) -> str:
+    """One shard's part of a quota `total` (N/UNIT, schemathesis's syntax) shared by `shards` parallel runs:
+    rounded down, so that the shards together never exceed it; in the same unit while it stays at least 1,
+    else in the first longer unit where it does (10/s over 3 shards: 3/s each; 2/s over 3: 40/m each)."""
+    count, _, unit = total.partition("/")
+    per_second = int(count) / _UNIT_SECONDS[unit]
+    units = list(_UNIT_SECONDS)
+    for candidate in units[units.index(unit) :]:
+        share = int(per_second * _UNIT_SECONDS[candidate] / shards + 1e-9)
+        if share >= 1:
+            return f"{share}/{candidate}"
+    return f"1/{units[-1]}"  # below one request a day each: the slowest pace the syntax has

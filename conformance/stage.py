@@ -24,6 +24,9 @@ class StageResult:
     transitions: dict[str, TransitionProbes] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # provider -> the target it effectively ran against
     lifecycle: dict[str, Any] = field(default_factory=dict)  # provider -> lifecycle coverage
+    # fingerprint -> where its first finding was seen, as a rank in the order an unsharded run does its work
+    # (stage, provider, scenario): merging shards keeps the finding the unsharded run would have kept.
+    origins: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 Stage = Callable[[list[Provider]], StageResult]

@@ -9,8 +9,10 @@ import click
 from conformance import __version__
 from conformance.cli.audit import audit
 from conformance.cli.baseline import baseline_group
+from conformance.cli.cleanup import cleanup
 from conformance.cli.drift import drift
 from conformance.cli.judge import judge
+from conformance.cli.merge import merge_command
 from conformance.cli.providers import providers
 from conformance.cli.report import report_command
 from conformance.cli.run import run
@@ -47,6 +49,8 @@ DOC_PAGES = {
     "baseline": "baselines.md",
     "drift": "drift.md",
     "judge": "judge.md",
+    "merge": "sharding.md",
+    "cleanup": "sharding.md",
 }
 
 
@@ -64,7 +68,7 @@ main.epilog = (
     f"Documentation: {DOCS}index.md, every command in {DOCS}commands.md, exit codes in {DOCS}exit-codes.md "
     "(in a checkout; `mkdocs serve` shows them as a searchable site)."
 )
-for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge):
+for command in (audit, run, sandbox, providers, report_command, baseline_group, drift, judge, merge_command, cleanup):
     main.add_command(command)
     _point_to_docs(command, DOC_PAGES[command.name or ""])
 

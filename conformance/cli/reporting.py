@@ -10,6 +10,7 @@ from conformance.environment_secrets import environment_secrets
 from conformance.reports.redact import redact_document
 from conformance.reports.writer import write_all
 from conformance.run import pipeline
+from conformance.run.shards import ShardPlan
 from conformance.severity_policy import DEFAULT_POLICY, SeverityPolicy
 from conformance.stage import Stage
 
@@ -23,11 +24,23 @@ def run_and_report(
     report_dir: Path,
     baseline: Baseline | None = None,
     policy: SeverityPolicy = DEFAULT_POLICY,
+    shard: ShardPlan | None = None,
 ) -> FindingsDocument:
     """A run, then its findings.json and every report written together into `report_dir`."""
     document = pipeline.execute(
-        provider_names=provider_names, target=target, stages=stages, seed=seed, baseline=baseline, policy=policy
+        provider_names=provider_names,
+        target=target,
+        stages=stages,
+        seed=seed,
+        baseline=baseline,
+        policy=policy,
+        shard=shard,
     )
+    return write_run(document, report_dir)
+
+
+def write_run(document: FindingsDocument, report_dir: Path) -> FindingsDocument:
+    """findings.json and every report, written together (a run's, or a merge of shards')."""
     # Scrubbed once here, so the terminal shows what the files hold: no secret known to the run.
     document = redact_document(document, [])
     write_all(document, report_dir, with_findings=True, secrets=environment_secrets())

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from conformance import transport
-from conformance.audit import audit_stage
+from conformance import ledger, transport
 from conformance.baseline import load_baseline
 from conformance.cassettes import store
 from conformance.cli.common import clear_errors, console, gate_options, provider_option, report_dir_option
@@ -18,14 +18,16 @@ from conformance.cli.run_summary import conclude, format_option, quiet_option
 from conformance.coverage.gate import parse_thresholds
 from conformance.engine.selection import check_selection
 from conformance.engine.settings import Settings
-from conformance.engine.stage import engine_stage
+from conformance.errors import UsageError
 from conformance.fsutil import require_writable
-from conformance.providers import all_providers
+from conformance.providers import all_providers, select_providers
+from conformance.ratelimit import share_of
+from conformance.reports.console_output import line
 from conformance.resources import cassettes_dir
+from conformance.run import shards
+from conformance.run.assembly import assemble
 from conformance.severity_policy import load_policy
-from conformance.stage import Stage
-from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, parse_base_urls
-from conformance.workflows.stage import workflow_stage
+from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, mode_for, parse_base_urls
 
 
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -86,6 +88,13 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     help="Throttle requests to a real sandbox, e.g. 10/s or 100/m.",
 )
 @click.option(
+    "--rate-limit-total",
+    metavar="N/UNIT",
+    callback=_rate_limit,
+    help="One quota for every shard of a run (--shard K/N): each shard throttles itself to its 1/N share, "
+    "rounded down, e.g. 30/m over 3 shards is 10/m each. Without --shard, the same as --rate-limit.",
+)
+@click.option(
     "--request-timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=10.0,
@@ -123,6 +132,14 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     help="Fail (exit 1) when a provider's contract coverage is below, e.g. operations=100,fields=80. Metrics: "
     "operations, success, statuses, fields, enums, parameters, transitions.",
 )
+@click.option(
+    "--shard",
+    "shard_spec",
+    metavar="K/N",
+    default=None,
+    help="Run shard K of N: a deterministic, weight-balanced part of the run's work; `conformance merge` joins "
+    "the N findings.json into one verdict.",
+)
 @format_option
 @quiet_option
 @gate_options
@@ -140,6 +157,7 @@ def run(
     cassette_dir: Path | None,
     allow_production: bool,
     rate_limit: str | None,
+    rate_limit_total: str | None,
     request_timeout: float,
     max_response_bytes: int,
     max_retry_after: float,
@@ -147,6 +165,7 @@ def run(
     no_workflows: bool,
     operation_ids: tuple[str, ...],
     min_coverage: tuple[str, ...],
+    shard_spec: str | None,
     output_format: str,
     quiet: bool,
     strict_inferred: bool,
@@ -154,6 +173,11 @@ def run(
 ) -> None:
     """The main job: every provider against the committed cassettes, plus the documentation audit."""
     thresholds = parse_thresholds(min_coverage)
+    shard = shards.ShardSpec.parse(shard_spec) if shard_spec is not None else None
+    if rate_limit_total is not None:
+        if rate_limit is not None:
+            raise UsageError("--rate-limit and --rate-limit-total both set the pace; pass one of them.")
+        rate_limit = share_of(rate_limit_total, shard.total if shard else 1)
     options = TargetOptions(
         target=target,
         base_urls=parse_base_urls(base_urls, all_providers()),
@@ -161,6 +185,10 @@ def run(
         allow_production=allow_production,
         replay=replay_mode,
     )
+    live = frozenset(p.name for p in select_providers(providers) if mode_for(p, options) in ("live", "record"))
+    # What a live run creates is written down as it is created: `conformance cleanup` sweeps what it leaves.
+    created = ledger.Ledger(report_dir / ledger.FILE_NAME, ledger.new_run_id(), live) if live else None
+    options = replace(options, ledger=created)
     settings = Settings(
         seed=seed,
         max_examples=max_examples,
@@ -171,22 +199,49 @@ def run(
         operations=operation_ids,
     )
     check_selection(operation_ids, providers, options)
-    stages: list[Stage] = [] if no_audit else [audit_stage]
-    stages.append(engine_stage(options, settings, workers=workers))
-    if not no_workflows:
-        stages.append(
-            workflow_stage(
-                options, timeout=request_timeout, max_retry_after=max_retry_after, max_bytes=max_response_bytes
-            )
-        )
-    accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
     policy = load_policy(severity_levels, strict_inferred=strict_inferred)
+    plan = None
+    if shard is not None:
+        plan = shards.plan(
+            shard,
+            select_providers(providers),
+            options,
+            max_examples=max_examples,
+            audit=not no_audit,
+            workflows=not no_workflows,
+            operations=operation_ids,
+            settings={
+                "max_examples": max_examples,
+                "operations": list(operation_ids),
+                "audit": not no_audit,
+                "workflows": not no_workflows,
+                "rate_limit": rate_limit_total or rate_limit,
+                # Shards graded by different gates do not make one verdict.
+                "severity_policy": {"strict_inferred": policy.strict_inferred, "sha256": policy.sha256},
+            },
+        ).plan
+    stages = assemble(
+        options,
+        settings,
+        audit=not no_audit,
+        workflows=not no_workflows,
+        workers=workers,
+        plan=plan,
+        max_bytes=max_response_bytes,
+    )
+    accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
     # Find an unwritable directory before a long run, not after it.
     require_writable(report_dir, "--report-dir")
     if target == "record":
         require_writable(options.cassette_dir, "--cassette-dir")
     # Every cassette this run records replaces the committed one only when the whole run has finished.
-    with store.transaction(options.cassette_dir):
+    if created is not None and not quiet and output_format == "text":
+        line(
+            console,
+            f"run id {created.run_id}: `conformance cleanup --provider P --run-id {created.run_id}` "
+            "removes what this run leaves if it is interrupted",
+        )
+    with store.transaction(options.cassette_dir), ledger.recording(created):
         document = run_and_report(
             provider_names=providers,
             target=target,
@@ -195,6 +250,7 @@ def run(
             report_dir=report_dir,
             baseline=accepted,
             policy=policy,
+            shard=plan,
         )
     trailer = f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it"
     code = conclude(

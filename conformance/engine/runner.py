@@ -19,7 +19,7 @@ from schemathesis.engine import StopReason, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from conformance import secrets, target_findings, transport
+from conformance import ledger, secrets, target_findings, transport
 from conformance.auth import ProviderAuth
 from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, SentRequests, curl_command, request_key
 from conformance.cassettes.scrub import COOKIE_HEADERS
@@ -260,7 +260,9 @@ class EngineRun:
         if 200 <= response.status_code < 300:
             self._first_success.setdefault(operation.operation_id, interaction)
         if 200 <= response.status_code < 300 and operation.method == "POST":
-            self._result.created.append((operation.operation_id, _json_or_none(response.content)))
+            body = _json_or_none(response.content)
+            self._result.created.append((operation.operation_id, body))
+            ledger.created(self.provider.name, operation.operation_id, body)
         content_type = (response.headers.get("content-type") or response.headers.get("Content-Type") or [""])[0]
         if not response.content:
             return

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance import secrets
+from conformance import ledger, secrets
 from conformance.cassettes import store
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.settings import Settings
@@ -40,38 +40,60 @@ class _ProviderOutcome:
     staged: list[tuple[str, str]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Portion:
+    """A shard's part of one provider's engine work (conformance.run.shards): these operations, and the
+    findings about no operation of the spec when `home`."""
+
+    operations: tuple[str, ...]
+    home: bool = False
+
+
 def run_one(
-    provider_name: str, options: TargetOptions, settings: Settings, specs: Path | None = None
+    provider_name: str,
+    options: TargetOptions,
+    settings: Settings,
+    specs: Path | None = None,
+    portion: Portion | None = None,
 ) -> _ProviderOutcome:
     """One provider, in this process or a worker; `specs` is the invocation's spec directory (None: embedded)."""
-    with specs_from(specs):
+    with specs_from(specs), ledger.recording(options.ledger):
         provider = get_provider(provider_name)
         if mode_for(provider, options) == "replay" and options.replay != "exact":
-            return _rejudge(provider, options)
+            return _rejudge(provider, options, portion)
+        if portion is not None:
+            settings = replace(settings, operations=portion.operations)
         return _generate(provider, options, settings)
 
 
-def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
+def _rejudge(provider: Provider, options: TargetOptions, portion: Portion | None = None) -> _ProviderOutcome:
     from conformance.replay.engine import replay_engine
 
     outcome = replay_engine(provider, options.cassette_dir, root=Path.cwd())
+    findings, exchanges, operations = outcome.findings, outcome.exchanges, outcome.operations
+    if portion is not None:
+        # The whole cassette is judged (its parse is most of the time), and this shard keeps its portion.
+        mine, spec_ops = set(portion.operations), provider.spec.operations
+        findings = [f for f in findings if f.operation in mine or (portion.home and f.operation not in spec_ops)]
+        exchanges = [e for e in exchanges if e.operation in mine]
+        operations = operations & mine
     return _ProviderOutcome(
         provider=provider.name,
         base_url=outcome.base_url,
         mode="replay",
-        findings=[f.to_json() for f in outcome.findings],
-        requests=outcome.requests,
-        operations=sorted(outcome.operations),
-        exchanges=outcome.exchanges,
+        findings=[f.to_json() for f in findings],
+        requests=len(exchanges) if portion is not None else outcome.requests,
+        operations=sorted(operations),
+        exchanges=exchanges,
     )
 
 
 def _generate(provider: Provider, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
     from conformance.cassettes.evidence import CassettePositions
-    from conformance.engine.cleanup import clean_up
     from conformance.engine.intent import IntentRecorder
     from conformance.engine.runner import EngineRun
     from conformance.engine.selection import for_spec
+    from conformance.targets.cleanup import clean_up
 
     settings = for_spec(settings, provider.spec)
     with (
@@ -141,11 +163,19 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def engine_stage(options: TargetOptions, settings: Settings, workers: int | None = 1) -> Stage:
-    """`workers` None: every core for a re-judging replay (parsing cassettes is most of its time), else one."""
+def engine_stage(
+    options: TargetOptions,
+    settings: Settings,
+    workers: int | None = 1,
+    portions: dict[str, Portion] | None = None,
+) -> Stage:
+    """`workers` None: every core for a re-judging replay (parsing cassettes is most of its time), else one.
+    `portions`: a shard's part of each provider's work (None: everything; a provider absent: nothing)."""
 
     def stage(providers: list[Provider]) -> StageResult:
-        names = [p.name for p in providers]
+        rank = {p.name: i for i, p in enumerate(providers)}
+        names = [p.name for p in providers if portions is None or p.name in portions]
+        parts = [None if portions is None else portions[name] for name in names]
         judging = options.target == "replay" and options.replay != "exact" and not options.base_urls
         count = workers if workers is not None else (os.cpu_count() or 1) if judging else 1
         if count > 1 and len(names) > 1:
@@ -155,17 +185,23 @@ def engine_stage(options: TargetOptions, settings: Settings, workers: int | None
             pool = ProcessPoolExecutor(max_workers=min(count, len(names)), mp_context=context)
             try:
                 specs = [chosen_specs_dir()] * len(names)
-                outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names), specs))
+                outcomes = list(pool.map(run_one, names, [options] * len(names), [settings] * len(names), specs, parts))
             except BaseException:
                 _stop_workers(pool)
                 raise
             pool.shutdown()
         else:
-            outcomes = [run_one(name, options, settings, chosen_specs_dir()) for name in names]
+            outcomes = [
+                run_one(name, options, settings, chosen_specs_dir(), part)
+                for name, part in zip(names, parts, strict=True)
+            ]
         result = StageResult()
         for outcome in outcomes:
             store.adopt(outcome.staged)
-            result.findings.extend(Finding.from_json(f) for f in outcome.findings)
+            found = [Finding.from_json(f) for f in outcome.findings]
+            result.findings.extend(found)
+            for finding in found:
+                result.origins.setdefault(finding.fingerprint, (1, rank[outcome.provider]))
             result.requests += outcome.requests
             result.operations.update((outcome.provider, op) for op in outcome.operations)
             result.base_urls[outcome.provider] = outcome.base_url

@@ -54,6 +54,8 @@ def print_summary(
             line(console, text)
     for shortfall in gate:
         line(console, shortfall.line)
+    for gap in document.run.gaps:
+        line(console, gap)
     s = document.summary
     failed = bool(s.breaking or expired or gate)
     verdict = "FAIL" if failed else "PASS"
@@ -202,6 +204,7 @@ def summary_json(
             "seed": document.run.seed,
             "started_at": document.run.started_at,
             "finished_at": document.run.finished_at,
+            "gaps": list(document.run.gaps),
         },
         "summary": asdict(document.summary),
         "root_causes": [

@@ -16,6 +16,7 @@ from conformance.providers import select_providers
 from conformance.providers.base import Provider
 from conformance.root_causes import group
 from conformance.run.report_context import build as build_report_context
+from conformance.run.shards import ShardPlan
 from conformance.severity_policy import DEFAULT_POLICY, SeverityPolicy
 from conformance.stage import Stage, StageResult
 from conformance.targets import TARGETS
@@ -33,6 +34,7 @@ def execute(
     seed: int,
     baseline: Baseline | None = None,
     policy: SeverityPolicy = DEFAULT_POLICY,
+    shard: ShardPlan | None = None,
 ) -> FindingsDocument:
     providers = select_providers(provider_names)
     for provider in providers:
@@ -54,6 +56,8 @@ def execute(
         total.transitions.update(result.transitions)
         total.targets.update(result.targets)
         total.lifecycle.update(result.lifecycle)
+        for fingerprint, rank in result.origins.items():
+            total.origins.setdefault(fingerprint, rank)
     # The gate: what each finding's basis (and the policy) makes of the severity its check gave.
     findings = deduplicate(policy.grade(total.findings))
     if baseline is not None:
@@ -69,6 +73,7 @@ def execute(
             finished_at=now_rfc3339(),
             targets=total.targets,
             severity_policy=policy.to_json(),
+            shard=None if shard is None else shard.to_json(operations=total.operations, origins=total.origins),
         ),
         summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
         findings=tuple(findings),

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import requests
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from conformance import ledger
 from conformance.auth import ProviderAuth
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, retry_after_seconds
 from conformance.specs import Operation, Spec
@@ -134,6 +135,8 @@ class WorkflowClient:
             json_error=json_error,
         )
         self.exchanges.append(exchange)
+        if operation.method == "POST" and exchange.ok:
+            ledger.created(self.spec.provider, operation.operation_id, parsed)
         return exchange
 
 

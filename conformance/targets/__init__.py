@@ -25,6 +25,7 @@ from conformance.auth import ProviderAuth
 from conformance.cassettes import store
 from conformance.errors import TargetUnreachable, UsageError
 from conformance.findings import Source
+from conformance.ledger import Ledger
 from conformance.providers.base import Provider
 from conformance.targets.double_server import running_double
 
@@ -42,6 +43,8 @@ class TargetOptions:
     allow_production: bool = False
     env: Mapping[str, str] | None = None
     replay: str = "judge"
+    # Where a live run writes down what it creates (conformance.ledger), for worker processes too.
+    ledger: Ledger | None = None
 
 
 @dataclass

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conformance.cassettes.store import record_command
-from conformance.cli import run as run_command
 from conformance.cli.main import main as cli
+from conformance.run import assembly
 from conformance.stage import StageResult
 from conformance.targets.double_server import running_double
 from conformance.workflows import WORKFLOW_SUITE
@@ -22,7 +22,7 @@ from tests.workflows.conftest import COMMITTED, WORKFLOWS, network_blocked
 
 @pytest.fixture(autouse=True)
 def without_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(run_command, "engine_stage", lambda *args, **kwargs: lambda providers: StageResult())
+    monkeypatch.setattr(assembly, "engine_stage", lambda *args, **kwargs: lambda providers: StageResult())
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> tuple[Result, dict[str, Any] | None]:

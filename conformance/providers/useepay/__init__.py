@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 
 from conformance.auth import ProviderAuth
@@ -34,6 +36,12 @@ class UseePay(Provider):
 
     def auth(self, credentials: Credentials, base_url: str) -> ProviderAuth:
         return HeaderAuth({header: credentials[var] for var, header in HEADERS.items()})
+
+    def cleanup_steps(self, operation_id: str, body: Any) -> list[tuple[str, str]]:
+        # Subscriptions can be cancelled; the pages document no way to void or delete an invoice.
+        if operation_id == "createSubscription" and isinstance(body, dict) and body.get("id"):
+            return [("POST", f"/api/v1/subscriptions/{body['id']}/cancel")]
+        return []
 
 
 PROVIDER = UseePay()

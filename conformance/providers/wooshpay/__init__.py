@@ -35,6 +35,8 @@ class WooshPay(Provider):
         if operation_id == "createInvoice" and isinstance(body, dict) and body.get("id"):
             invoice = f"/v1/invoices/{body['id']}"
             return [("DELETE", invoice), ("POST", f"{invoice}/void")]
+        if operation_id == "createSubscription" and isinstance(body, dict) and body.get("id"):
+            return [("DELETE", f"/v1/subscriptions/{body['id']}")]  # cancelSubscription
         return []
 
     def secrets(self, credentials: Credentials) -> list[str]:

@@ -1,4 +1,5 @@
-"""Undo what a live run created in a provider's sandbox, where the provider's API allows it."""
+"""Undo what a live run created in a provider's sandbox, where the provider's API allows it: the engine's
+objects and the workflows' alike (each provider's `cleanup_steps` says how its lifecycle allows it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import requests
 
+from conformance import ledger
 from conformance.auth import ProviderAuth
 from conformance.providers.base import Provider
 from conformance.transport import OriginBoundSession
@@ -30,7 +32,17 @@ def clean_up(
                     continue
                 if response.ok:
                     cleaned += 1
+                    ledger.removed(provider.name, operation_id, str(body.get("id")))
                     break
             else:
                 left += 1
     return cleaned, left
+
+
+def created_by(exchanges: Iterable[Any]) -> list[tuple[str, Any]]:
+    """(operationId, response body) of every successful POST among `exchanges` (conformance.coverage.exchanges)."""
+    return [
+        (exchange.operation, exchange.body)
+        for exchange in exchanges
+        if exchange.operation and exchange.method == "POST" and 200 <= exchange.status < 300
+    ]

@@ -1,0 +1,41 @@
+"""The stages a run is made of, in their order (audit, engine, workflows), whole or as one shard's part."""
+
+from __future__ import annotations
+
+from conformance import transport
+from conformance.audit import audit_stage
+from conformance.engine.settings import Settings
+from conformance.engine.stage import Portion, engine_stage
+from conformance.run.shards import ShardPlan
+from conformance.stage import Stage
+from conformance.targets import TargetOptions
+from conformance.workflows.stage import workflow_stage
+
+
+def assemble(
+    options: TargetOptions,
+    settings: Settings,
+    *,
+    audit: bool = True,
+    workflows: bool = True,
+    workers: int | None = None,
+    plan: ShardPlan | None = None,
+    max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES,
+) -> list[Stage]:
+    stages: list[Stage] = [audit_stage] if audit and (plan is None or plan.audit) else []
+    portions = None
+    if plan is not None:
+        homes = plan.engine_homes()
+        portions = {p: Portion(ops, home=p in homes) for p, ops in plan.engine_operations().items()}
+    stages.append(engine_stage(options, settings, workers=workers, portions=portions))
+    if workflows:
+        stages.append(
+            workflow_stage(
+                options,
+                timeout=settings.request_timeout,
+                max_retry_after=settings.max_retry_after,
+                max_bytes=max_bytes,
+                scenarios=None if plan is None else plan.scenarios(),
+            )
+        )
+    return stages

@@ -1,0 +1,59 @@
+"""After a live run against a double, the double holds no open object the run created, where the provider's
+lifecycle lets it be removed: WooshPay drafts deleted, open invoices voided, subscriptions cancelled; UseePay
+subscriptions cancelled (its pages document no way to void or delete an invoice). The run's own objects are
+the double's after the run less its demo data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from conformance.cli.main import main
+from conformance.targets.double_server import running_double
+
+OPEN = {"invoices": {"draft", "open"}, "subscriptions": {"active", "trialing", "past_due", "incomplete", "unpaid"}}
+
+
+def _run_against_double(provider: str, operation: str, tmp_path: Path) -> dict[str, Counter[str]]:
+    with running_double(provider, demo_data=True) as running:
+        double: Any = running.double
+        demo = {store: set(getattr(double, store)) for store in OPEN}
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "--base-url",
+                f"{provider}={running.base_url}",
+                "--provider",
+                provider,
+                "--no-audit",
+                "--include-operation-id",
+                operation,
+                "--max-examples",
+                "2",
+                "--report-dir",
+                str(tmp_path),
+            ],
+            env=running.credentials,
+        )
+        assert result.exit_code in (0, 1), result.output
+        return {
+            store: Counter(str(o.get("status")) for key, o in getattr(double, store).items() if key not in demo[store])
+            for store in OPEN
+        }
+
+
+def test_wooshpay_keeps_no_open_invoice_or_subscription_of_the_run(tmp_path: Path) -> None:
+    left = _run_against_double("wooshpay", "createInvoice", tmp_path)
+    assert sum(left["invoices"].values()) > 0, "the run created invoices (else the assertion below proves nothing)"
+    assert not {s for s in left["invoices"] if s in OPEN["invoices"]}, left
+    assert not {s for s in left["subscriptions"] if s in OPEN["subscriptions"]}, left
+
+
+def test_useepay_keeps_no_active_subscription_of_the_run(tmp_path: Path) -> None:
+    left = _run_against_double("useepay", "createSubscription", tmp_path)
+    assert sum(left["subscriptions"].values()) > 0, left
+    assert set(left["subscriptions"]) <= {"cancelled"}, left
