@@ -24,17 +24,17 @@ from conformance.auth import ProviderAuth
 from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, SentRequests, curl_command, request_key
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
-from conformance.checks.request_conformance import wire_problems
-from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
-from conformance.coverage.exchanges import Exchange, from_schemathesis
-from conformance.engine import form_encoding
-from conformance.engine.check_failures import (
+from conformance.checks.check_failures import (
     WIRE_JUDGED_CHECKS,
     expected_for,
     judged_finding,
     kind_of,
     violation_message,
 )
+from conformance.checks.request_conformance import wire_problems
+from conformance.checks.response_schema import NOT_JSON_CHECK, documented_statuses, response_violations
+from conformance.coverage.exchanges import Exchange, from_schemathesis
+from conformance.engine import form_encoding
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.intent import IntentRecorder
 from conformance.engine.selection import narrowed

@@ -21,23 +21,23 @@ from urllib.parse import urlsplit
 
 from conformance.cassettes import store
 from conformance.cassettes.evidence import curl_command
-from conformance.checks.fast_schema import schema_violations
-from conformance.checks.request_conformance import wire_problems
-from conformance.checks.response_schema import NOT_JSON_CHECK
-from conformance.coverage.exchanges import Exchange, from_cassette
-from conformance.engine.check_failures import (
+from conformance.checks.check_failures import (
     WIRE_JUDGED_CHECKS,
     expected_for,
     judged_finding,
     kind_of,
     violation_message,
 )
+from conformance.checks.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
+from conformance.checks.fast_schema import schema_violations
+from conformance.checks.request_conformance import wire_problems
+from conformance.checks.response_schema import NOT_JSON_CHECK
+from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Source, make_finding
 from conformance.kinds import Kind
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
-from conformance.replay.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
 from conformance.specs import HTTP_METHODS, Operation, Spec
 
 
