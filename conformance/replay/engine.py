@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,12 +66,6 @@ class _Exchange:
             if name.lower() == "content-type" and values:
                 return str(values[0] if isinstance(values, list) else values)
         return None
-
-
-def replay_engine(provider: Provider, cassette_dir: Path, *, root: Path) -> ReplayOutcome:
-    path = store.cassette_path(cassette_dir, provider.name, store.ENGINE_SUITE)
-    cassette = store.read_cassette(path, provider.name)
-    return judge_cassette(provider, provider.spec, cassette, label=store.display_path(path, root))
 
 
 def judge_cassette(provider: Provider, spec: Spec, cassette: store.LoadedCassette, *, label: str) -> ReplayOutcome:

@@ -23,6 +23,7 @@ from conformance.stage import Stage, StageResult
 from conformance.targets import TargetOptions, connect_scenarios, guarded_transport, mode_for
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome, run_scenario
+from conformance.workflows.verdicts import remembered
 
 
 def workflow_stage(
@@ -38,10 +39,20 @@ def workflow_stage(
             workflows = provider.workflows()
             if workflows is None:
                 continue
-            result.targets[provider.name] = mode_for(provider, options)
-            outcomes = run_provider(
-                provider, workflows, options, timeout=timeout, max_retry_after=max_retry_after, max_bytes=max_bytes
-            )
+            mode = result.targets[provider.name] = mode_for(provider, options)
+
+            def replay(
+                provider: Provider = provider, workflows: ProviderWorkflows = workflows
+            ) -> list[ScenarioOutcome]:
+                return run_provider(
+                    provider, workflows, options, timeout=timeout, max_retry_after=max_retry_after, max_bytes=max_bytes
+                )
+
+            if mode == "replay":  # a replay is a function of its inputs: remembered across runs
+                settings = (options.replay, timeout, max_retry_after, max_bytes)
+                outcomes = remembered(provider, options.cassette_dir, settings, replay)
+            else:
+                outcomes = replay()
             for outcome in outcomes:
                 result.findings.extend(outcome.findings)
                 result.requests += outcome.requests
