@@ -44,8 +44,10 @@ def cache_root() -> Path | None:
     return Path(base) / "invoice-conformance"
 
 
+# The replay's area: parsed cassettes and specs, verdicts, compiled report templates (docs/replay-cache.md).
+REPLAY_AREA = "replay"
 # Areas with a variable of their own ("off", or a directory), which wins over CONFORMANCE_CACHE_DIR.
-AREA_VARIABLES = {"replay": "CONFORMANCE_REPLAY_CACHE"}
+AREA_VARIABLES = {REPLAY_AREA: "CONFORMANCE_REPLAY_CACHE"}
 
 
 def area(name: str) -> Path | None:

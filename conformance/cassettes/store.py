@@ -358,7 +358,7 @@ def _read(path: Path, fix: str) -> LoadedCassette:
 
 
 # The disk cache's area for parsed cassettes (conformance.disk_cache), keyed by each file's content hash.
-PARSED_AREA = "replay"
+PARSED_AREA = disk_cache.REPLAY_AREA
 
 
 def content_key(raw: bytes) -> str:

@@ -21,26 +21,33 @@ from conformance.findings import Finding
 from conformance.providers.base import Provider
 from conformance.replay.engine import ReplayOutcome, judge_cassette
 
-AREA = "replay"
+AREA = disk_cache.REPLAY_AREA
 _FORMAT = "replay verdict 1"
 
 
-def verdict_key(provider: Provider, cassette: store.LoadedCassette, label: str) -> str:
+def verdict_key(provider: Provider, content_key: str, label: str) -> str:
+    """`content_key`: the engine cassette's (conformance.cassettes.store.content_key)."""
     spec = hashlib.sha256(provider.spec_path.read_bytes()).hexdigest()
-    return disk_cache.digest(_FORMAT, disk_cache.code_fingerprint(), provider.name, spec, cassette.content_key, label)
+    return disk_cache.digest(_FORMAT, disk_cache.code_fingerprint(), provider.name, spec, content_key, label)
 
 
 def replay_engine(provider: Provider, cassette_dir: Path, *, root: Path) -> ReplayOutcome:
     """The engine cassette of `provider` judged against its current spec (remembered, or judged now)."""
     path = store.cassette_path(cassette_dir, provider.name, store.ENGINE_SUITE)
-    cassette = store.read_cassette(path, provider.name)
     label = store.display_path(path, root)
-    key = verdict_key(provider, cassette, label) if cassette.content_key else None
+    try:
+        # Keyed by the file's bytes: a remembered verdict needs no parse at all.
+        key: str | None = verdict_key(provider, store.content_key(path.read_bytes()), label)
+    except OSError:
+        key = None  # read_cassette says what is wrong with the file
     remembered = _outcome(disk_cache.read(AREA, key)) if key is not None else None
     if remembered is not None:
         return remembered
+    cassette = store.read_cassette(path, provider.name)
     outcome = judge_cassette(provider, provider.spec, cassette, label=label)
-    if key is not None:
+    if key is not None and key == verdict_key(
+        provider, cassette.content_key, label
+    ):  # the file judged is the file keyed
         disk_cache.write(AREA, key, _entry(outcome))
     return outcome
 

@@ -21,7 +21,7 @@ from conformance.providers.base import Provider
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome
 
-AREA = "replay"
+AREA = disk_cache.REPLAY_AREA
 _FORMAT = "workflow verdicts 1"
 
 

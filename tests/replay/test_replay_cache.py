@@ -1,9 +1,9 @@
 """The replay cache (docs/replay-cache.md) changes how fast a run is, never what it finds.
 
-Whole runs in fresh processes (the cache is meant for the next process): findings.json with the cache
-off is the reference, and a cold cache, a warm one, a spec edited after the cache was filled, and
-entries corrupted, truncated or written for another spec must all give it byte for byte (the run's
-start and end times aside). One provider keeps it quick. Below, the cache's unit: an entry is
+Whole runs in fresh processes (the cache is meant for the next process): findings.json and every
+report with the cache off are the reference, and a cold cache, a warm one, a spec edited after the
+cache was filled, and entries corrupted, truncated or written for another spec must all give them
+byte for byte (the run's start and end times aside). One provider keeps it quick. Below, the cache's unit: an entry is
 returned only if it proves itself, and nothing about the directory can fail a write.
 """
 
@@ -33,8 +33,12 @@ EDIT = (
 )
 
 
-def run(tmp_path: Path, cache: Path | str, spec_dir: Path | None = None) -> bytes:
-    """findings.json of `conformance run --provider lynkwell` in a fresh process, its run times blanked."""
+TIMES = re.compile(rb'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ?|time="[0-9.]+"')
+
+
+def run(tmp_path: Path, cache: Path | str, spec_dir: Path | None = None) -> dict[str, bytes]:
+    """Every report of `conformance run --provider lynkwell` in a fresh process (findings.json, Markdown,
+    HTML, JUnit), the run's times blanked."""
     report_dir = tmp_path / f"reports-{len(list(tmp_path.glob('reports-*')))}"
     command = [sys.executable, "-m", "conformance"]
     if spec_dir is not None:
@@ -44,7 +48,9 @@ def run(tmp_path: Path, cache: Path | str, spec_dir: Path | None = None) -> byte
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode in (0, 1), done.stderr[-2000:]
     assert "Traceback" not in done.stderr
-    return re.sub(rb'"(started|finished)_at": "[^"]*"', b"", (report_dir / "findings.json").read_bytes())
+    reports = {path.name: TIMES.sub(b"", path.read_bytes()) for path in sorted(report_dir.iterdir())}
+    assert "findings.json" in reports
+    return reports
 
 
 def edited_specs(tmp_path: Path) -> Path:
