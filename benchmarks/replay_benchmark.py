@@ -269,8 +269,8 @@ def main() -> None:
     for name, seconds in json.loads(out.stdout.strip().splitlines()[-1]).items():
         print(f"  {name:34s} {seconds:6.2f} s")
 
-    with tempfile.TemporaryDirectory() as scratch:
-        scaled = Path(scratch) / "scaled"
+    with tempfile.TemporaryDirectory() as growth:
+        scaled = Path(growth) / "scaled"
         scaled_copy(shipped, scaled, args.scale)
         big = _interactions(scaled)
         run_big = _run(scaled, args.repeat, {REPLAY_CACHE: "off"})

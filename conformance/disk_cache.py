@@ -13,6 +13,7 @@ A cache can only make a run faster, never change or stop it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import importlib.metadata
 import marshal
@@ -81,7 +82,11 @@ def code_fingerprint() -> str:
         hasher.update(str(path.relative_to(package)).encode() + b"\0")
         hasher.update(hashlib.sha256(path.read_bytes()).digest())
     for name in _JUDGED_WITH:
-        hasher.update(f"{name} {importlib.metadata.version(name)}\0".encode())
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "absent"
+        hasher.update(f"{name} {version}\0".encode())
     return hasher.hexdigest()
 
 
@@ -108,10 +113,15 @@ def read(area_name: str, key: str) -> Any | None:
     payload = memoryview(data)[header:]
     if stored_key != full or hashlib.sha256(payload).digest() != stored_payload:
         return None
+    enabled = gc.isenabled()
+    gc.disable()  # as for a parse (conformance.safe_yaml): plain data holds no cycle to collect
     try:
         return marshal.loads(payload)
     except (EOFError, ValueError, TypeError):
         return None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write(area_name: str, key: str, value: Any) -> None:

@@ -11,6 +11,9 @@ when it is available; construction stays in Python either way.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -145,4 +148,19 @@ JsonValuesLoader.yaml_implicit_resolvers = {
 
 def load(text: str, *, json_values: bool = False) -> Any:
     """Parse one YAML document; raises yaml.YAMLError (AliasRefused for an alias bomb)."""
-    return yaml.load(text, Loader=JsonValuesLoader if json_values else BoundedLoader)
+    with without_cycle_collection():
+        return yaml.load(text, Loader=JsonValuesLoader if json_values else BoundedLoader)
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Building a large tree of new objects (a parse) triggers the cycle collector again and again, each
+    time walking every object the process holds: more than half of a cassette's parse. A tree holds no
+    cycle (a document that refers to itself is refused), so the collector is paused while it is built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

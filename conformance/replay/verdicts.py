@@ -20,6 +20,7 @@ from conformance.coverage.exchanges import exchange_entry, remembered_exchange
 from conformance.findings import Finding
 from conformance.providers.base import Provider
 from conformance.replay.engine import ReplayOutcome, judge_cassette
+from conformance.safe_yaml import without_cycle_collection
 
 AREA = disk_cache.REPLAY_AREA
 _FORMAT = "replay verdict 1"
@@ -44,7 +45,8 @@ def replay_engine(provider: Provider, cassette_dir: Path, *, root: Path) -> Repl
     if remembered is not None:
         return remembered
     cassette = store.read_cassette(path, provider.name)
-    outcome = judge_cassette(provider, provider.spec, cassette, label=label)
+    with without_cycle_collection():  # thousands of findings and exchanges, and no cycle among them
+        outcome = judge_cassette(provider, provider.spec, cassette, label=label)
     if key is not None and key == verdict_key(
         provider, cassette.content_key, label
     ):  # the file judged is the file keyed
