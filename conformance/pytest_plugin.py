@@ -112,7 +112,8 @@ class Double:
     provider: str
     base_url: str
     #: The credentials the double accepts, under the environment variable names the suite reads
-    #: (plus LYNKWELL_TOKEN_URL for Lynkwell), for code that reads its credentials from the environment.
+    #: (plus what `Provider.double_environment` adds, e.g. LYNKWELL_TOKEN_URL), for code that reads its
+    #: credentials from the environment.
     env: dict[str, str]
     #: A requests session that authenticates like the provider wants (Basic, headers, OAuth2 bearer).
     session: requests.Session
@@ -180,9 +181,7 @@ def _attach(running: RunningDouble) -> Double:
     import requests
 
     provider = running.provider
-    env = dict(running.credentials)
-    if provider.name == "lynkwell":
-        env["LYNKWELL_TOKEN_URL"] = f"{running.base_url}/oauth/token"
+    env = {**running.credentials, **provider.double_environment(running.base_url)}
 
     def new_auth() -> requests.auth.AuthBase:
         return provider.auth(running.credentials, running.base_url)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conformance import disk_cache
 from conformance.fsutil import atomic_write_text
 
-CACHE_VARIABLE = "CONFORMANCE_CACHE_DIR"
+CACHE_VARIABLE = disk_cache.CACHE_VARIABLE
 
 
 class OpenAPIInvalid(Exception):
@@ -46,13 +46,7 @@ def validate_openapi(document: Any) -> None:
 
 
 def cache_dir() -> Path | None:
-    value = os.environ.get(CACHE_VARIABLE, "")
-    if value.lower() == "off":
-        return None
-    if value:
-        return Path(value) / "valid-specs"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "invoice-conformance" / "valid-specs"
+    return disk_cache.area("valid-specs")
 
 
 def _key(text: str) -> str:

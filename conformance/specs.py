@@ -20,7 +20,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from conformance import pointers, resources, safe_yaml
+from conformance import disk_cache, pointers, resources, safe_yaml
 from conformance.errors import UsageError
 from conformance.spec_verdicts import OpenAPIInvalid, validate_once
 from conformance.validation import strict_document
@@ -353,6 +353,18 @@ def _str_or_none(value: Any) -> str | None:
 _PROVIDER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def _parsed(text: str) -> Any:
+    """The spec's YAML as JSON values, remembered across runs by its text (conformance.disk_cache)."""
+    key = disk_cache.digest("parsed spec", yaml.__version__, text)
+    remembered = disk_cache.read(disk_cache.REPLAY_AREA, key)
+    if isinstance(remembered, dict):
+        return remembered
+    document = _json_keys(safe_yaml.load(text, json_values=True))
+    if isinstance(document, dict):
+        disk_cache.write(disk_cache.REPLAY_AREA, key, document)
+    return document
+
+
 def parse_spec(path: Path) -> Spec:
     """Read and validate one spec file; every problem becomes a one-sentence UsageError."""
     path = Path(path)
@@ -363,7 +375,7 @@ def parse_spec(path: Path) -> Spec:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"spec file {path} cannot be read ({exc}); check its permissions and encoding.") from None
     try:
-        document = _json_keys(safe_yaml.load(text, json_values=True))
+        document = _parsed(text)
     except safe_yaml.AliasRefused as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}" if mark is not None else ""

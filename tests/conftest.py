@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -12,10 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cassettes import store
+from conformance.disk_cache import AREA_VARIABLES
 from conformance.providers import all_providers
 from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir
 
 ROOT = Path(__file__).resolve().parent.parent
+REPLAY_CACHE_VARIABLE = AREA_VARIABLES["replay"]
 PROVIDERS = sorted(all_providers())
 
 
@@ -66,6 +69,13 @@ def invoice_reads(provider: str) -> list[str]:
         for op in spec.operations.values()
         if op.method == "GET" and op.operation_id.endswith(("Invoice", "Invoices"))
     ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No test reads or writes the replay cache unless it asks for one of its own (tests/replay/test_replay_cache.py):
+    a test must not depend on another test, nor on what an earlier session left in the user's cache.
+    CLI subprocesses inherit the setting."""
+    os.environ[REPLAY_CACHE_VARIABLE] = "off"
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ leaves the previous cassette untouched.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.metadata
+import marshal
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ from vcr.serialize import deserialize
 from vcr.serializers import yamlserializer
 from vcr.serializers.compat import convert_to_unicode
 
-from conformance import __version__, safe_yaml, secrets
+from conformance import __version__, disk_cache, safe_yaml, secrets
 from conformance.cassettes.scrub import scrub_interaction
 from conformance.errors import UsageError
 from conformance.fsutil import atomic_write_text
@@ -135,13 +137,16 @@ class ScrubbingPersister:
         if not path.is_file():
             raise CassetteNotFoundError()
         try:
-            data = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            # Parsed once per process (and cached across runs), by our bounded loader: no alias bomb
+            # reaches vcrpy, whose own loader would parse the file again.
+            loaded = _read(path, "re-record it")
+        except UsageError as exc:
             raise CassetteDecodeError(str(exc)) from exc
+        # A private copy (marshal: a fast deep copy of plain data): vcrpy turns bodies into bytes in place.
+        data = marshal.loads(marshal.dumps({"interactions": loaded.interactions, "metadata": loaded.metadata}))
         try:
-            safe_yaml.load(data)  # refuses alias bombs before vcrpy's own loader sees the file
-            return deserialize(data, serializer)
-        except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            return deserialize("", _Parsed(data))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CassetteDecodeError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
     def save_cassette(self, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
@@ -166,6 +171,16 @@ class ScrubbingPersister:
         if metadata:
             data["metadata"] = metadata
         atomic_write_text(Path(cassette_path), yaml.dump(data, Dumper=_NoAliasCassetteDumper))
+
+
+class _Parsed:
+    """A vcrpy serializer handing over data already parsed."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def deserialize(self, _text: str) -> dict[str, Any]:
+        return self.data
 
 
 class _NoAliasCassetteDumper(yamlserializer._CassetteDumper):  # type: ignore[misc]  # vcrpy is untyped: its dumper is Any
@@ -312,6 +327,7 @@ class LoadedCassette:
     path: Path
     interactions: list[dict[str, Any]]
     metadata: dict[str, Any]
+    content_key: str = ""  # what the parse depends on (the file's bytes): a key for anything derived from it
 
 
 _PARSED: dict[tuple[str, int, int], LoadedCassette] = {}
@@ -322,9 +338,12 @@ def read_cassette(path: Path, provider: str, suite: str = ENGINE_SUITE) -> Loade
 
     Parsed once per process and file version (path, mtime, size); callers must not mutate the result.
     """
-    fix = f"restore it from git or re-record it with `{record_command(provider, suite)}`"
     if not path.is_file():
         raise UsageError(f"no cassette at {path}; record one with `{record_command(provider, suite)}`.")
+    return _read(path, f"restore it from git or re-record it with `{record_command(provider, suite)}`")
+
+
+def _read(path: Path, fix: str) -> LoadedCassette:
     try:
         stat = path.stat()
         key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
@@ -338,23 +357,59 @@ def read_cassette(path: Path, provider: str, suite: str = ENGINE_SUITE) -> Loade
     return loaded
 
 
+# The disk cache's area for parsed cassettes (conformance.disk_cache), keyed by each file's content hash.
+PARSED_AREA = disk_cache.REPLAY_AREA
+
+
+def content_key(raw: bytes) -> str:
+    """What a cassette's parse depends on: its bytes and the YAML library reading them."""
+    return disk_cache.digest("parsed cassette", yaml.__version__, hashlib.sha256(raw).digest())
+
+
 def _parse_cassette(path: Path, fix: str) -> LoadedCassette:
     try:
-        data = safe_yaml.load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cassette {path} is corrupt ({type(exc).__name__}); {fix}.") from None
+    key = content_key(raw)
+    cached = disk_cache.read(PARSED_AREA, key)
+    if cached is not None:
+        loaded = _checked(path, cached, fix, key, trusted=False)
+        if loaded is not None:
+            return loaded
+    try:
+        # As text mode reads it (universal newlines), so the parse is the one read_text gave.
+        data = safe_yaml.load(raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
     except safe_yaml.AliasRefused as exc:
         raise UsageError(f"cassette {path} is refused: its YAML aliases ({exc.problem}); {fix}.") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"cassette {path} is corrupt ({type(exc).__name__}); {fix}.") from None
+    loaded = _checked(path, data, fix, key, trusted=True)
+    assert loaded is not None  # a parse that is not a cassette raised
+    disk_cache.write(PARSED_AREA, key, {"interactions": loaded.interactions, "metadata": loaded.metadata})
+    return loaded
+
+
+def _checked(path: Path, data: Any, fix: str, key: str, *, trusted: bool) -> LoadedCassette | None:
+    """The parsed file as a cassette; what it lacks is a UsageError when it came from the file itself
+    (`trusted`), and None when it came from the cache (then the file is parsed)."""
     interactions = data.get("interactions") if isinstance(data, dict) else None
+    if not trusted and not isinstance(interactions, list):
+        return None
     if not isinstance(interactions, list):
         raise UsageError(f"cassette {path} is corrupt (no VCR interactions list); {fix}.")
     for number, interaction in enumerate(interactions):
         problem = _interaction_problem(interaction)
+        if problem and not trusted:
+            return None
         if problem:
             raise UsageError(f"cassette {path} is corrupt (interaction {number} {problem}); {fix}.")
     metadata = data.get("metadata")
     return LoadedCassette(
-        path=path, interactions=interactions, metadata=dict(metadata) if isinstance(metadata, dict) else {}
+        path=path,
+        interactions=interactions,
+        metadata=dict(metadata) if isinstance(metadata, dict) else {},
+        content_key=key,
     )
 
 

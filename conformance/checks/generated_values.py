@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from conformance import pointers
 from conformance.checks.request_conformance import parameter_pointers, read_parameter
-from conformance.sandbox.form import FormError, decode
+from conformance.form import FormError, decode
 from conformance.schema_paths import Cursor, branches, deref, node_at, step
 from conformance.specs import Operation, Spec
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from conformance.drift.levels import FAIL_ON_CHOICES, Grading, grading
+from conformance.drift.grading import Grading, grading
+from conformance.drift.levels import FAIL_ON_CHOICES
 
 if TYPE_CHECKING:
     from rich.console import Console

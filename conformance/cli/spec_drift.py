@@ -19,7 +19,7 @@ import click
 from conformance import __version__
 from conformance.document import FindingsDocument, RunInfo, Summary
 from conformance.drift.changes import Change
-from conformance.drift.levels import Grading
+from conformance.drift.grading import Grading
 from conformance.drift.report import to_findings
 from conformance.drift.spec_diff import compare_specs
 from conformance.drift.spec_loader import load_document

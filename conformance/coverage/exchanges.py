@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -23,6 +23,18 @@ class Exchange:
     request_body: str | None = None
     content_type: str = ""
     body: Any = None  # the parsed JSON response body, or None
+
+
+def exchange_entry(exchange: Exchange) -> tuple[Any, ...]:
+    """The exchange as plain data (conformance.disk_cache keeps verdicts with their exchanges)."""
+    return tuple(getattr(exchange, name.name) for name in fields(Exchange))
+
+
+def remembered_exchange(entry: Any) -> Exchange:
+    """The exchange `exchange_entry` wrote; ValueError when the entry is not one."""
+    if not isinstance(entry, tuple) or len(entry) != len(fields(Exchange)):
+        raise ValueError("not an exchange entry")
+    return Exchange(*entry)
 
 
 def _text(body: bytes | str | None) -> str | None:

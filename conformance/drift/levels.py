@@ -1,4 +1,4 @@
-"""oasdiff's levels (ERR, WARN, INFO), a severity-levels file that changes them, and `--fail-on`.
+"""oasdiff's levels (ERR, WARN, INFO), how a level becomes a severity, and the severity-levels file.
 
 A severity-levels file has one `check-id LEVEL` per line (LEVEL: err, warn, info, or none to turn the
 check off; `#` starts a comment), as oasdiff's `--severity-levels` reads it. A change whose level is
@@ -7,8 +7,7 @@ at or above the fail-on level is a `breaking` finding (exit 1), below it `non_br
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
 
@@ -33,29 +32,14 @@ ERR, WARN, INFO = Level.ERR, Level.WARN, Level.INFO
 FAIL_ON_CHOICES = ("ERR", "WARN", "INFO")
 
 
-@dataclass(frozen=True)
-class Grading:
-    """The level of each check (the rule table's, unless overridden) and the level that fails a run."""
-
-    overrides: Mapping[str, Level] = field(default_factory=dict)
-    fail_on: Level = WARN
-
-    def level(self, rule_id: str) -> Level:
-        if rule_id in self.overrides:
-            return self.overrides[rule_id]
-        from conformance.drift.rules import level_of  # the table imports this module
-
-        return level_of(rule_id)
-
-    def severity(self, rule_id: str) -> Severity | None:
-        """None: the check is turned off."""
-        level = self.level(rule_id)
-        if level is Level.NONE:
-            return None
-        return Severity.BREAKING if level >= self.fail_on else Severity.NON_BREAKING
+DEFAULT_FAIL_ON = WARN
 
 
-DEFAULT_GRADING = Grading()
+def severity_at(level: Level, fail_on: Level = DEFAULT_FAIL_ON) -> Severity | None:
+    """A level as a finding's severity (None: the check is turned off)."""
+    if level is Level.NONE:
+        return None
+    return Severity.BREAKING if level >= fail_on else Severity.NON_BREAKING
 
 
 def read_severity_levels(path: Path, known: Callable[[str], bool]) -> dict[str, Level]:
@@ -82,10 +66,3 @@ def read_severity_levels(path: Path, known: Callable[[str], bool]) -> dict[str, 
             )
         levels[parts[0]] = level
     return levels
-
-
-def grading(severity_levels: Path | None, fail_on: str) -> Grading:
-    from conformance.drift.rules import RULES
-
-    overrides = read_severity_levels(severity_levels, RULES.__contains__) if severity_levels else {}
-    return Grading(overrides=overrides, fail_on=Level[fail_on.upper()])

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from conformance.drift.changes import Change, Location
-from conformance.drift.levels import DEFAULT_GRADING, Grading
+from conformance.drift.grading import DEFAULT_GRADING, Grading
 from conformance.findings import Evidence, Finding, Source, make_finding
 from conformance.kinds import Basis, Kind
 

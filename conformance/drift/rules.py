@@ -3,7 +3,7 @@
 Ids and levels follow oasdiff's checker (`oasdiff checks`, its rule table in checker/rules.go and
 the ids of checker/localizations_src/en/messages.yaml): ERR is a definite break, WARN a probable
 one, INFO a change that breaks no client written against the old version. How a level becomes a
-finding's severity is `conformance.drift.levels.Grading`: by default, as interfaces.md grades
+finding's severity is `conformance.drift.grading.Grading`: by default, as interfaces.md grades
 findings, ERR and WARN are `breaking` and INFO is `non_breaking`. Rules marked `oasdiff=False` have
 no oasdiff counterpart (values observed in cassettes, object parameters outside headers); their
 summary says why they are graded as they are.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.drift.levels import DEFAULT_GRADING, ERR, INFO, WARN, Level
+from conformance.drift.levels import ERR, INFO, WARN, Level, severity_at
 from conformance.kinds import Severity
 
 
@@ -26,7 +26,7 @@ class Rule:
 
     @property
     def severity(self) -> Severity:
-        return DEFAULT_GRADING.severity(self.id) or Severity.NON_BREAKING
+        return severity_at(self.level) or Severity.NON_BREAKING
 
 
 def _bounds(prefix: str, request: bool) -> list[Rule]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from schemathesis.generation.meta import CONTENT_TYPE_PROBES, REQUEST_SHAPE_PROBES, coverage_scenario
 
-from conformance.replay.expectations import NEGATIVE_EXPECTED, RE_DERIVED_CHECKS, positive_expected, status_in
+from conformance.checks.expectations import NEGATIVE_EXPECTED, RE_DERIVED_CHECKS, positive_expected, status_in
 
 TESTCASE_HEADER = "x-schemathesis-testcaseid"
 

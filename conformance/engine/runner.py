@@ -24,6 +24,14 @@ from conformance.auth import ProviderAuth
 from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, SentRequests, curl_command, request_key
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
+from conformance.checks.check_failures import (
+    WIRE_JUDGED_CHECKS,
+    check_message,
+    expected_for,
+    judged_finding,
+    kind_of,
+    violation_message,
+)
 from conformance.checks.generated_values import beyond_documented_range, integral
 from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
@@ -36,14 +44,6 @@ from conformance.checks.response_schema import (
 )
 from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.engine import form_encoding
-from conformance.engine.check_failures import (
-    WIRE_JUDGED_CHECKS,
-    check_message,
-    expected_for,
-    judged_finding,
-    kind_of,
-    violation_message,
-)
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.intent import IntentRecorder
 from conformance.engine.selection import narrowed

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from conformance.replay.expectations import positive_expected
+from conformance.checks.expectations import positive_expected
 
 if TYPE_CHECKING:
     import schemathesis

@@ -67,7 +67,7 @@ def run_one(
 
 
 def _rejudge(provider: Provider, options: TargetOptions, portion: Portion | None = None) -> _ProviderOutcome:
-    from conformance.replay.engine import replay_engine
+    from conformance.replay.verdicts import replay_engine
 
     outcome = replay_engine(provider, options.cassette_dir, root=Path.cwd())
     findings, exchanges, operations = outcome.findings, outcome.exchanges, outcome.operations

@@ -85,6 +85,11 @@ class Provider(ABC):
     def auth(self, credentials: Credentials, base_url: str) -> ProviderAuth:
         """The requests auth that signs every call to this provider."""
 
+    def double_environment(self, base_url: str) -> dict[str, str]:
+        """What a client of this provider's double at `base_url` reads from its environment beside the
+        credentials (the pytest fixtures' `env`); nothing by default."""
+        return {}
+
     def cleanup_steps(self, operation_id: str, body: Any) -> list[tuple[str, str]]:
         """Requests that undo what a successful `operation_id` created in a live sandbox, tried in order
         until one succeeds; empty where the API offers no way to delete or cancel it."""

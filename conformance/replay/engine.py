@@ -15,20 +15,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.cassettes import store
 from conformance.cassettes.evidence import curl_command
-from conformance.checks.fast_schema import schema_violations
-from conformance.checks.generated_values import beyond_documented_range
-from conformance.checks.json_values import MISSING, unlabelled_json
-from conformance.checks.references import References
-from conformance.checks.request_conformance import wire_problems
-from conformance.checks.response_schema import NOT_JSON_CHECK, status_inference
-from conformance.coverage.exchanges import Exchange, from_cassette
-from conformance.engine.check_failures import (
+from conformance.checks.check_failures import (
     WIRE_JUDGED_CHECKS,
     check_message,
     expected_for,
@@ -36,12 +28,19 @@ from conformance.engine.check_failures import (
     kind_of,
     violation_message,
 )
+from conformance.checks.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
+from conformance.checks.fast_schema import schema_violations
+from conformance.checks.generated_values import beyond_documented_range
+from conformance.checks.json_values import MISSING, unlabelled_json
+from conformance.checks.references import References
+from conformance.checks.request_conformance import wire_problems
+from conformance.checks.response_schema import NOT_JSON_CHECK, status_inference
+from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Source, make_finding
 from conformance.kinds import Basis, Kind
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
-from conformance.replay.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
 from conformance.specs import HTTP_METHODS, Operation, Spec
 
 
@@ -71,12 +70,6 @@ class _Exchange:
             if name.lower() == "content-type" and values:
                 return str(values[0] if isinstance(values, list) else values)
         return None
-
-
-def replay_engine(provider: Provider, cassette_dir: Path, *, root: Path) -> ReplayOutcome:
-    path = store.cassette_path(cassette_dir, provider.name, store.ENGINE_SUITE)
-    cassette = store.read_cassette(path, provider.name)
-    return judge_cassette(provider, provider.spec, cassette, label=store.display_path(path, root))
 
 
 def judge_cassette(provider: Provider, spec: Spec, cassette: store.LoadedCassette, *, label: str) -> ReplayOutcome:

@@ -14,8 +14,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from conformance.checks.expectations import status_in
 from conformance.checks.facts import response_facts
-from conformance.replay.expectations import status_in
 from conformance.specs import Operation, Spec
 
 

@@ -7,9 +7,12 @@ import re
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+import jinja2
+from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
+from conformance import disk_cache
 from conformance.reports.model import http_url
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
@@ -33,9 +36,29 @@ def markdown_environment() -> Environment:
     return env
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in the replay cache (conformance.disk_cache: entries that prove themselves,
+    writes that never fail); jinja2 itself rejects a compilation of other source (its checksum)."""
+
+    def __init__(self, autoescape: bool) -> None:
+        self.variant = f"jinja2 {jinja2.__version__} autoescape={autoescape}"
+
+    def _key(self, bucket: Bucket) -> str:
+        return disk_cache.digest("compiled template", self.variant, bucket.key, bucket.checksum)
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = disk_cache.read(disk_cache.REPLAY_AREA, self._key(bucket))
+        if isinstance(data, bytes):
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        disk_cache.write(disk_cache.REPLAY_AREA, self._key(bucket), bucket.bytecode_to_string())
+
+
 def _environment(*, autoescape: bool) -> Environment:
     return Environment(
         loader=PackageLoader("conformance.reports", "templates"),
+        bytecode_cache=_CompiledTemplates(autoescape),
         autoescape=autoescape,
         undefined=StrictUndefined,  # a typo in a template fails the tests instead of printing nothing
         trim_blocks=True,

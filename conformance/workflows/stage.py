@@ -24,6 +24,7 @@ from conformance.targets import TargetOptions, connect_scenarios, guarded_transp
 from conformance.targets.cleanup import clean_up, created_by
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome, run_scenario
+from conformance.workflows.verdicts import remembered
 
 
 def workflow_stage(
@@ -42,16 +43,29 @@ def workflow_stage(
             workflows = provider.workflows()
             if workflows is None or (scenarios is not None and provider.name not in scenarios):
                 continue
-            result.targets[provider.name] = mode_for(provider, options)
-            outcomes = run_provider(
-                provider,
-                workflows,
-                options,
-                timeout=timeout,
-                max_retry_after=max_retry_after,
-                max_bytes=max_bytes,
-                only=None if scenarios is None else scenarios[provider.name],
-            )
+            mode = result.targets[provider.name] = mode_for(provider, options)
+            only = None if scenarios is None else scenarios[provider.name]
+
+            def replay(
+                provider: Provider = provider,
+                workflows: ProviderWorkflows = workflows,
+                only: tuple[str, ...] | None = only,
+            ) -> list[ScenarioOutcome]:
+                return run_provider(
+                    provider,
+                    workflows,
+                    options,
+                    timeout=timeout,
+                    max_retry_after=max_retry_after,
+                    max_bytes=max_bytes,
+                    only=only,
+                )
+
+            if mode == "replay":  # a replay is a function of its inputs: remembered across runs
+                settings = (options.replay, timeout, max_retry_after, max_bytes, only)
+                outcomes = remembered(provider, options.cassette_dir, settings, replay)
+            else:
+                outcomes = replay()
             not_judged = []
             order = {s.name: i for i, s in enumerate(workflows.scenarios)}
             for outcome in outcomes:

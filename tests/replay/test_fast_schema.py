@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.cassettes import store
+from conformance.checks.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, POSITIVE_DEFAULT
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.response_schema import response_violations
 from conformance.providers import get_provider
-from conformance.replay.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, POSITIVE_DEFAULT
 from conformance.resources import cassettes_dir
 from conformance.specs import Operation, Spec
 from tests.conftest import PROVIDERS

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.engine.check_failures import check_message
+from conformance.checks.check_failures import check_message
 from conformance.judge.judging import judge_recordings
 from conformance.judge.recordings import read_recording
 from conformance.judge.routing import origins

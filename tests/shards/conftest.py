@@ -15,7 +15,7 @@ from conformance.cassettes import store
 from conformance.document import FindingsDocument
 from conformance.engine.settings import Settings
 from conformance.providers.base import Provider
-from conformance.replay import engine as replay
+from conformance.replay import verdicts as replay
 from conformance.resources import chosen_specs_dir, specs_from
 from conformance.run import pipeline, shards
 from conformance.run.assembly import assemble

@@ -113,6 +113,10 @@ class Lynkwell(Provider):
         parts = urlsplit(base_url)
         return f"{parts.scheme}://{parts.netloc}/oauth/token"
 
+    def double_environment(self, base_url: str) -> dict[str, str]:
+        # The double issues tokens itself; a client configured by environment must not ask Auth0.
+        return {"LYNKWELL_TOKEN_URL": f"{base_url}/oauth/token"}
+
     def auth(self, credentials: Credentials, base_url: str) -> ProviderAuth:
         return ClientCredentialsAuth(
             self.token_url(base_url), credentials["LYNKWELL_CLIENT_ID"], credentials["LYNKWELL_CLIENT_SECRET"]

@@ -35,7 +35,7 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
 - Idempotency-Key on POSTs: a repeated key with the same request replays the first answer
   (Idempotent-Replayed: true); with a different request it answers 409 idempotency_error.
 - Bodies as JSON or form-encoded with Stripe's bracket keys (the docs document both), see
-  conformance.sandbox.form.
+  conformance.form.
 - Subscriptions (Stripe): creating one bills its first invoice at once (billing_reason
   subscription_create, one `subscription` line per item for the first period), finalized; a
   charge_automatically invoice is charged with the subscription's or customer's payment method
@@ -65,7 +65,8 @@ from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request
 
-from conformance.sandbox import form, periods
+from conformance import form
+from conformance.sandbox import periods
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
 from conformance.specs import Operation
 
