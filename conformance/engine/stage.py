@@ -68,6 +68,7 @@ def _rejudge(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
 
 def _generate(provider: Provider, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
     from conformance.cassettes.evidence import CassettePositions
+    from conformance.checks.refusals import refusals_of
     from conformance.engine.cleanup import clean_up
     from conformance.engine.intent import IntentRecorder
     from conformance.engine.runner import EngineRun
@@ -94,7 +95,7 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
             cassette=connection.cassette,
             safe_methods_only=connection.safe_methods_only,
             intents=(
-                IntentRecorder(connection.recording, connection.intents, provider.semantic_rejection_statuses)
+                IntentRecorder(connection.recording, connection.intents, refusals_of(provider.spec).codes)
                 if connection.recording is not None and connection.intents is not None
                 else None
             ),
