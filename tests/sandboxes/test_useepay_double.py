@@ -590,7 +590,9 @@ def test_fault_illegal_transition_accepted() -> None:
 def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
     # The refusal statuses the spec declares (x-refusals: the Errors page's 400) told to plain schemathesis.
     statuses = ", ".join(f'"{s}"' for s in positive_expected(refusals_of(PROVIDER.spec).codes))
-    (tmp_path / "schemathesis.toml").write_text(f"[checks.positive_data_acceptance]\nexpected-statuses = [{statuses}]\n")
+    (tmp_path / "schemathesis.toml").write_text(
+        f"[checks.positive_data_acceptance]\nexpected-statuses = [{statuses}]\n"
+    )
     with running_double("useepay", seed=1) as running:
         headers = [arg for var, h in HEADERS.items() for arg in ("-H", f"{h}: {running.credentials[var]}")]
         command = [str(ST), "run", str(PROVIDER.spec_path), "--url", running.base_url, *headers]
