@@ -176,6 +176,7 @@ class Lifecycle:
         return {
             "states": list(self.states),
             "refused_with": list(self.refused_with),
+            "refused_basis": self.refused_basis,
             "actions": {
                 rule.key: {
                     "name": rule.name,

@@ -47,6 +47,15 @@ class LifecycleTable:
     actions: tuple[Action, ...]
     rows: tuple[StateRow, ...]
     refused_with: tuple[int, ...]
+    # unstated: no page names the refusal status, any 4xx refuses (an older findings.json reads as documented)
+    refused_basis: str = "documented"
+
+    @property
+    def refused(self) -> str:
+        """The refusal a forbidden action must answer, as the reports say it."""
+        if self.refused_basis == "unstated":
+            return "a 4xx (no page names the status)"
+        return "/".join(str(s) for s in self.refused_with)
 
     def count(self, result: str) -> int:
         return sum(1 for row in self.rows for cell in row.cells if cell.result == result)
@@ -94,7 +103,8 @@ def _table(provider: str, data: Mapping[str, Any]) -> LifecycleTable:
                 )
             )
         rows.append(StateRow(str(state), tuple(cells), unreachable.get(state)))
-    return LifecycleTable(provider, actions, tuple(rows), tuple(int(s) for s in data.get("refused_with", [])))
+    refused = tuple(int(s) for s in data.get("refused_with", []))
+    return LifecycleTable(provider, actions, tuple(rows), refused, str(data.get("refused_basis") or "documented"))
 
 
 def summary_lines(document: FindingsDocument) -> list[str]:

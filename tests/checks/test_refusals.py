@@ -260,3 +260,44 @@ def test_an_echo_is_excused_on_its_object_and_nowhere_else(value: Any, other: An
     assert not tainted.excused({"items": [{"id": "inv_2", "metadata": value}]}, violation)  # another object
     if json.dumps(other, sort_keys=True) != json.dumps(value, sort_keys=True):
         assert not tainted.excused({"items": [{"id": "inv_1", "metadata": other}]}, violation)  # not what was sent
+
+
+# -- lifecycle refusals: the status the pages state, or any 4xx where they state none ---------------------
+
+
+def _probe(provider: str, monkeypatch: pytest.MonkeyPatch, status: int | None, faults: tuple[str, ...] = ()) -> Any:
+    from conformance.sandbox.double import ProviderDouble
+    from conformance.workflows.doubles import run_on_double
+
+    if status is not None:
+        original = ProviderDouble.refusal
+
+        def refusing(self: ProviderDouble, rule: Any, current: str) -> Any:
+            refused = original(self, rule, current)
+            refused.status = status
+            return refused
+
+        monkeypatch.setattr(get_provider(provider).double(), "refusal", refusing)
+    workflows = get_provider(provider).workflows()
+    assert workflows is not None
+    found = run_on_double(workflows, workflows.scenario("lifecycle_probe"), faults=faults).findings
+    return [f for f in found if f.kind is Kind.STATE_TRANSITION]
+
+
+def test_a_lifecycle_refusal_with_the_documented_status_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _probe("useepay", monkeypatch, None) == []  # 400, as the Errors page allows
+
+
+def test_a_lifecycle_refusal_with_another_status_is_not_called_documented_by_the_lifecycle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    found = _probe("useepay", monkeypatch, 409)  # the suite's old expectation, stated by no page
+    assert found
+    assert all(f.basis is Basis.DOCUMENTED for f in found)
+    assert all("as the lifecycle documents" not in f.expected for f in found)
+    assert all("not the documented 400" in f.message and "as the pages document it" in f.expected for f in found)
+
+
+def test_where_no_page_names_the_refusal_status_any_4xx_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _probe("lynkwell", monkeypatch, None, faults=(DOCS_ONLY,)) == []  # 400, where the spec's double says 409
+    assert _probe("lynkwell", monkeypatch, 422) == []
