@@ -7,8 +7,8 @@ is valid for the schema, each with its basis, and where its error body carries t
       source: https://docs-v2.useepay.com/5341652m0
       error_code: /code                  # JSON pointer to the error code in an error body
       statuses:
-        400: {basis: documented, reason: 'Errors page: "... or failed another validation test"'}
-        404: {basis: inferred, reason: 'an unknown id answering 404 is the spec's reading'}
+        "400": {basis: documented, reason: 'Errors page: "... or failed another validation test"'}
+        "404": {basis: inferred, reason: 'an unknown id answering 404 is the spec's reading'}
       unlisted: >-                       # optional: the pages list no statuses at all
         No page lists an error status: a 4xx in the error shape is a refusal, not a rejection of valid data.
 
