@@ -52,6 +52,11 @@ Faults: every catalogue fault applies except ``deleted_still_retrievable`` (Lynk
 delete operation). FaultTargets: ``periodEnd`` removed, ``totalPaymentAttempts`` retyped, ``taxTotal``
 renamed ``totalTax``, ``amountDue`` added, status ``PAYMENT_FAILED``, ``currency`` null, ``subTotal``
 off by one, and ``subscribePaymentProfile`` (the operation that creates invoices) answering 500.
+
+Variant ``docs_only`` (issue 24): follows the pages and nothing more. A request body is held only to what
+the pages state (a constraint only the spec infers, such as a driver's required ``name``, is not enforced),
+what is accepted is stored and echoed as sent, and a refused valid request (unknown reference, a retry the
+invoice's state forbids) answers 400 in the error shape: no page names a refusal status.
 """
 
 from __future__ import annotations
