@@ -31,6 +31,7 @@ ECHO_KINDS = frozenset(
     }
 )
 _ABSENT = "\x00absent"
+_SHOWN = 160  # characters of an inference shown in a message (the finding's `inference` has it whole)
 
 
 def _tokens(pointer: str) -> tuple[str, ...]:
@@ -147,5 +148,7 @@ def _objects_along(body: Any, raw: list[str]) -> Iterator[tuple[int, dict[str, A
 
 def describe(constraint: Constraint) -> str:
     """The constraint as one phrase: where, which keyword, and what it rests on."""
-    basis = "documented" if constraint.basis is Basis.DOCUMENTED else f"inferred: {constraint.inference}"
+    inference = constraint.inference
+    inference = inference if len(inference) <= _SHOWN else inference[: _SHOWN - 1] + "…"
+    basis = "documented" if constraint.basis is Basis.DOCUMENTED else f"inferred: {inference}"
     return f"{constraint.pointer or '/'} `{constraint.keyword}` ({constraint.expected}; {basis})"
