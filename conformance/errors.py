@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 EXIT_OK = 0
 EXIT_BREAKING = 1
@@ -48,11 +50,33 @@ class Interrupted(KeyboardInterrupt):
 
 
 _received: list[int] = []
+# Requests the main thread has in flight: a signal arriving then is raised when the answer has been read
+# (conformance.transport), so that a create the server performed is always answered and recorded first.
+_deferring: list[int] = [0]
 
 
 def _on_signal(signum: int, _frame: object) -> None:
     _received.append(signum)
-    raise Interrupted(signum)
+    if _deferring[0] == 0:
+        raise Interrupted(signum)
+
+
+@contextmanager
+def interruption_deferred() -> Iterator[None]:
+    """In the main thread, a SIGINT or SIGTERM that arrives within the block is raised at its end (other
+    threads are unaffected: a signal handler runs in the main thread, which then stops their work)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _deferring[0] += 1
+    try:
+        yield
+    finally:
+        _deferring[0] -= 1
+    if _received and _deferring[0] == 0:
+        raise Interrupted(_received[-1])
 
 
 def install_signal_handlers() -> None:

@@ -84,6 +84,10 @@ class Lifecycle:
     created: Rule  # how a new invoice comes to exist (allowed_from empty)
     actions: Mapping[str, Rule]  # operationId -> rule
     events: Mapping[str, Rule] = field(default_factory=dict)  # transitions no documented operation performs
+    # What the refusal status rests on: documented (a page states it), inferred (the spec's reading) or
+    # unstated (no page names one: any 4xx in the error shape is a refusal, refused_with is only what doubles send).
+    refused_basis: str = "documented"
+    refused_reason: str = ""
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -189,6 +193,7 @@ class Lifecycle:
         return {
             "states": list(self.states),
             "refused_with": list(self.refused_with),
+            "refused_basis": self.refused_basis,
             "actions": {
                 rule.key: {
                     "name": rule.name,
@@ -303,6 +308,9 @@ class _Reader:
         )
 
 
+REFUSED_BASES = ("documented", "inferred", "unstated")
+
+
 def parse(spec: Spec, value: Any) -> Lifecycle:
     reader = _Reader(spec)
     raw = reader.mapping(value, "")
@@ -322,6 +330,9 @@ def parse(spec: Spec, value: Any) -> Lifecycle:
     refused = raw.get("refused_with")
     if not isinstance(refused, list) or not refused or not all(isinstance(s, int) and 400 <= s < 500 for s in refused):
         raise reader.fail(".refused_with", "must list the 4xx statuses a forbidden action answers")
+    refused_basis = str(raw.get("refused_basis") or "documented")
+    if refused_basis not in REFUSED_BASES:
+        raise reader.fail(".refused_basis", f"must be one of {', '.join(REFUSED_BASES)}")
     created_raw = reader.mapping(raw.get("created"), ".created")
     created_by = reader.text(created_raw.get("by"), ".created.by")
     if created_by not in spec.operations:
@@ -351,6 +362,8 @@ def parse(spec: Spec, value: Any) -> Lifecycle:
         doc_ref=str(raw.get("doc_ref") or ""),
         states=states,
         refused_with=tuple(refused),
+        refused_basis=refused_basis,
+        refused_reason=" ".join(str(raw.get("refused_reason") or "").split()),
         created=created,
         actions=actions,
         events=events,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 
 from conformance import secrets
 from conformance.cassettes.scrub import COOKIE_HEADERS, cookie_values
+from conformance.errors import interruption_deferred
 
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 # Consecutive failed attempts (no HTTP answer in between) after which a target is given up on.
@@ -55,6 +56,8 @@ class Guard:
     answers: int = 0
     tripped: bool = False
     last_error: str = ""
+    # Told of every answer as soon as it is read, in the thread that sent the request (the clean-up ledger).
+    on_answer: Callable[[requests.PreparedRequest, requests.Response], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def failed(self, exc: BaseException) -> None:
@@ -81,9 +84,14 @@ def current() -> Guard | None:
 
 
 @contextmanager
-def guarded(timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, retries: int = 2) -> Iterator[Guard]:
+def guarded(
+    timeout: float,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    retries: int = 2,
+    on_answer: Callable[[requests.PreparedRequest, requests.Response], None] | None = None,
+) -> Iterator[Guard]:
     """Every request made in this block obeys a fresh guard (one per provider: its own breaker)."""
-    guard = Guard(timeout=timeout, max_bytes=max_bytes, retries=retries)
+    guard = Guard(timeout=timeout, max_bytes=max_bytes, retries=retries, on_answer=on_answer)
     _stack.append(guard)
     HTTPAdapter.send = _guarded_send  # type: ignore[method-assign]
     urllib3.connection.HTTPConnection.request = _capturing_request  # type: ignore[method-assign]
@@ -114,6 +122,14 @@ def _guarded_send(self: HTTPAdapter, request: requests.PreparedRequest, *args: A
     guard = current()
     if guard is None:
         return _original_send(self, request, *args, **kwargs)
+    # Bounded by the deadline: an interruption waits for the answer, so that what it says is not lost.
+    with interruption_deferred():
+        return _send_guarded(self, guard, request, *args, **kwargs)
+
+
+def _send_guarded(
+    self: HTTPAdapter, guard: Guard, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+) -> requests.Response:
     attempt = 0
     while True:
         if guard.tripped:
@@ -133,6 +149,8 @@ def _guarded_send(self: HTTPAdapter, request: requests.PreparedRequest, *args: A
             continue
         guard.answered()
         _learn_secrets(request, response)
+        if guard.on_answer is not None:
+            guard.on_answer(request, response)
         return response
 
 

@@ -31,6 +31,8 @@ class Violation:
     # What the failed expectation rests on: the `x-inferred` of the schema node whose keyword failed.
     basis: Basis = Basis.DOCUMENTED
     inference: str = ""
+    # The JSON Schema keyword that failed (type, required, enum...): with the pointer, the constraint broken.
+    keyword: str = ""
 
     @property
     def check(self) -> str:
@@ -59,7 +61,14 @@ def _type_names(value: Any) -> set[str]:
     return {value} if isinstance(value, str) else set(value or ())
 
 
-def _violation(kind: Kind, error: ValidationError, expected: str, observed: str, child: str | None = None) -> Violation:
+def _violation(
+    kind: Kind,
+    error: ValidationError,
+    expected: str,
+    observed: str,
+    child: str | None = None,
+    keyword: str | None = None,
+) -> Violation:
     suffix = "" if child is None else "/" + escape_pointer_token(child)
     # An undocumented field is judged against the fields a page lists, whatever the node infers.
     inference = "" if kind is Kind.UNDOCUMENTED_FIELD else inference_of(error.schema)
@@ -71,6 +80,7 @@ def _violation(kind: Kind, error: ValidationError, expected: str, observed: str,
         _pointer(error.absolute_path) + suffix,
         Basis.INFERRED if inference else Basis.DOCUMENTED,
         inference,
+        keyword or str(error.validator),
     )
 
 
@@ -121,8 +131,11 @@ def _classify_alternatives(error: ValidationError) -> list[Violation]:
 def _type_violation(error: ValidationError, expected_types: set[str]) -> Violation:
     instance = error.instance
     if instance is None and "null" not in expected_types:
-        return _violation(Kind.NULLABILITY, error, f"type {' | '.join(sorted(expected_types))}, not null", "null")
-    return _violation(Kind.TYPE_MISMATCH, error, f"type {' | '.join(sorted(expected_types))}", show(instance))
+        expected = f"type {' | '.join(sorted(expected_types))}, not null"
+        return _violation(Kind.NULLABILITY, error, expected, "null", keyword="type")
+    return _violation(
+        Kind.TYPE_MISMATCH, error, f"type {' | '.join(sorted(expected_types))}", show(instance), keyword="type"
+    )
 
 
 def classify(error: ValidationError) -> list[Violation]:

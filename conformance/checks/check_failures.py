@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from conformance.checks.accepted_input import describe
+from conformance.checks.refusals import Rejection
+from conformance.checks.request_conformance import Constraint
 from conformance.checks.response_schema import violation_message
 from conformance.findings import Evidence, Finding, Source, finding_on
 from conformance.kinds import Basis, Kind, Severity
@@ -73,6 +76,7 @@ def judged_finding(
     instance_pointer: str | None = None,
     basis: Basis = Basis.DOCUMENTED,
     inference: str = "",
+    severity: Severity | None = None,
 ) -> Finding:
     """A finding as the live engine and the replay both judge it: the severity a failed check implies,
     and the concrete pointer in the evidence only where it differs from the normalised one."""
@@ -85,7 +89,7 @@ def judged_finding(
         message=message,
         source=source,
         evidence=replace(evidence, instance_pointer=instance_pointer if instance_pointer != pointer else None),
-        severity=severity_of(severity_check) if severity_check else None,
+        severity=severity or (severity_of(severity_check) if severity_check else None),
         check=check,
         basis=basis,
         inference=inference,
@@ -112,3 +116,34 @@ def expected_for(check: str, failure: Any, documented: list[str] | None = None) 
         "use_after_free": "404 for a deleted resource",
         "ensure_resource_availability": "the created resource to be retrievable",
     }.get(check, f"the {check} check to pass")
+
+
+def refused_valid(rejection: Rejection) -> dict[str, Any]:
+    """What `positive_data_rejected` says for one refused valid request (conformance.checks.refusals)."""
+    return {
+        "kind": rejection.kind,
+        "pointer": rejection.pointer,
+        "expected": rejection.expected,
+        "observed": rejection.observed,
+        "message": rejection.message,
+        "check": rejection.check,
+        "severity": rejection.severity,
+        "basis": rejection.basis,
+        "inference": rejection.inference,
+    }
+
+
+def accepted_invalid(operation: Operation, status: int | None, constraint: Constraint) -> dict[str, Any]:
+    """What `negative_data_accepted` says for one accepted invalid request: identified by the constraint
+    (pointer and keyword, in the pointer and the check), severity by the constraint's basis and the policy."""
+    return {
+        "kind": Kind.NEGATIVE_DATA_ACCEPTED,
+        "pointer": constraint.pointer,
+        "expected": f"a 4xx: the request breaks {describe(constraint)}",
+        "observed": f"HTTP {status}: accepted {constraint.sent}",
+        "message": f"{operation.method} {operation.path} ({operation.operation_id}) accepted a request that breaks "
+        f"{describe(constraint)}, sent {constraint.sent}.",
+        "check": f"request.{constraint.keyword}",
+        "basis": constraint.basis,
+        "inference": constraint.inference,
+    }

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from conformance import pointers
+from conformance.kinds import Basis
 from conformance.specs import Operation, Spec
+from conformance.validation import inference_of, show, violations
 
 
 def wire_problems(
@@ -170,3 +173,130 @@ def _body_problem(
         return ""
     validator = spec.validator(owner + pointers.join("content", media, "schema"))
     return "" if validator.is_valid(value) else "the body does not match its schema"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One documented (or inferred) constraint a sent request breaks: where in the request, which keyword."""
+
+    pointer: str  # /body/metadata, /query/page_size, /header/x-api-key, /path/id; array indices as *
+    keyword: str  # the JSON Schema keyword (type, required, enum, maxLength...)
+    expected: str
+    sent: str
+    basis: Basis = Basis.DOCUMENTED
+    inference: str = ""
+    instance_pointer: str = ""  # into the request body, concrete indices ('' outside the body)
+
+    @property
+    def name(self) -> str:
+        return f"{self.pointer or '/'} {self.keyword}"
+
+
+def wire_constraints(
+    spec: Spec,
+    operation: Operation,
+    url: str,
+    headers: Mapping[str, Any],
+    body: bytes | str | None,
+) -> list[Constraint] | None:
+    """The constraints the sent request breaks, most specific first; [] when valid, None when it cannot be told."""
+    node = spec.resolve(operation.pointer)
+    header_values = {name.lower(): _first(value) for name, value in headers.items()}
+    parts = urlsplit(url)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    path_values = _path_values(operation.path, unquote(parts.path))
+    found: list[Constraint] = []
+    for pointer in parameter_pointers(spec, operation):
+        parameter = spec.resolve(pointer)
+        name, location = str(parameter.get("name")), str(parameter.get("in"))
+        schema = parameter.get("schema")
+        where = f"/{location}/{pointers.escape(name)}"
+        if location == "query":
+            raw = query.get(name)
+        elif location == "header":
+            raw = [header_values[name.lower()]] if name.lower() in header_values else None
+        elif location == "path":
+            raw = [path_values[name]] if path_values is not None and name in path_values else None
+        else:
+            return None
+        if raw is None:
+            if parameter.get("required") or location == "path":
+                reason = inference_of(parameter)
+                basis = Basis.INFERRED if reason else Basis.DOCUMENTED
+                found.append(Constraint(where, "required", "present", "absent", basis, reason))
+            continue
+        if isinstance(schema, dict) and not _valid(spec, pointer + "/schema", raw, schema):
+            problems = violations(spec.validator(pointer + "/schema"), _readings(raw, schema)[-1])
+            first = problems[0] if problems else None
+            found.append(
+                Constraint(
+                    where,
+                    first.keyword if first else "schema",
+                    first.expected if first else "a valid value",
+                    show(raw[-1] if len(raw) == 1 else raw),
+                    first.basis if first else Basis.DOCUMENTED,
+                    first.inference if first else "",
+                )
+            )
+    body_found = _body_constraints(spec, operation, node, header_values, body)
+    if body_found is None:
+        return None
+    if not _credentials_sent(spec, node, header_values, query):
+        found.append(Constraint("/header", "security", "credentials", "absent"))
+    return body_found + found
+
+
+def _body_constraints(
+    spec: Spec, operation: Operation, node: Mapping[str, Any], headers: Mapping[str, str], body: bytes | str | None
+) -> list[Constraint] | None:
+    request_body = node.get("requestBody")
+    owner = operation.pointer + "/requestBody"
+    if isinstance(request_body, dict) and "$ref" in request_body:
+        owner = str(request_body["$ref"]).removeprefix("#")
+        request_body = spec.resolve(owner)
+    if not body:
+        if isinstance(request_body, dict) and request_body.get("required"):
+            return [Constraint("/body", "required", "a body", "absent")]
+        return []
+    if not isinstance(request_body, dict):
+        return []
+    content = request_body.get("content") or {}
+    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in content:
+        return [Constraint("/body", "content-type", f"one of {', '.join(content)}", media or "(none)")]
+    if "json" not in media:
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return [Constraint("/body", "json", "a JSON body", "not JSON")]
+    if "schema" not in content[media]:
+        return []
+    validator = spec.validator(owner + pointers.join("content", media, "schema"))
+    return [
+        Constraint(
+            "/body" + v.pointer,
+            v.keyword,
+            v.expected,
+            v.observed,
+            v.basis,
+            v.inference,
+            v.instance_pointer,
+        )
+        for v in violations(validator, value)
+    ]
+
+
+def path_values(operation: Operation, url: str) -> dict[str, str] | None:
+    """The path parameters of a sent request, by name."""
+    return _path_values(operation.path, unquote(urlsplit(url).path))
+
+
+def body_value(body: bytes | str | None) -> Any:
+    """A sent JSON body as data (None when there is none or it is not JSON)."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None

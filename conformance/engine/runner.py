@@ -19,23 +19,28 @@ from schemathesis.engine import StopReason, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from conformance import ledger, secrets, target_findings, transport
+from conformance import secrets, target_findings, transport
 from conformance.auth import ProviderAuth
 from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, SentRequests, curl_command, request_key
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
+from conformance.checks.accepted_input import TaintedObjects
 from conformance.checks.check_failures import (
     WIRE_JUDGED_CHECKS,
+    accepted_invalid,
     check_message,
     expected_for,
     judged_finding,
     kind_of,
+    refused_valid,
     violation_message,
 )
+from conformance.checks.expectations import NEGATIVE_EXPECTED, status_in
 from conformance.checks.generated_values import beyond_documented_range, integral
 from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
-from conformance.checks.request_conformance import wire_problems
+from conformance.checks.refusals import judge_refusal, refusals_of
+from conformance.checks.request_conformance import Constraint, body_value, path_values, wire_constraints, wire_problems
 from conformance.checks.response_schema import (
     NOT_JSON_CHECK,
     documented_statuses,
@@ -50,7 +55,7 @@ from conformance.engine.selection import narrowed
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
 from conformance.findings import Evidence, Finding, Source
-from conformance.kinds import Basis, Kind
+from conformance.kinds import Basis, Kind, Severity
 from conformance.providers.base import Provider
 from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.specs import Operation, Spec
@@ -97,6 +102,8 @@ class EngineRun:
     _result: EngineResult = field(default_factory=EngineResult)
     _first_success: dict[str, Any] = field(default_factory=dict)
     _sent: SentRequests = field(default_factory=SentRequests)
+    # Objects holding values the server accepted from requests the suite sent as invalid.
+    _tainted: TaintedObjects = field(default_factory=TaintedObjects)
     # Made from the settings unless given (tests give one that records its waits).
     rate_limit: RateLimitPolicy | None = None
     _references: References = field(init=False)
@@ -184,7 +191,7 @@ class EngineRun:
 
     def _load_schema(self) -> Any:
         seed_only_generation()
-        config = schemathesis_config(self.settings, self.base_url, self.provider.semantic_rejection_statuses)
+        config = schemathesis_config(self.settings, self.base_url, refusals_of(self.spec).codes)
         try:
             schema: schemathesis.BaseSchema = schemathesis.openapi.from_path(str(self.spec.path), config=config)
         except Exception as exc:  # schemathesis raises several loader errors; all mean the same to a user
@@ -240,6 +247,7 @@ class EngineRun:
                 # The run stopped waiting: the rate limiting is one finding, not one per answer.
                 self._result.requests += 1
                 continue
+            accepted: list[Constraint] | None = None
             if interaction is not None:
                 self._result.requests += 1
                 if interaction.response is not None:
@@ -247,13 +255,34 @@ class EngineRun:
                     exchange = from_schemathesis(interaction, operation.operation_id)
                     if exchange is not None:
                         self._result.exchanges.append(exchange)
+                    accepted = self._accepted_invalid(operation, case, interaction)
                     self._judge_response(operation, interaction)
+                    self._tainted.done()
             checks = recorder.checks.get(case_id, [])
             for check in checks:
                 if check.failure_info is not None and check.name not in ("response_schema_conformance",):
-                    self._on_check_failure(operation, check.name, check.failure_info.failure, interaction)
+                    self._on_check_failure(operation, check.name, check.failure_info.failure, interaction, accepted)
             if self.intents is not None:
                 self.intents.case(case_id, case, operation.operation_id, interaction, checks)
+
+    def _accepted_invalid(self, operation: Operation, case: Any, interaction: Any) -> list[Constraint] | None:
+        """The constraints a request generated as invalid breaks on the wire, when the server accepted it
+        (its objects then carry the invalid values); None when it was not such a request or cannot be told."""
+        meta = case._meta  # reading `case.meta` would revalidate the case
+        if meta is None or not meta.generation.mode.is_negative:
+            return None
+        if status_in(interaction.response.status_code, NEGATIVE_EXPECTED):
+            return None
+        request = interaction.request
+        constraints = wire_constraints(self.spec, operation, request.uri, request.headers, request.body)
+        if constraints:
+            self._tainted.accept(
+                constraints,
+                body_value(request.body),
+                path_values(operation, request.uri),
+                _json_or_none(interaction.response.content),
+            )
+        return constraints
 
     def _judge_response(self, operation: Operation, interaction: Any) -> None:
         response = interaction.response
@@ -262,7 +291,6 @@ class EngineRun:
         if 200 <= response.status_code < 300 and operation.method == "POST":
             body = _json_or_none(response.content)
             self._result.created.append((operation.operation_id, body))
-            ledger.created(self.provider.name, operation.operation_id, body)
         content_type = (response.headers.get("content-type") or response.headers.get("Content-Type") or [""])[0]
         if not response.content:
             return
@@ -288,6 +316,8 @@ class EngineRun:
                 )
             return
         for violation in response_violations(self.spec, operation, response.status_code, body) or []:
+            if self._tainted.excused(body, violation):
+                continue  # a value the server accepted from invalid input: reported as negative_data_accepted
             self._add(
                 operation,
                 kind=violation.kind,
@@ -302,7 +332,14 @@ class EngineRun:
                 inference=violation.inference,
             )
 
-    def _on_check_failure(self, operation: Operation, check: str, failure: Any, interaction: Any) -> None:
+    def _on_check_failure(
+        self,
+        operation: Operation,
+        check: str,
+        failure: Any,
+        interaction: Any,
+        accepted: list[Constraint] | None = None,
+    ) -> None:
         if check in WIRE_JUDGED_CHECKS and interaction is not None and self._valid_on_the_wire(operation, interaction):
             return
         if (
@@ -312,6 +349,15 @@ class EngineRun:
         ):
             return
         status = interaction.response.status_code if interaction is not None and interaction.response else None
+        if check == "negative_data_rejection" and accepted:
+            self._add(operation, **accepted_invalid(operation, status, accepted[0]), interaction=interaction)
+            return
+        if check == "positive_data_acceptance" and status is not None:
+            content = interaction.response.content
+            rejection = judge_refusal(self.spec, operation, status, _json_or_none(content), _preview(content))
+            if rejection is not None:
+                self._add(operation, **refused_valid(rejection), interaction=interaction)
+            return
         title = str(getattr(failure, "title", check))
         detail = first_line(getattr(failure, "message", "")) or title
         # A status outside the documented ones is inferred when every documented one of its class is.
@@ -457,6 +503,7 @@ class EngineRun:
         instance_pointer: str | None = None,
         basis: Basis = Basis.DOCUMENTED,
         inference: str = "",
+        severity: Severity | None = None,
     ) -> None:
         key = None
         occurrence = 0
@@ -482,6 +529,7 @@ class EngineRun:
             instance_pointer=instance_pointer,
             basis=basis,
             inference=inference,
+            severity=severity,
         )
         self._pending.append(_Pending(finding=finding, key=key, occurrence=occurrence))
 

@@ -90,6 +90,7 @@ def _rejudge(provider: Provider, options: TargetOptions, portion: Portion | None
 
 def _generate(provider: Provider, options: TargetOptions, settings: Settings) -> _ProviderOutcome:
     from conformance.cassettes.evidence import CassettePositions
+    from conformance.checks.refusals import refusals_of
     from conformance.engine.intent import IntentRecorder
     from conformance.engine.runner import EngineRun
     from conformance.engine.selection import for_spec
@@ -116,7 +117,7 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
             cassette=connection.cassette,
             safe_methods_only=connection.safe_methods_only,
             intents=(
-                IntentRecorder(connection.recording, connection.intents, provider.semantic_rejection_statuses)
+                IntentRecorder(connection.recording, connection.intents, refusals_of(provider.spec).codes)
                 if connection.recording is not None and connection.intents is not None
                 else None
             ),

@@ -50,9 +50,6 @@ class Provider(ABC):
     name: str
     title: str
     credential_vars: tuple[CredentialVar, ...]
-    # Statuses the provider answers a well-formed request with when it breaks a rule a schema cannot
-    # express (unknown referenced id, illegal state): not "valid data rejected".
-    semantic_rejection_statuses: tuple[int, ...] = (404, 409)
 
     @property
     def spec_path(self) -> Path:

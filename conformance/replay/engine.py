@@ -20,12 +20,15 @@ from urllib.parse import urlsplit
 
 from conformance.cassettes import store
 from conformance.cassettes.evidence import curl_command
+from conformance.checks.accepted_input import TaintedObjects
 from conformance.checks.check_failures import (
     WIRE_JUDGED_CHECKS,
+    accepted_invalid,
     check_message,
     expected_for,
     judged_finding,
     kind_of,
+    refused_valid,
     violation_message,
 )
 from conformance.checks.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERROR_EXPECTED, positive_expected, status_in
@@ -33,12 +36,13 @@ from conformance.checks.fast_schema import schema_violations
 from conformance.checks.generated_values import beyond_documented_range
 from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
-from conformance.checks.request_conformance import wire_problems
+from conformance.checks.refusals import judge_refusal, refusals_of
+from conformance.checks.request_conformance import Constraint, body_value, path_values, wire_constraints, wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, status_inference
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.errors import first_line
 from conformance.findings import Evidence, Finding, Source, make_finding
-from conformance.kinds import Basis, Kind
+from conformance.kinds import Basis, Kind, Severity
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
 from conformance.specs import HTTP_METHODS, Operation, Spec
@@ -176,9 +180,10 @@ class _Judge:
         self.provider = provider
         self.spec = spec
         self.label = label
-        self.positive = positive_expected(provider.semantic_rejection_statuses)
+        self.positive = positive_expected(refusals_of(spec).codes)
         self.references = References.of(spec)
         self.findings: list[Finding] = []
+        self.tainted = TaintedObjects()
 
     def case(self, operation: Operation, exchange: _Exchange, note: dict[str, Any]) -> None:
         status = exchange.status
@@ -193,8 +198,12 @@ class _Judge:
             ):
                 if failed is not None:
                     self._check(operation, exchange, failed)
-        if (
+        accepted = self._accepted_invalid(operation, exchange, note)
+        if meant == "invalid" and accepted:
+            self._add(operation, exchange, **accepted_invalid(operation, status, accepted[0]))
+        elif (
             meant == "invalid"
+            and accepted is None
             and not status_in(status, NEGATIVE_EXPECTED)
             and not self._valid_on_the_wire(operation, exchange)
         ):
@@ -206,9 +215,9 @@ class _Judge:
             and not status_in(status, self.positive)
             and not self._artefact_refused(operation, exchange)
         ):
-            detail = "Valid data should have been accepted"
-            title = "Rejected positive data"
-            self._check(operation, exchange, http_checks.Failed("positive_data_acceptance", title, detail, ""))
+            rejection = judge_refusal(self.spec, operation, status, _json(exchange.text), _short(exchange.text))
+            if rejection is not None:
+                self._add(operation, exchange, **refused_valid(rejection))
         for name, verdict in sorted((note.get("recorded_verdicts") or {}).items()):
             if name in WIRE_JUDGED_CHECKS and self._valid_on_the_wire(operation, exchange):
                 continue
@@ -216,6 +225,22 @@ class _Judge:
             detail = first_line(str(verdict.get("message") or "")) or title
             self._check(operation, exchange, http_checks.Failed(name, title, detail, ""))
         self._schema(operation, exchange)
+        self.tainted.done()
+
+    def _accepted_invalid(
+        self, operation: Operation, exchange: _Exchange, note: dict[str, Any]
+    ) -> list[Constraint] | None:
+        """As the live engine: the constraints an accepted request generated as invalid breaks on the wire."""
+        if note.get("mode") != "negative" or status_in(exchange.status, NEGATIVE_EXPECTED):
+            return None
+        request = exchange.request
+        body = request.get("body")
+        constraints = wire_constraints(self.spec, operation, exchange.uri, request.get("headers") or {}, body)
+        if constraints:
+            self.tainted.accept(
+                constraints, body_value(body), path_values(operation, exchange.uri), _json(exchange.text)
+            )
+        return constraints
 
     def auth_probe(self, operation: Operation, exchange: _Exchange) -> None:
         """A successful request resent without credentials: it must be refused."""
@@ -273,6 +298,8 @@ class _Judge:
                 )
             return
         for violation in schema_violations(self.spec, operation, exchange.status, body) or []:
+            if self.tainted.excused(body, violation):
+                continue  # a value the server accepted from invalid input: reported as negative_data_accepted
             self._add(
                 operation,
                 exchange,
@@ -320,6 +347,7 @@ class _Judge:
         instance_pointer: str | None = None,
         basis: Basis = Basis.DOCUMENTED,
         inference: str = "",
+        severity: Severity | None = None,
     ) -> None:
         request = exchange.request
         curl = curl_command(exchange.method, exchange.uri, request.get("headers") or {}, request.get("body"), [])
@@ -340,8 +368,21 @@ class _Judge:
                 instance_pointer=instance_pointer,
                 basis=basis,
                 inference=inference,
+                severity=severity,
             )
         )
+
+
+def _short(text: str | bytes, limit: int = 80) -> str:
+    shown = " ".join((text if isinstance(text, str) else text.decode("utf-8", "replace")).split())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _json(text: str | bytes) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
 
 
 def _unmapped_findings(

@@ -55,6 +55,15 @@ class LifecycleTable:
     rows: tuple[StateRow, ...]
     refused_with: tuple[int, ...]
     not_judged: tuple[NotJudged, ...] = ()
+    # unstated: no page names the refusal status, any 4xx refuses (an older findings.json reads as documented)
+    refused_basis: str = "documented"
+
+    @property
+    def refused(self) -> str:
+        """The refusal a forbidden action must answer, as the reports say it."""
+        if self.refused_basis == "unstated":
+            return "a 4xx (no page names the status)"
+        return "/".join(str(s) for s in self.refused_with)
 
     def count(self, result: str) -> int:
         return sum(1 for row in self.rows for cell in row.cells if cell.result == result)
@@ -106,7 +115,8 @@ def _table(provider: str, data: Mapping[str, Any]) -> LifecycleTable:
             )
         rows.append(StateRow(str(state), tuple(cells), unreachable.get(state)))
     refused_with = tuple(int(s) for s in data.get("refused_with", []))
-    return LifecycleTable(provider, actions, tuple(rows), refused_with, not_judged)
+    refused_basis = str(data.get("refused_basis") or "documented")
+    return LifecycleTable(provider, actions, tuple(rows), refused_with, not_judged, refused_basis)
 
 
 def summary_lines(document: FindingsDocument) -> list[str]:

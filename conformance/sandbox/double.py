@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from conformance import refs
 from conformance.errors import UsageError
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.lifecycle import Lifecycle, lifecycle_of
 from conformance.lifecycle import Rule as LifecycleRule
 from conformance.sandbox.faults import FAULT_HEADER, FaultSet
@@ -360,10 +360,23 @@ class ProviderDouble(ABC):
             if endpoint == self.fault_targets.server_error_operation and "server_error" in self.faults:
                 raise ApiError(500, "api_error", "An unexpected error occurred.")
             with self._lock:
-                response = handler(api_request)
+                response = self._call(handler, api_request)
         except ApiError as error:
             return self._to_wsgi(self._error_response(error))
         return self._to_wsgi(self._apply_response_faults(response, operation))
+
+    def _call(self, handler: Callable[[ApiRequest], ApiResponse], request: ApiRequest) -> ApiResponse:
+        """A handler's answer. A double that does not enforce what only the spec infers lets through input its
+        handlers cannot use (a list where an object is read, a field they need left out): it refuses that
+        input with a 400, as a server that validates only what its pages state would."""
+        if self.enforces_inferred:
+            return handler(request)
+        try:
+            return handler(request)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+            raise ApiError(
+                400, "parameter_invalid", f"The request cannot be processed ({type(exc).__name__})."
+            ) from None
 
     def _route(self, method: str, path: str) -> tuple[str, dict[str, str]]:
         """The handler of a request and its path parameters, by the spec's operation matcher (a HEAD is
@@ -433,6 +446,9 @@ class ProviderDouble(ABC):
             if raw_body and media and "schema" in media:
                 pointer = self._media_schema_pointer(operation)
                 problems = violations(self.spec.validator(pointer), body)
+                if not self.enforces_inferred:
+                    # Following the pages only: what only the spec infers (a required list, an enum) is not enforced.
+                    problems = [p for p in problems if p.basis is Basis.DOCUMENTED]
                 if problems:
                     first = problems[0]
                     param = first.pointer.lstrip("/").replace("/", ".") or None
@@ -444,6 +460,11 @@ class ProviderDouble(ABC):
                         param,
                     )
         return ApiRequest(operation=operation, path_params=path_params, query=query, body=body, raw=request)
+
+    @property
+    def enforces_inferred(self) -> bool:
+        """Whether request bodies are held to the constraints only the spec infers (a docs_only variant: not)."""
+        return True
 
     def decode_body(self, operation: Operation, request: Request, raw_body: bytes) -> Any:
         """The request body as data: JSON, unless a provider's docs document another media type too."""
@@ -477,6 +498,35 @@ class ProviderDouble(ABC):
             raise ApiError(400, "parameter_invalid", f"Invalid value for {name}: {error.message}.", name)
 
     # -- generic response faults ------------------------------------------------------------------
+
+    def omit_inferred_nulls(self, operation: Operation, response: ApiResponse) -> None:
+        """Leave out, in place, the null fields of a success answer that only an inferred required list asks for:
+        a page that lists the field as optional lets a server omit it (the docs_only variants)."""
+        responses = self.spec.resolve(operation.pointer).get("responses") or {}
+        answer = self._deref(responses.get(str(response.status)) or responses.get("default") or {})
+        media = (answer.get("content") or {}).get("application/json") or {}
+        if "schema" in media:
+            self._omit_inferred_nulls(media["schema"], response.body)
+
+    def _omit_inferred_nulls(self, schema: Any, value: Any) -> None:
+        schema = self._deref(schema)
+        if not isinstance(schema, dict):
+            return
+        if isinstance(value, list):
+            for item in value:
+                self._omit_inferred_nulls(schema.get("items", {}), item)
+            return
+        if not isinstance(value, dict):
+            return
+        for branch in (*schema.get("allOf", ()), *schema.get("anyOf", ()), *schema.get("oneOf", ())):
+            self._omit_inferred_nulls(branch, value)
+        if schema.get("x-inferred"):
+            for name in schema.get("required", ()):
+                if name in value and value[name] is None:
+                    del value[name]
+        for name, member in (schema.get("properties") or {}).items():
+            if name in value:
+                self._omit_inferred_nulls(member, value[name])
 
     def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
         if not self.faults or not 200 <= response.status < 300:

@@ -23,7 +23,7 @@ from typing import Any
 
 from conformance.checks.invariants import Breach
 from conformance.checks.json_values import MISSING, value_at
-from conformance.kinds import Kind
+from conformance.kinds import Basis, Kind
 from conformance.lifecycle import Lifecycle, Rule, require_lifecycle
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.scenario import ScenarioAborted, ScenarioRun
@@ -107,14 +107,11 @@ class _Probe:
         """A rule broken: `what` is (expected, observed, message); `where` may give pointer, base, through, kind."""
         kind = where.pop("kind", Kind.STATE_TRANSITION)
         provenance = rule.provenance
-        breach = Breach(
-            kind,
-            where.pop("pointer", ""),
-            *what,
-            provenance.url,
-            basis=provenance.basis,  # x-lifecycle's per-rule provenance decides what the breach rests on
-            inference=provenance.inference,
-        )
+        # x-lifecycle's per-rule provenance decides what a breach rests on, unless the check says otherwise
+        # (a refusal status the pages do not state).
+        basis = where.pop("basis", provenance.basis)
+        inference = where.pop("inference", provenance.inference)
+        breach = Breach(kind, where.pop("pointer", ""), *what, provenance.url, basis=basis, inference=inference)
         self.run.report(exchange, breach, **where)
 
     # -- probing -----------------------------------------------------------------------------------
@@ -190,7 +187,9 @@ class _Probe:
         exchange = self.send(rule.key, subject, self.driver.variants_of(rule.key)[0])
         where = f"a {state} invoice"
         allowed = " or ".join(rule.allowed_from)
-        documented = "/".join(map(str, self.lifecycle.refused_with))
+        lifecycle = self.lifecycle
+        unstated = lifecycle.refused_basis == "unstated"
+        documented = "4xx" if unstated else "/".join(map(str, lifecycle.refused_with))
         if exchange.ok:
             self.results[(state, rule.key)] = FAILED
             self.fail(
@@ -208,17 +207,23 @@ class _Probe:
             self.results[(state, rule.key)] = FAILED
             return False  # the step language already reported the server error
         after = self.read(subject)
-        if exchange.status not in self.lifecycle.refused_with:
+        if not unstated and exchange.status not in lifecycle.refused_with:
             self.results[(state, rule.key)] = FAILED
+            inferred = lifecycle.refused_basis == "inferred"
+            why = f"; {lifecycle.refused_reason}" if lifecycle.refused_reason else ""
             self.fail(
                 exchange,
                 rule,
                 (
-                    f"a {documented} refusal, as the lifecycle documents",
+                    f"a {documented} refusal, as the spec infers{why}"
+                    if inferred
+                    else f"a {documented} refusal, as the pages document it{why}",
                     f"HTTP {exchange.status}",
-                    f"{rule.key} on {where} was refused with {exchange.status}, not the documented {documented} "
-                    f"({rule.provenance.describe()}).",
+                    f"{rule.key} on {where} was refused with {exchange.status}, not the "
+                    f"{'inferred' if inferred else 'documented'} {documented} ({rule.provenance.describe()}).",
                 ),
+                basis=Basis.INFERRED if inferred else Basis.DOCUMENTED,
+                inference=lifecycle.refused_reason if inferred else "",
             )
         elif self.invoice(after) != before:
             self.results[(state, rule.key)] = FAILED

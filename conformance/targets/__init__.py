@@ -11,7 +11,7 @@ suites with one cassette per scenario, the workflows (`connect_scenarios`), alik
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from conformance import transport
+from conformance import ledger, transport
 from conformance.auth import ProviderAuth
 from conformance.cassettes import store
 from conformance.errors import TargetUnreachable, UsageError
@@ -82,7 +82,26 @@ def guarded_transport(
     leave the process."""
     if mode_for(provider, options) == "replay":
         return nullcontext()
-    return transport.guarded(timeout, max_bytes, retries)
+    return transport.guarded(timeout, max_bytes, retries, on_answer=_ledger_of(provider))
+
+
+def _ledger_of(provider: Provider) -> Callable[[requests.PreparedRequest, requests.Response], None]:
+    """What a live run creates goes into the clean-up ledger the moment its answer is read, in the thread
+    that sent it: before any event reaches the engine, and before an interruption stops the run."""
+
+    def record(request: requests.PreparedRequest, response: requests.Response) -> None:
+        if request.method != "POST" or not 200 <= response.status_code < 300 or request.url is None:
+            return
+        operation = provider.spec.operation_at("POST", request.url)
+        if operation is None:
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        ledger.created(provider.name, operation.operation_id, body)
+
+    return record
 
 
 @contextmanager

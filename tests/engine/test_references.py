@@ -1,5 +1,6 @@
 """References are real (issue 24, point 3), over real HTTP against the UseePay double behind a server that
-refuses, with UseePay's documented 400, a customer it does not know: the suite fills a field that names a
+refuses, with a 422 (a status UseePay's pages do not allow for a refusal, so that only the judgement of
+references can excuse it), a customer it does not know: the suite fills a field that names a
 customer with one the run created, never a made-up one once a real one exists; the refusal of a customer
 the suite made up is a refusal; the refusal of a real one is still a valid request rejected."""
 
@@ -60,7 +61,7 @@ def _run(tmp_path: Path, refuse_real: bool, *extra: str) -> tuple[list[dict[str,
     the double ended with (every one created by the run: the double starts empty)."""
     sent: Sent = []
     holder: dict[str, RunningDouble] = {}
-    with in_front("useepay", refuse=_refusing(holder, sent, refuse_real)) as double:
+    with in_front("useepay", refuse=_refusing(holder, sent, refuse_real), refuse_status=422) as double:
         holder["double"] = double
         args = ["run", "--provider", "useepay", "--base-url", f"useepay={double.base_url}", "--no-audit"]
         args += ["--no-workflows", "--max-examples", "5", "--report-dir", str(tmp_path / "live"), *extra]

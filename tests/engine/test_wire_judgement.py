@@ -40,7 +40,9 @@ def test_a_server_accepting_invalid_requests_is_still_reported(tmp_path: Path, m
     assert found, "invalid input accepted by the server must be reported"
     spec = get_provider("useepay").spec
     for finding in found:
-        assert finding["check"] == "schemathesis.negative_data_rejection"
+        # Identified by the constraint broken: where in the request (pointer) and which keyword (check).
+        assert finding["check"].startswith("request.")
+        assert finding["pointer"].startswith(("/body", "/query", "/path", "/header"))
         operation = spec.operations[finding["operation"]]
         assert operation.method == finding["method"]
 

@@ -46,18 +46,19 @@ def in_front(
     answers: Rewrite | None = None,
     requests: BodyRewrite | None = None,
     refuse: Refusal | None = None,
+    refuse_status: int = 400,
 ) -> Iterator[RunningDouble]:
     """`provider`'s double with each request passed through `requests` before the double sees it and each
-    answer through `answers` before the client does; a request `refuse` names a reason for is answered 400
-    in the provider's documented error shape instead."""
+    answer through `answers` before the client does; a request `refuse` names a reason for is answered
+    `refuse_status` in the provider's documented error shape instead."""
     with running_double(provider) as double:
         handle = double.double.handle
 
         def handled(request: Request) -> Response:
             reason = refuse(request) if refuse else None
             if reason is not None:
-                error = double.double.error_body(ApiError(400, "invalid_request", reason))
-                return Response(json.dumps(error), status=400, mimetype="application/json")
+                error = double.double.error_body(ApiError(refuse_status, "invalid_request", reason))
+                return Response(json.dumps(error), status=refuse_status, mimetype="application/json")
             response = handle(requests(request) if requests else request)
             return answers(request, response) if answers else response
 

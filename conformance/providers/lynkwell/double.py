@@ -52,6 +52,11 @@ Faults: every catalogue fault applies except ``deleted_still_retrievable`` (Lynk
 delete operation). FaultTargets: ``periodEnd`` removed, ``totalPaymentAttempts`` retyped, ``taxTotal``
 renamed ``totalTax``, ``amountDue`` added, status ``PAYMENT_FAILED``, ``currency`` null, ``subTotal``
 off by one, and ``subscribePaymentProfile`` (the operation that creates invoices) answering 500.
+
+Variant ``docs_only`` (issue 24): follows the pages and nothing more. A request body is held only to what
+the pages state (a constraint only the spec infers, such as a driver's required ``name``, is not enforced),
+what is accepted is stored and echoed as sent, and a refused valid request (unknown reference, a retry the
+invoice's state forbids) answers 400 in the error shape: no page names a refusal status.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ from conformance.lifecycle import Rule
 from conformance.providers.lynkwell import AUDIENCE
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
 from conformance.sandbox.faults import article
+from conformance.specs import Operation
 
 TOKEN_PATH = "/oauth/token"
 TOKEN_LIFETIME = 86400  # seconds; Auth0's default for machine-to-machine tokens
@@ -136,6 +142,10 @@ class _OAuthError(Exception):
         self.body = {"error": error, "error_description": description}
 
 
+# The variant that follows the recovered pages and nothing more (issue 24): see LynkwellDouble.variants.
+DOCS_ONLY = "docs_only"
+
+
 class LynkwellDouble(ProviderDouble):
     provider = "lynkwell"
     id_prefixes: ClassVar[Mapping[str, str]] = {
@@ -159,6 +169,30 @@ class LynkwellDouble(ProviderDouble):
         removed_fields=("periodEnd", "pdfUrl", "network"),
     )
     refusal_code = "invoice_not_retryable"
+    variants: ClassVar[Mapping[str, str]] = {
+        DOCS_ONLY: "Follows the pages and nothing more: constraints only the spec infers are not enforced, what is "
+        "accepted is stored and echoed as sent, and refusals are a 400 in the error shape (no page names a status).",
+    }
+
+    @property
+    def enforces_inferred(self) -> bool:
+        return DOCS_ONLY not in self.faults
+
+    def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
+        response = super()._apply_response_faults(response, operation)
+        if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
+            self.omit_inferred_nulls(operation, response)
+        return response
+
+    @property
+    def refusal_status(self) -> int:
+        """The status of a refused valid request: the spec's 409, or under docs_only a plain 400 (no page names one)."""
+        return 400 if DOCS_ONLY in self.faults else 409
+
+    def refusal(self, rule: Rule, current: str) -> ApiError:
+        refused = super().refusal(rule, current)
+        refused.status = self.refusal_status
+        return refused
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -251,7 +285,7 @@ class LynkwellDouble(ProviderDouble):
         if request.body["invoiceId"] != invoice_id:
             # Both ids are documented (LW-RETRY-INVOICE-ID-IN-BODY); two different invoices cannot both be retried.
             raise ApiError(
-                409,
+                self.refusal_status,
                 "invoice_mismatch",
                 f"The body's invoiceId '{request.body['invoiceId']}' is not the invoice of the path, {invoice_id}.",
                 "invoiceId",
@@ -307,7 +341,7 @@ class LynkwellDouble(ProviderDouble):
         driver: JSON = {
             "id": self.new_id("driver"),
             "network": self.network_id,
-            "name": {"first": body["name"]["first"], "last": body["name"]["last"]},
+            "name": self._driver_name(body),
             "contactDetails": {name: contact.get(name) for name in ("phone", "email")},
             "physicalAddress": {name: address.get(name) for name in DRIVER_ADDRESS_FIELDS},
             "createdAt": stamp,
@@ -315,6 +349,14 @@ class LynkwellDouble(ProviderDouble):
         }
         self.drivers[driver["id"]] = driver
         return _one(driver)
+
+    def _driver_name(self, body: JSON) -> Any:
+        """The name as documented; under docs_only (no page requires one) what was sent, if anything."""
+        if DOCS_ONLY in self.faults and not (
+            isinstance(body.get("name"), dict) and {"first", "last"} <= set(body["name"])
+        ):
+            return copy.deepcopy(body.get("name"))
+        return {"first": body["name"]["first"], "last": body["name"]["last"]}
 
     def archiveDriver(self, request: ApiRequest) -> ApiResponse:
         driver = self.require(self.drivers, request.path_params["driverId"], "driver", "driverId")
@@ -325,10 +367,10 @@ class LynkwellDouble(ProviderDouble):
     def attachSitePartner(self, request: ApiRequest) -> ApiResponse:
         body = request.body
         if "tokenId" in body:
-            raise _unknown_reference("token", body["tokenId"], "tokenId")
+            raise _unknown_reference("token", body["tokenId"], "tokenId", self.refusal_status)
         driver = self.drivers.get(body["driverId"])
         if driver is None:
-            raise _unknown_reference("driver", body["driverId"], "driverId")
+            raise _unknown_reference("driver", body["driverId"], "driverId", self.refusal_status)
         stamp = _iso(self.now())
         attachment = {
             "driverId": driver["id"],
@@ -434,7 +476,7 @@ class LynkwellDouble(ProviderDouble):
     def _attach(self, profile: JSON, payment_method_id: str) -> JSON:
         card = TEST_CARDS.get(payment_method_id)
         if card is None:
-            raise _unknown_reference("payment method", payment_method_id, "paymentMethodId")
+            raise _unknown_reference("payment method", payment_method_id, "paymentMethodId", self.refusal_status)
         stamp = _iso(self.now())
         method = {
             "id": self.new_id("payment_method"),
@@ -458,7 +500,7 @@ class LynkwellDouble(ProviderDouble):
     def _subscribe(self, profile: JSON, price_id: str, *, finalize: bool = True) -> tuple[JSON, JSON]:
         offering = CATALOGUE.get(price_id)
         if offering is None:
-            raise _unknown_reference("price", price_id, "priceId")
+            raise _unknown_reference("price", price_id, "priceId", self.refusal_status)
         now = self.now()
         stamp = _iso(now)
         threshold = offering.billing_threshold
@@ -551,7 +593,7 @@ class LynkwellDouble(ProviderDouble):
         newest_first = objects[::-1]
         after = request.query.get("startingAfter")
         if after is not None and all(item["id"] != after for item in newest_first):
-            raise _unknown_reference(what, after, "startingAfter")
+            raise _unknown_reference(what, after, "startingAfter", self.refusal_status)
         limit = int(request.query.get("limit", DEFAULT_LIMIT))
         items, more = self.page(newest_first, limit=limit, after=after)
         return ApiResponse(200, {"data": {"hasMore": more, "items": copy.deepcopy(items)}})
@@ -565,8 +607,8 @@ def _one(obj: JSON) -> ApiResponse:
     return ApiResponse(200, {"data": copy.deepcopy(obj)})
 
 
-def _unknown_reference(what: str, object_id: str, param: str) -> ApiError:
-    return ApiError(409, "resource_missing", f"No such {what}: '{object_id}' (given as {param}).", param)
+def _unknown_reference(what: str, object_id: str, param: str, status: int = 409) -> ApiError:
+    return ApiError(status, "resource_missing", f"No such {what}: '{object_id}' (given as {param}).", param)
 
 
 def _token_fields(request: Request) -> Mapping[str, Any]:

@@ -16,7 +16,8 @@ What it reproduces:
 - Lifecycle (no page lists one; the spec's status enum): createInvoice -> open. payInvoice from open or
   payment_failed -> paid (a pi_ payment intent is set, the error fields cleared) or payment_failed.
   updateInvoice only while open or payment_failed. Paying or updating a paid or cancelled invoice is
-  refused with 409 and the error object (guard(), from the spec's x-lifecycle). No
+  refused with 400 (the Errors page's "failed another validation test") and the error object (guard(), from
+  the spec's x-lifecycle). No
   documented operation cancels an invoice, so cancelled is never reached here.
 - Payment rule (deterministic; the docs publish no test cards or test mandates): a mandate is unusable
   when its customer_acceptance.accepted_at lies after the payment attempt (the customer cannot have
@@ -30,10 +31,15 @@ What it reproduces:
   creating one creates its first invoice (open, total_amount = recurring.unit_amount, subscription_id,
   the first period) named by first_invoice_id and latest_invoice; the subscription is incomplete until that
   invoice is paid, then active; update and cancel (status cancelled, canceled_at, ended_at) only while it
-  is live, else 409. Customers, subscriptions and mandates list like invoices (page_num/page_size).
+  is live, else 400. Customers, subscriptions and mandates list like invoices (page_num/page_size).
   Mandates and payment methods (pm_, card brand and last4 only) name an existing customer.
 - Demo data (seed_demo_data, for `conformance sandbox` and `--target sandbox`): two customers, each with
   an open, a paid and a payment_failed invoice.
+
+Variant docs_only (issue 24): follows the pages and nothing more. A request body is held only to what the
+pages state: a constraint only the spec infers (a required list, an enum, a bound) is not enforced, and what
+is accepted is stored and echoed as sent. Refusals use the statuses the Errors page allows (400, and 404 for
+an unknown id).
 
 Faults: every fault of the catalogue applies except deleted_still_retrievable (UseePay documents no
 delete operation). Response-shape faults touch FaultTargets below; pagination faults come from page();
@@ -54,8 +60,11 @@ from werkzeug.wrappers import Request
 from conformance.providers.useepay import HEADERS
 from conformance.sandbox import periods
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
+from conformance.specs import Operation
 
 DEFAULT_PAGE_SIZE = 10
+# The variant that follows the recovered pages and nothing more (issue 24): see UseePayDouble.variants.
+DOCS_ONLY = "docs_only"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # "2024-10-28T07:17:43Z", as every example prints
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _LATEST = datetime.max.replace(tzinfo=UTC)
@@ -126,11 +135,26 @@ class UseePayDouble(ProviderDouble):
         removed_fields=("currency", "footer", "doc_url"),
     )
 
+    variants: ClassVar[dict[str, str]] = {
+        DOCS_ONLY: "Follows the pages and nothing more: constraints only the spec infers are not enforced, what is "
+        "accepted is stored and echoed as sent, refusals use the Errors page's statuses.",
+    }
+
     customers: dict[str, JSON]
     invoices: dict[str, JSON]
     subscriptions: dict[str, JSON]
     mandates: dict[str, JSON]
     payment_methods: dict[str, JSON]
+
+    @property
+    def enforces_inferred(self) -> bool:
+        return DOCS_ONLY not in self.faults
+
+    def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
+        response = super()._apply_response_faults(response, operation)
+        if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
+            self.omit_inferred_nulls(operation, response)
+        return response
 
     def reset(self) -> None:
         self.customers = {}
@@ -233,7 +257,7 @@ class UseePayDouble(ProviderDouble):
         self.guard_state(subscription["status"], SUBSCRIPTION_LIVE, "update", "subscription")
         body = request.body
         if "customer_id" in body and body["customer_id"] != subscription["customer_id"]:
-            raise ApiError(409, "invalid_argument", "A subscription cannot move to another customer.", "customer_id")
+            raise ApiError(400, "invalid_argument", "A subscription cannot move to another customer.", "customer_id")
         changed = {name: body[name] for name in SUBSCRIPTION_FIELDS if name in body}
         if "recurring" in changed:
             changed["recurring"] = _recurring(changed["recurring"])

@@ -27,8 +27,6 @@ class WooshPay(Provider):
         # Password is blank unless set (intro: "Use your key as username and leave password blank").
         CredentialVar("WOOSHPAY_API_SECRET", "", required=False),
     )
-    # Stripe's convention: 400 for unknown references and illegal transitions, 402 for declined payments.
-    semantic_rejection_statuses = (400, 402, 404, 409)
 
     def cleanup_steps(self, operation_id: str, body: Any) -> list[tuple[str, str]]:
         # Drafts can be deleted; anything finalized can only be voided (Stripe semantics).
