@@ -104,7 +104,8 @@ def test_missing_spec_file_names_the_file(cli: CliRunner, spec_copy: Path, tmp_p
     (spec_copy / "wooshpay.yaml").unlink()
     code, _, output = _audit(cli, spec_copy, tmp_path / "reports", "wooshpay")
     assert code == 2
-    assert "wooshpay.yaml does not exist" in output
+    assert "has no wooshpay.yaml" in output
+    assert "--provider" in output  # and how to fix it
 
 
 def test_operation_without_provenance_is_a_usage_error(cli: CliRunner, spec_copy: Path, tmp_path: Path) -> None:
