@@ -41,8 +41,8 @@ Credentials = Mapping[str, str]
 class Provider(ABC):
     """One payment provider: a folder `conformance/providers/<name>/` whose `__init__` defines PROVIDER.
 
-    The folder also holds what else names the provider, imported on demand: its double (`double.py`,
-    DOUBLE), its workflows (`workflows.py`, WORKFLOWS, optional) and its place in the cross-provider
+    The folder also holds what else names the provider, imported on demand: its double (`double`, a module or a
+    package with a module per resource, DOUBLE), its workflows (`workflows.py`, WORKFLOWS, optional) and its place in the cross-provider
     comparison (`field_map.py`, FIELD_MAP, optional). The spec and the cassettes stay at
     the top level (specs/<name>.yaml, cassettes/<name>/).
     """

@@ -2,7 +2,7 @@
 
 What is the same for every provider lives here: routing from the spec's paths, request validation
 against the spec (Prism-style), auth enforcement, JSON responses, pagination, lifecycle guards (from the spec's x-lifecycle), and
-the generic faults of the catalogue. A provider's double (conformance/providers/<name>/double.py) supplies
+the generic faults of the catalogue. A provider's double (conformance/providers/<name>/double, a module or a package) supplies
 its state, its handlers (one method per operationId), its error object and its FaultTargets.
 """
 
