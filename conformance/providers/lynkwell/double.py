@@ -74,11 +74,11 @@ from urllib.parse import quote
 from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request, Response
 
-from conformance.lifecycle import Rule
+from conformance.checks.lifecycle import Rule
 from conformance.providers.lynkwell import AUDIENCE
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
 from conformance.sandbox.faults import article
-from conformance.specs import Operation
+from conformance.spec.specs import Operation
 
 TOKEN_PATH = "/oauth/token"
 TOKEN_LIFETIME = 86400  # seconds; Auth0's default for machine-to-machine tokens

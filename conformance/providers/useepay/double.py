@@ -60,7 +60,7 @@ from werkzeug.wrappers import Request
 from conformance.providers.useepay import HEADERS
 from conformance.sandbox import periods
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets, ProviderDouble
-from conformance.specs import Operation
+from conformance.spec.specs import Operation
 
 DEFAULT_PAGE_SIZE = 10
 # The variant that follows the recovered pages and nothing more (issue 24): see UseePayDouble.variants.
