@@ -24,7 +24,7 @@ import yaml
 from conformance.engine.settings import DISABLED_CHECKS
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
-from conformance.resources import cassettes_dir
+from conformance.spec.resources import cassettes_dir
 from conformance.targets.double_server import RunningDouble, running_double
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,10 +29,10 @@ from jsonschema.exceptions import best_match
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conformance.findings import DEFAULT_SEVERITY
-from conformance.kinds import Kind, Severity
+from conformance.core.kinds import Kind, Severity
+from conformance.findings.model import DEFAULT_SEVERITY
 from conformance.providers import select_providers
-from conformance.specs import Spec
+from conformance.spec.specs import Spec
 from tests.checks.metamorphic import (
     inject,
     instances,

@@ -42,7 +42,7 @@ def baseline(cassette_dir: Path) -> int:
     import jsonschema_rs
     import yaml
 
-    from conformance.validation import strict_document
+    from conformance.spec.validation import strict_document
 
     loader = yaml.CSafeLoader
     validated = 0
@@ -167,7 +167,7 @@ def scaled_copy(source: Path, target: Path, factor: int) -> None:
 
 def phases(cassette_dir: Path) -> dict[str, float]:
     """Each phase of a default run, timed serially in this process (fresh: nothing parsed yet)."""
-    from conformance.audit import audit_stage
+    from conformance.audit.stage import audit_stage
     from conformance.cassettes import store
     from conformance.cli.reporting import run_and_report
     from conformance.providers import select_providers

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cassettes.store import read_cassette
+from conformance.core.kinds import Kind
 from conformance.coverage.compute import compute
 from conformance.coverage.exchanges import from_cassette
-from conformance.findings import Evidence, Source, finding_on, sort_findings
-from conformance.kinds import Kind
+from conformance.findings.model import Evidence, Source, finding_on, sort_findings
+from conformance.findings.root_causes import group
 from conformance.providers import all_providers
-from conformance.resources import cassettes_dir
-from conformance.root_causes import group
+from conformance.spec.resources import cassettes_dir
 
 
 def _best(repeat: int, work: Callable[[], object]) -> float:

@@ -17,7 +17,7 @@ SIZE = 50 * 1024 * 1024
 
 CLIENT = """
 import resource, sys, requests
-from conformance import transport
+from conformance.http import transport
 url, guarded = sys.argv[1], sys.argv[2] == "capped"
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
@@ -70,7 +70,7 @@ def main() -> None:
     capped = measure(url, "capped")
     print(f"answer: {SIZE / 2**20:.0f} MiB streamed; cap: 10 MiB (--max-response-bytes default)")
     print(f"plain requests      : {plain[0]:<20} peak memory growth {plain[1]:8.1f} MiB")
-    print(f"conformance.transport: {capped[0]:<20} peak memory growth {capped[1]:8.1f} MiB")
+    print(f"conformance.http.transport: {capped[0]:<20} peak memory growth {capped[1]:8.1f} MiB")
     print(f"ratio capped/plain  : {capped[1] / plain[1]:.2f}" if plain[1] else "")
 
 

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from conformance.providers import select_providers
-from conformance.resources import cassettes_dir
 from conformance.run import shards
+from conformance.spec.resources import cassettes_dir
 from conformance.targets import TargetOptions
 
 

@@ -130,7 +130,7 @@ class Double:
 
     def inject(self, *faults: str) -> None:
         """Switch faults on from the next request on (for the rest of this test, or of the session)."""
-        from conformance.errors import ConformanceError
+        from conformance.core.errors import ConformanceError
 
         try:
             self.state.inject(*faults)
@@ -199,7 +199,7 @@ def _attach(running: RunningDouble) -> Double:
 
 
 def _restart(double: ProviderDouble, faults: Iterable[str]) -> None:
-    from conformance.errors import ConformanceError
+    from conformance.core.errors import ConformanceError
 
     try:
         double.restart(faults)

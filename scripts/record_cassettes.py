@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 from conformance.providers import get_provider, select_providers
-from conformance.resources import cassettes_dir
+from conformance.spec.resources import cassettes_dir
 from conformance.targets.double_server import running_double
 from conformance.workflows import RECORDING_SEED
 from conformance.workflows.doubles import record_on_doubles

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cassettes import store
-from conformance.disk_cache import AREA_VARIABLES
+from conformance.core.disk_cache import AREA_VARIABLES
 from conformance.providers import all_providers
-from conformance.resources import SPEC_DIR_VARIABLE, cassettes_dir
+from conformance.spec.resources import SPEC_DIR_VARIABLE, cassettes_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLAY_CACHE_VARIABLE = AREA_VARIABLES["replay"]

@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from conformance import secrets as registry
+from conformance.core import secrets as registry
 
 REDACTED = registry.REDACTED
-# Credential headers come from the specs' securitySchemes (conformance.secrets.credential_headers).
+# Credential headers come from the specs' securitySchemes (conformance.core.secrets.credential_headers).
 # Cookies are credentials too, but not part of the replay match key (credential headers are).
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 SENSITIVE_KEYS = frozenset({"client_secret", "client_id", "access_token", "refresh_token", "id_token", "password"})
@@ -18,7 +18,7 @@ _COOKIE_VALUE = re.compile(r"(^|;\s*)([^=;,\s]+)=([^;]*)")
 
 
 def scrub_text(text: str, secrets: Iterable[str]) -> str:
-    """`text` without `secrets` nor any secret the run registered (conformance.secrets)."""
+    """`text` without `secrets` nor any secret the run registered (conformance.core.secrets)."""
     return registry.scrub(text, secrets)
 
 

@@ -27,10 +27,11 @@ from vcr.serialize import deserialize
 from vcr.serializers import yamlserializer
 from vcr.serializers.compat import convert_to_unicode
 
-from conformance import __version__, disk_cache, safe_yaml, secrets
+from conformance import __version__
 from conformance.cassettes.scrub import scrub_interaction
-from conformance.errors import UsageError
-from conformance.fsutil import atomic_write_text
+from conformance.core import disk_cache, safe_yaml, secrets
+from conformance.core.errors import UsageError
+from conformance.core.fsutil import atomic_write_text
 
 ENGINE_SUITE = "engine"
 # Each interaction of an engine recording says what its request was meant to be (conformance.engine.intent),
@@ -357,7 +358,7 @@ def _read(path: Path, fix: str) -> LoadedCassette:
     return loaded
 
 
-# The disk cache's area for parsed cassettes (conformance.disk_cache), keyed by each file's content hash.
+# The disk cache's area for parsed cassettes (conformance.core.disk_cache), keyed by each file's content hash.
 PARSED_AREA = disk_cache.REPLAY_AREA
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks.request_conformance import Constraint
-from conformance.kinds import Basis, Kind
-from conformance.pointers import split
-from conformance.validation import Violation
+from conformance.core.kinds import Basis, Kind
+from conformance.core.pointers import split
+from conformance.spec.validation import Violation
 
 # Response-shape kinds a value echoed from invalid input can show; a missing field when the input left it out.
 ECHO_KINDS = frozenset(

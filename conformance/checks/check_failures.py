@@ -9,9 +9,9 @@ from conformance.checks.accepted_input import describe
 from conformance.checks.refusals import Rejection
 from conformance.checks.request_conformance import Constraint
 from conformance.checks.response_schema import violation_message
-from conformance.findings import Evidence, Finding, Source, finding_on
-from conformance.kinds import Basis, Kind, Severity
-from conformance.specs import Operation
+from conformance.core.kinds import Basis, Kind, Severity
+from conformance.findings.model import Evidence, Finding, Source, finding_on
+from conformance.spec.specs import Operation
 
 __all__ = ["violation_message"]
 

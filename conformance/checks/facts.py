@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.schema_paths import documented_response_pointer, json_schema_pointer
-from conformance.specs import Operation, Spec
+from conformance.spec.schema_paths import documented_response_pointer, json_schema_pointer
+from conformance.spec.specs import Operation, Spec
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import jsonschema_rs
 
 from conformance.checks.facts import response_facts
 from conformance.checks.response_schema import response_violations
-from conformance.specs import Operation, Spec
-from conformance.validation import Violation, strict_document
+from conformance.spec.specs import Operation, Spec
+from conformance.spec.validation import Violation, strict_document
 
 # Per spec object (specs are parsed once per process): the strict document and compiled validators.
 _CACHE: dict[int, tuple[Spec, dict[str, Any], dict[str, Any]]] = {}

@@ -16,11 +16,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from conformance import pointers
 from conformance.checks.request_conformance import parameter_pointers, read_parameter
-from conformance.form import FormError, decode
-from conformance.schema_paths import Cursor, branches, deref, node_at, step
-from conformance.specs import Operation, Spec
+from conformance.core import pointers
+from conformance.core.form import FormError, decode
+from conformance.spec.schema_paths import Cursor, branches, deref, node_at, step
+from conformance.spec.specs import Operation, Spec
 
 # RFC 8259, section 6: the integers every JSON implementation agrees on.
 INTEROPERABLE = 2**53 - 1

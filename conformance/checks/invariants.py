@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance import pointers
 from conformance.checks.json_values import MISSING, instant, number, value_at, values_at
-from conformance.kinds import Basis, Kind
-from conformance.validation import show
+from conformance.core import pointers
+from conformance.core.kinds import Basis, Kind
+from conformance.spec.validation import show
 
 
 @dataclass(frozen=True)

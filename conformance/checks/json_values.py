@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from conformance import pointers
+from conformance.core import pointers
 
 MISSING: Any = object()
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from conformance import pointers
 from conformance.checks.invariants import Breach
-from conformance.kinds import Kind
+from conformance.core import pointers
+from conformance.core.kinds import Kind
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from conformance import pointers
 from conformance.checks.generated_values import body_schema_pointer, cursor_at, sent_body
 from conformance.checks.json_values import values_at
 from conformance.checks.request_conformance import parameter_pointers
-from conformance.schema_paths import deref
-from conformance.specs import Operation, Spec
+from conformance.core import pointers
+from conformance.spec.schema_paths import deref
+from conformance.spec.specs import Operation, Spec
 
 EXTENSION = "x-refers-to"
 _RESPONSE_BODY = re.compile(r"^\$response\.body#(/.*)?$")

@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import pointers
 from conformance.checks.response_schema import response_violations
-from conformance.errors import UsageError
-from conformance.kinds import Basis, Kind, Severity
-from conformance.specs import Operation, Spec
+from conformance.core import pointers
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Basis, Kind, Severity
+from conformance.spec.specs import Operation, Spec
 
 KEY = "x-refusals"
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from conformance import pointers
-from conformance.kinds import Basis
-from conformance.specs import Operation, Spec
-from conformance.validation import inference_of, show, violations
+from conformance.core import pointers
+from conformance.core.kinds import Basis
+from conformance.spec.specs import Operation, Spec
+from conformance.spec.validation import inference_of, show, violations
 
 
 def wire_problems(

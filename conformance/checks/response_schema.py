@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from conformance.kinds import Basis, Kind
-from conformance.schema_paths import documented_response_pointer, json_schema_pointer
-from conformance.specs import Operation, Spec
-from conformance.validation import Violation, inference_of, violations
+from conformance.core.kinds import Basis, Kind
+from conformance.spec.schema_paths import documented_response_pointer, json_schema_pointer
+from conformance.spec.specs import Operation, Spec
+from conformance.spec.validation import Violation, inference_of, violations
 
 # A 2xx answer labelled JSON whose body does not parse: a client's parser fails on it.
 NOT_JSON_CHECK = "response.not_json"

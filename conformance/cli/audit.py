@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from conformance.audit import audit_stage
+from conformance.audit.stage import audit_stage
 from conformance.cli.common import clear_errors, console, provider_option, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.cli.run_summary import conclude, format_option, quiet_option
-from conformance.fsutil import require_writable
+from conformance.core.fsutil import require_writable
 
 
 @click.command()

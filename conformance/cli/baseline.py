@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from conformance.baseline import DEFAULT_PATH, Baseline, load_baseline, update_baseline, write_baseline
 from conformance.cli.common import clear_errors, console
-from conformance.document import load_findings
+from conformance.document.baseline import DEFAULT_PATH, Baseline, load_baseline, update_baseline, write_baseline
+from conformance.document.model import load_findings
 
 
 @click.group("baseline")

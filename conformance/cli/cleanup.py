@@ -1,5 +1,5 @@
 """`conformance cleanup --provider P [--run-id ID]`: remove what an interrupted or crashed live run created
-and never removed, as its ledger (conformance.ledger, beside the run's reports) wrote it down."""
+and never removed, as its ledger (conformance.core.ledger, beside the run's reports) wrote it down."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
-from conformance import ledger, transport
 from conformance.cli.common import clear_errors, console
-from conformance.errors import UsageError
+from conformance.core import ledger
+from conformance.core.errors import UsageError
+from conformance.http import transport
 from conformance.providers import all_providers, get_provider
 from conformance.reports.console_output import line
 from conformance.targets import default_base_url, parse_base_urls, probe

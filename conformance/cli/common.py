@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from conformance.boundary import guarded
+from conformance.http.boundary import guarded
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -18,7 +18,7 @@ err_console = Console(stderr=True)
 
 
 def clear_errors(func: F) -> F:
-    """Every failure ends as one sentence on stderr and its exit code (conformance.boundary)."""
+    """Every failure ends as one sentence on stderr and its exit code (conformance.http.boundary)."""
     return guarded(func)
 
 

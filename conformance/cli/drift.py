@@ -22,8 +22,8 @@ from conformance.drift.levels import FAIL_ON_CHOICES
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from conformance.baseline import Baseline
-    from conformance.document import FindingsDocument
+    from conformance.document.baseline import Baseline
+    from conformance.document.model import FindingsDocument
     from conformance.drift.cassette_sets import CassetteSet
 
 TARGET = "drift"
@@ -113,13 +113,13 @@ def drift(
 
     Exit code 1 when a change would break a client written against the old version.
     """
-    from conformance.fsutil import require_writable
+    from conformance.core.fsutil import require_writable
 
     require_writable(report_dir, "--report-dir")
     graded = grading(severity_levels, fail_on)
     accepted = None
     if baseline:
-        from conformance.baseline import load_baseline
+        from conformance.document.baseline import load_baseline
 
         accepted = load_baseline(baseline)
     if specs:
@@ -148,8 +148,8 @@ def _cassette_drift(
     from conformance.drift.cassette_diff import compare_sets
     from conformance.drift.cassette_sets import load_set
     from conformance.drift.report import to_findings
-    from conformance.findings import Source
-    from conformance.stage import StageResult
+    from conformance.findings.model import Source
+    from conformance.targets.stage import StageResult
 
     old, new = _only(load_set(old_dir), providers), _only(load_set(new_dir), providers)
     comparison = compare_sets(old, new)
@@ -171,7 +171,7 @@ def _cassette_drift(
 
 
 def _only(found: CassetteSet, providers: tuple[str, ...]) -> CassetteSet:
-    from conformance.errors import UsageError
+    from conformance.core.errors import UsageError
     from conformance.providers import all_providers
 
     if not providers:

@@ -17,12 +17,13 @@ from typing import Any
 import click
 from rich.console import Console
 
-from conformance.baseline import load_baseline
 from conformance.cli.common import clear_errors, console, gate_options, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.cli.run_summary import conclude, format_option, quiet_option
-from conformance.errors import UsageError
-from conformance.fsutil import atomic_write_text, require_writable
+from conformance.core.errors import UsageError
+from conformance.core.fsutil import atomic_write_text, require_writable
+from conformance.document.baseline import load_baseline
+from conformance.findings.severity_policy import load_policy
 from conformance.judge.judging import JudgeOutcome, judge_recordings
 from conformance.judge.nothing import require_judged
 from conformance.judge.recordings import read_all
@@ -30,9 +31,8 @@ from conformance.judge.routing import origins
 from conformance.providers import all_providers, select_providers
 from conformance.providers.base import Provider
 from conformance.reports.console_output import line
-from conformance.severity_policy import load_policy
-from conformance.stage import StageResult
 from conformance.targets import parse_base_urls
+from conformance.targets.stage import StageResult
 
 TARGET = "judge"
 

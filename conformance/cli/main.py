@@ -17,8 +17,8 @@ from conformance.cli.providers import providers
 from conformance.cli.report import report_command
 from conformance.cli.run import run
 from conformance.cli.sandbox import sandbox
-from conformance.errors import install_signal_handlers
-from conformance.resources import SPEC_DIR_VARIABLE, specs_from
+from conformance.core.errors import install_signal_handlers
+from conformance.spec.resources import SPEC_DIR_VARIABLE, specs_from
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from conformance.baseline import load_baseline
 from conformance.cli.common import clear_errors, console, report_dir_option
 from conformance.cli.reporting import write_run
 from conformance.cli.run_summary import conclude, format_option, quiet_option
+from conformance.core.errors import UsageError
+from conformance.core.fsutil import require_writable
 from conformance.coverage.gate import parse_thresholds
-from conformance.document import load_findings
-from conformance.errors import UsageError
-from conformance.fsutil import require_writable
+from conformance.document.baseline import load_baseline
+from conformance.document.model import load_findings
 from conformance.run.merge import ShardDocument, merge
 
 FILE_NAME = "findings.json"

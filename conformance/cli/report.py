@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from conformance.baseline import load_baseline
 from conformance.cli.common import clear_errors, console
 from conformance.cli.run_summary import conclude, format_option, quiet_option
-from conformance.document import load_findings
-from conformance.environment_secrets import environment_secrets
-from conformance.fsutil import require_writable
+from conformance.core.fsutil import require_writable
+from conformance.document.baseline import load_baseline
+from conformance.document.model import load_findings
 from conformance.reports import findings_json
 from conformance.reports.writer import write_all
+from conformance.targets.environment_secrets import environment_secrets
 
 
 @click.command("report")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.baseline import Baseline
-from conformance.document import FindingsDocument
-from conformance.environment_secrets import environment_secrets
+from conformance.document.baseline import Baseline
+from conformance.document.model import FindingsDocument
+from conformance.findings.severity_policy import DEFAULT_POLICY, SeverityPolicy
 from conformance.reports.redact import redact_document
 from conformance.reports.writer import write_all
 from conformance.run import pipeline
 from conformance.run.shards import ShardPlan
-from conformance.severity_policy import DEFAULT_POLICY, SeverityPolicy
-from conformance.stage import Stage
+from conformance.targets.environment_secrets import environment_secrets
+from conformance.targets.stage import Stage
 
 
 def run_and_report(

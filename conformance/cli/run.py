@@ -9,24 +9,25 @@ from pathlib import Path
 
 import click
 
-from conformance import ledger, transport
-from conformance.baseline import load_baseline
 from conformance.cassettes import store
 from conformance.cli.common import clear_errors, console, gate_options, provider_option, report_dir_option
 from conformance.cli.reporting import run_and_report
 from conformance.cli.run_summary import conclude, format_option, quiet_option
+from conformance.core import ledger
+from conformance.core.errors import UsageError
+from conformance.core.fsutil import require_writable
 from conformance.coverage.gate import parse_thresholds
+from conformance.document.baseline import load_baseline
 from conformance.engine.selection import check_selection
 from conformance.engine.settings import Settings
-from conformance.errors import UsageError
-from conformance.fsutil import require_writable
+from conformance.findings.severity_policy import load_policy
+from conformance.http import transport
+from conformance.http.ratelimit import share_of
 from conformance.providers import all_providers, select_providers
-from conformance.ratelimit import share_of
 from conformance.reports.console_output import line
-from conformance.resources import cassettes_dir
 from conformance.run import shards
 from conformance.run.assembly import assemble
-from conformance.severity_policy import load_policy
+from conformance.spec.resources import cassettes_dir
 from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, mode_for, parse_base_urls
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from conformance.baseline import Baseline
+from conformance.core.errors import EXIT_BREAKING, EXIT_OK
 from conformance.coverage.gate import Threshold, shortfalls
-from conformance.document import FindingsDocument
-from conformance.errors import EXIT_BREAKING, EXIT_OK
+from conformance.document.baseline import Baseline
+from conformance.document.model import FindingsDocument
 from conformance.reports.console_output import line
 from conformance.reports.terminal import print_baseline, print_json, print_summary, summary_json
 from conformance.run import pipeline

@@ -7,9 +7,9 @@ import shlex
 
 import click
 
+from conformance.checks.lifecycle import require_lifecycle
 from conformance.cli.common import clear_errors, console
-from conformance.errors import UsageError
-from conformance.lifecycle import require_lifecycle
+from conformance.core.errors import UsageError
 from conformance.providers import get_provider
 from conformance.reports.console_output import line, print_table
 from conformance.sandbox.faults import CATALOGUE, lifecycle_flips

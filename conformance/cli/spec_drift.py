@@ -17,20 +17,20 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from conformance import __version__
-from conformance.document import FindingsDocument, RunInfo, Summary
+from conformance.core.errors import EXIT_BREAKING, EXIT_OK
+from conformance.document.model import FindingsDocument, RunInfo, Summary
 from conformance.drift.changes import Change
 from conformance.drift.grading import Grading
 from conformance.drift.report import to_findings
 from conformance.drift.spec_diff import compare_specs
 from conformance.drift.spec_loader import load_document
-from conformance.errors import EXIT_BREAKING, EXIT_OK
-from conformance.findings import Source, sort_findings
+from conformance.findings.model import Source, sort_findings
 from conformance.reports import findings_json
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from conformance.baseline import Baseline
+    from conformance.document.baseline import Baseline
 
 TARGET = "drift"
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from conformance import pointers
+from conformance.core import pointers
 from conformance.coverage.exchanges import Exchange, parse_json
 
 # The model moved to coverage.model (reports read it without a spec); re-exported for callers.
 from conformance.coverage.model import METRICS as METRICS
 from conformance.coverage.model import Metric, ProviderCoverage
-from conformance.schema_paths import Cursor, branches, deref, node_at
-from conformance.specs import Operation, Spec
+from conformance.spec.schema_paths import Cursor, branches, deref, node_at
+from conformance.spec.specs import Operation, Spec
 
 _MAX_DEPTH = 40
 _PARAMETER_PLACES = ("path", "query", "header")

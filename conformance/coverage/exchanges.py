@@ -26,7 +26,7 @@ class Exchange:
 
 
 def exchange_entry(exchange: Exchange) -> tuple[Any, ...]:
-    """The exchange as plain data (conformance.disk_cache keeps verdicts with their exchanges)."""
+    """The exchange as plain data (conformance.core.disk_cache keeps verdicts with their exchanges)."""
     return tuple(getattr(exchange, name.name) for name in fields(Exchange))
 
 

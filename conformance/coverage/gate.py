@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from conformance.core.errors import UsageError
 from conformance.coverage.model import METRICS, ProviderCoverage
-from conformance.errors import UsageError
 
 _ITEM = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 

@@ -18,7 +18,7 @@ from conformance.drift.pairing import Pairing
 from conformance.drift.schema_facts import FieldFacts, documented_response
 from conformance.drift.shapes import OperationShape, extract
 from conformance.providers import get_provider
-from conformance.specs import Spec
+from conformance.spec.specs import Spec
 
 
 @dataclass

@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from conformance.cassettes.store import read_cassette
+from conformance.core.errors import UsageError
 from conformance.drift.changes import Location
-from conformance.errors import UsageError
 from conformance.providers import get_provider
 from conformance.sandbox.faults import FAULT_HEADER
-from conformance.specs import Operation, Spec
+from conformance.spec.specs import Operation, Spec
 
 
 class Opaque(str):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance.core.kinds import Severity
 from conformance.drift.rules import severity_of
-from conformance.kinds import Severity
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from conformance import pointers
+from conformance.core import pointers
 from conformance.drift.changes import Change, ChangeMaker, Location
 from conformance.drift.pairing import Pairing, Statuses
 from conformance.drift.schema_facts import ARRAY_ITEM, FieldFacts

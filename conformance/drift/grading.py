@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.core.kinds import Severity
 from conformance.drift.levels import DEFAULT_FAIL_ON, Level, read_severity_levels, severity_at
 from conformance.drift.rules import RULES, level_of
-from conformance.kinds import Severity
 
 
 @dataclass(frozen=True)

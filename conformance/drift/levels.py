@@ -11,8 +11,8 @@ from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
 
-from conformance.errors import UsageError
-from conformance.kinds import Severity
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Severity
 
 
 class Level(IntEnum):

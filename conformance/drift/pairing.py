@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from conformance import pointers
+from conformance.core import pointers
 from conformance.drift.cassette_sets import CassetteSet, Observation
 from conformance.drift.changes import Location
 from conformance.drift.schema_facts import ARRAY_ITEM

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from conformance.core.kinds import Basis, Kind
 from conformance.drift.changes import Change, Location
 from conformance.drift.grading import DEFAULT_GRADING, Grading
-from conformance.findings import Evidence, Finding, Source, make_finding
-from conformance.kinds import Basis, Kind
+from conformance.findings.model import Evidence, Finding, Source, make_finding
 
 
 def _unique(texts: Iterable[str]) -> list[str]:

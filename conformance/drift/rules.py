@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance.core.kinds import Severity
 from conformance.drift.levels import ERR, INFO, WARN, Level, severity_at
-from conformance.kinds import Severity
 
 
 @dataclass(frozen=True)

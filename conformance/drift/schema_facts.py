@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import pointers, refs
-from conformance.schema_paths import documented_response_pointer, json_schema_pointer
-from conformance.specs import Operation, Spec
+from conformance.core import pointers, refs
+from conformance.spec.schema_paths import documented_response_pointer, json_schema_pointer
+from conformance.spec.specs import Operation, Spec
 
 ARRAY_ITEM = "*"
 # Deep enough for any invoice object; a guard against pathological or recursive schemas.
@@ -115,7 +115,7 @@ def _merge_scalar_facts(facts: FieldFacts, node: dict[str, Any]) -> None:
 
 
 def spec_resolver(spec: Spec) -> Resolver:
-    """Pointers of `spec`, whose `$ref`s are all local (conformance.refs)."""
+    """Pointers of `spec`, whose `$ref`s are all local (conformance.core.refs)."""
     return spec.resolve
 
 

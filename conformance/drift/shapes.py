@@ -17,7 +17,7 @@ from typing import Any
 from conformance.drift.cassette_sets import Observation, Opaque
 from conformance.drift.changes import Location
 from conformance.drift.schema_facts import ARRAY_ITEM, child
-from conformance.specs import Operation
+from conformance.spec.specs import Operation
 
 # Past this many distinct strings a field is plainly not an enumeration; stop collecting.
 MAX_TRACKED_VALUES = 64

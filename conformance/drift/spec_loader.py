@@ -20,8 +20,8 @@ from urllib.parse import unquote
 
 import yaml
 
-from conformance import refs
-from conformance.errors import UsageError
+from conformance.core import refs
+from conformance.core.errors import UsageError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = ("query", "header", "path", "cookie")

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import pointers
+from conformance.core import pointers
 from conformance.drift.changes import Change, ChangeMaker
 from conformance.drift.rules import RULES
 

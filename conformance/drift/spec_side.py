@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from conformance import refs
+from conformance.core import refs
 from conformance.drift.spec_loader import HTTP_METHODS, SpecDocument
 
 _MAX_HOPS = 32

@@ -14,7 +14,7 @@ from typing import Any
 from schemathesis.transport import SerializationContext
 from schemathesis.transport.requests import REQUESTS_TRANSPORT
 
-from conformance.form import encode
+from conformance.core.form import encode
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -19,8 +19,6 @@ from schemathesis.engine import StopReason, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from conformance import secrets, target_findings, transport
-from conformance.auth import ProviderAuth
 from conformance.cassettes.evidence import TESTCASE_HEADER, CassettePositions, SentRequests, curl_command, request_key
 from conformance.cassettes.scrub import COOKIE_HEADERS
 from conformance.cassettes.store import ENGINE_SUITE, record_command
@@ -47,18 +45,22 @@ from conformance.checks.response_schema import (
     response_violations,
     status_inference,
 )
+from conformance.core import secrets
+from conformance.core.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
+from conformance.core.kinds import Basis, Kind, Severity
 from conformance.coverage.exchanges import Exchange, from_schemathesis
 from conformance.engine import form_encoding
 from conformance.engine.determinism import seed_only_generation
 from conformance.engine.intent import IntentRecorder
 from conformance.engine.selection import narrowed
 from conformance.engine.settings import Settings, schemathesis_config
-from conformance.errors import ConformanceError, TargetUnreachable, UsageError, first_line, interruption, signalled
-from conformance.findings import Evidence, Finding, Source
-from conformance.kinds import Basis, Kind, Severity
+from conformance.findings import target_findings
+from conformance.findings.model import Evidence, Finding, Source
+from conformance.http import transport
+from conformance.http.auth import ProviderAuth
+from conformance.http.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.providers.base import Provider
-from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
-from conformance.specs import Operation, Spec
+from conformance.spec.specs import Operation, Spec
 
 form_encoding.install()
 
@@ -199,7 +201,7 @@ class EngineRun:
         schema = narrowed(schema, self.settings.operations, list(self.spec.operations))
         if self.safe_methods_only:
             schema = schema.include(method="GET")
-        # Every request goes through this auth, which also waits out 429s (conformance.ratelimit).
+        # Every request goes through this auth, which also waits out 429s (conformance.http.ratelimit).
         schema.auth.set_from_requests(RetryAfterAuth(self.auth, self.rate_limit or RateLimitPolicy()))
         auth, references, spec = self.auth, self._references, self.spec
 

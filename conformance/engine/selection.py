@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from conformance.errors import UsageError
+from conformance.core.errors import UsageError
 from conformance.providers import select_providers
 from conformance.targets import TargetOptions, mode_for
 
 if TYPE_CHECKING:
     from conformance.engine.settings import Settings
-    from conformance.specs import Spec
+    from conformance.spec.specs import Spec
 
 
 def check_selection(operation_ids: Sequence[str], provider_names: Sequence[str], options: TargetOptions) -> None:

@@ -23,12 +23,12 @@ class Settings:
     # Derandomized generation: the same seed gives the same requests, which is what replay needs.
     deterministic: bool = True
     request_timeout: float = 10.0
-    request_retries: int = 2  # done by conformance.transport, which also gives up on a dead target
+    request_retries: int = 2  # done by conformance.http.transport, which also gives up on a dead target
     max_response_bytes: int = 10 * 1024 * 1024
     rate_limit: str | None = None  # e.g. "10/s", schemathesis's syntax
     stateful: bool = True
     max_steps: int = 6
-    # A 429's Retry-After is waited out up to this many seconds (conformance.ratelimit).
+    # A 429's Retry-After is waited out up to this many seconds (conformance.http.ratelimit).
     max_retry_after: float = 60.0
     # operationIds the engine generates requests for; empty: every one (conformance.engine.selection).
     operations: tuple[str, ...] = ()
@@ -69,7 +69,7 @@ def schemathesis_config(
         "base-url": base_url,
         "continue-on-failure": True,
         "request-timeout": settings.request_timeout,
-        # Retries happen below schemathesis (conformance.transport), where a dead target is given up on
+        # Retries happen below schemathesis (conformance.http.transport), where a dead target is given up on
         # at once instead of after schemathesis's growing back-off.
         "request-retries": 0,
         "generation": generation,

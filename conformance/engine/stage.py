@@ -15,16 +15,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance import ledger, secrets
 from conformance.cassettes import store
+from conformance.core import ledger, secrets
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.settings import Settings
-from conformance.findings import Finding
+from conformance.findings.model import Finding
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
-from conformance.resources import chosen_specs_dir, specs_from
-from conformance.stage import Stage, StageResult
+from conformance.spec.resources import chosen_specs_dir, specs_from
 from conformance.targets import TargetOptions, connect, guarded_transport, mode_for
+from conformance.targets.stage import Stage, StageResult
 
 
 @dataclass(frozen=True)

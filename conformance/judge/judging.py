@@ -22,14 +22,14 @@ from conformance.cassettes.evidence import curl_command
 from conformance.cassettes.store import display_path
 from conformance.checks.invariants import invoice_breaches
 from conformance.checks.json_values import MISSING, value_at
-from conformance.findings import Evidence, Finding, Source, finding_on
+from conformance.findings.model import Evidence, Finding, Source, finding_on
 from conformance.judge import secrets as recording_secrets
 from conformance.judge.recordings import Recorded
 from conformance.judge.routing import Origin, route
 from conformance.providers.base import Provider
 from conformance.replay.engine import _Exchange, _exchange, _Judge  # the replay's judge, reused as is
 from conformance.sandbox.faults import FAULT_HEADER
-from conformance.specs import Operation
+from conformance.spec.specs import Operation
 
 
 @dataclass(frozen=True)

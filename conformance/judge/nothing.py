@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from conformance.errors import TargetUnreachable
+from conformance.core.errors import TargetUnreachable
 from conformance.judge.judging import JudgeOutcome
 
 NO_VERDICT = "nothing was judged, so there is no verdict"

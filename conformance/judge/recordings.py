@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from conformance import safe_yaml
-from conformance.errors import UsageError
+from conformance.core import safe_yaml
+from conformance.core.errors import UsageError
 
 SUFFIXES = (".yaml", ".yml", ".json", ".har")
 # libyaml's parser where present: pytest-recording suites hold many cassettes.

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from conformance.providers.base import Provider
 from conformance.sandbox.hosts import double_origin
-from conformance.specs import Operation
+from conformance.spec.specs import Operation
 
 
 @dataclass(frozen=True)

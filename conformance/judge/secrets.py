@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from conformance.cassettes.scrub import COOKIE_HEADERS, REDACTED, SENSITIVE_KEYS, scrub_interaction, scrub_text
+from conformance.core.secrets import credential_headers
 from conformance.providers.base import secret_variants
-from conformance.secrets import credential_headers
 
 MIN_SECRET_LENGTH = 6
 # Query parameters that carry keys in the wild (the providers here use headers, other services do not).

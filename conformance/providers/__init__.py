@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 from functools import cache
 
-from conformance.errors import UsageError
+from conformance.core.errors import UsageError
 from conformance.providers.base import Provider
 
 

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, quote_plus
 
-from conformance import secrets
-from conformance.auth import ProviderAuth
-from conformance.errors import UsageError
-from conformance.lifecycle import lifecycle_of
-from conformance.resources import specs_dir
-from conformance.specs import Spec, load_spec
+from conformance.checks.lifecycle import lifecycle_of
+from conformance.core import secrets
+from conformance.core.errors import UsageError
+from conformance.http.auth import ProviderAuth
+from conformance.spec.resources import specs_dir
+from conformance.spec.specs import Spec, load_spec
 
 if TYPE_CHECKING:
-    from conformance.field_map import ProviderMap
+    from conformance.document.field_map import ProviderMap
     from conformance.sandbox.double import ProviderDouble
     from conformance.scenarios.scenario import ProviderWorkflows
 

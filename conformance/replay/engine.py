@@ -39,13 +39,13 @@ from conformance.checks.references import References
 from conformance.checks.refusals import judge_refusal, refusals_of
 from conformance.checks.request_conformance import Constraint, body_value, path_values, wire_constraints, wire_problems
 from conformance.checks.response_schema import NOT_JSON_CHECK, status_inference
+from conformance.core.errors import first_line
+from conformance.core.kinds import Basis, Kind, Severity
 from conformance.coverage.exchanges import Exchange, from_cassette
-from conformance.errors import first_line
-from conformance.findings import Evidence, Finding, Source, make_finding
-from conformance.kinds import Basis, Kind, Severity
+from conformance.findings.model import Evidence, Finding, Source, make_finding
 from conformance.providers.base import Provider
 from conformance.replay import http_checks
-from conformance.specs import HTTP_METHODS, Operation, Spec
+from conformance.spec.specs import HTTP_METHODS, Operation, Spec
 
 
 @dataclass

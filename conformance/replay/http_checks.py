@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from conformance.checks.expectations import status_in
 from conformance.checks.facts import response_facts
-from conformance.specs import Operation, Spec
+from conformance.spec.specs import Operation, Spec
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ The verdict on a recording is a function of the recording's bytes, the spec's by
 judges (every source file of this package) and the libraries it judges with. The key names all of
 them (and the cassette's label, which evidence carries), so a changed spec or cassette re-judges that
 provider and only that provider; anything else (another provider's spec, a report template) leaves
-the remembered verdict in place. An entry that does not prove itself (conformance.disk_cache) or
+the remembered verdict in place. An entry that does not prove itself (conformance.core.disk_cache) or
 does not have the shape written here is ignored and the cassette judged again.
 """
 
@@ -14,13 +14,13 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from conformance import disk_cache
 from conformance.cassettes import store
+from conformance.core import disk_cache
+from conformance.core.safe_yaml import without_cycle_collection
 from conformance.coverage.exchanges import exchange_entry, remembered_exchange
-from conformance.findings import Finding
+from conformance.findings.model import Finding
 from conformance.providers.base import Provider
 from conformance.replay.engine import ReplayOutcome, judge_cassette
-from conformance.safe_yaml import without_cycle_collection
 
 AREA = disk_cache.REPLAY_AREA
 _FORMAT = "replay verdict 1"

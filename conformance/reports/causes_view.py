@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from conformance.core.kinds import Kind, Severity
 from conformance.coverage.model import METRICS, Metric, ProviderCoverage
-from conformance.document import FindingsDocument
-from conformance.findings import Finding
-from conformance.kinds import Kind, Severity
-from conformance.root_cause_model import RootCause, group_findings
+from conformance.document.model import FindingsDocument
+from conformance.findings.model import Finding
+from conformance.findings.root_cause_model import RootCause, group_findings
 
 NEVER_SHOWN = 40  # of each never-exercised list; findings.json has them all
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance.document import API_TARGETS, FindingsDocument
-from conformance.findings_context import ComparisonFacts, FieldFacts, FieldMap, FieldRef, ProviderContext, ProviderMap
-from conformance.kinds import Severity
+from conformance.core.kinds import Severity
+from conformance.document.context import ComparisonFacts, FieldFacts, FieldMap, FieldRef, ProviderContext, ProviderMap
+from conformance.document.model import API_TARGETS, FindingsDocument
 from conformance.reports import lifecycle_table
 from conformance.reports.model import http_url
 from conformance.reports.templating import html_environment, markdown_environment

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance import pointers
-from conformance.document import FindingsDocument
-from conformance.findings import Finding
-from conformance.findings_context import DocDefect, DocSource, Provenance, ProviderContext
-from conformance.kinds import Kind
+from conformance.core import pointers
+from conformance.core.kinds import Kind
+from conformance.document.context import DocDefect, DocSource, Provenance, ProviderContext
+from conformance.document.model import FindingsDocument
+from conformance.findings.model import Finding
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from conformance import secrets as registry
-from conformance.document import FindingsDocument
-from conformance.fsutil import atomic_write_text
+from conformance.core import secrets as registry
+from conformance.core.fsutil import atomic_write_text
+from conformance.document.model import FindingsDocument
 
 FILE_NAME = "findings.json"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.coverage.model import Metric, ProviderCoverage
-from conformance.document import FindingsDocument
-from conformance.findings import Finding
+from conformance.document.model import FindingsDocument
+from conformance.findings.model import Finding
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import CHECK_COLUMNS, MatrixRow, cause_views, metrics_in_order, operation_matrix
 from conformance.reports.doc_context import DocNote, doc_note, provider_title

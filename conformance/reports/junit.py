@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from conformance.document import API_TARGETS, FindingsDocument
-from conformance.findings import Finding
-from conformance.kinds import Kind, Severity
+from conformance.core.kinds import Kind, Severity
+from conformance.document.model import API_TARGETS, FindingsDocument
+from conformance.findings.model import Finding
 from conformance.reports.doc_context import provider_context
 from conformance.reports.model import DOC_KINDS, NO_OPERATION, findings_of, operation_label, providers_of
 

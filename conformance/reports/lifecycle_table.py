@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.document import FindingsDocument
+from conformance.document.model import FindingsDocument
 
 RESULT_LABELS = {"passed": "probed, passed", "failed": "probed, failed", "not_reachable": "not reachable"}
 

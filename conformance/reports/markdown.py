@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.document import API_TARGETS, FindingsDocument
-from conformance.findings import Finding
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
+from conformance.document.model import API_TARGETS, FindingsDocument
+from conformance.findings.model import Finding
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import cause_views, coverage_of, metrics_in_order, number_ranges, shown_never
 from conformance.reports.doc_context import DocNote, doc_note, provider_context

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from conformance.document import FindingsDocument
-from conformance.findings import Finding
-from conformance.kinds import Kind, Severity
+from conformance.core.kinds import Kind, Severity
+from conformance.document.model import FindingsDocument
+from conformance.findings.model import Finding
 
 SEVERITIES: tuple[Severity, ...] = (Severity.BREAKING, Severity.NON_BREAKING, Severity.INFO)
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}

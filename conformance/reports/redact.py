@@ -4,8 +4,8 @@ Findings are redacted when they are made; this catches anything that slipped thr
 echoing a key back in an error message that became a finding's `observed`). The findings are scrubbed
 before rendering, since escaping (HTML, Markdown) would change how a secret is spelled in the output,
 and the rendered text once more, for the spellings a template adds itself. The caller says which
-secrets (`conformance.environment_secrets` for the provider credentials in the environment); every
-secret the process registered (conformance.secrets) is scrubbed as well.
+secrets (`conformance.targets.environment_secrets` for the provider credentials in the environment); every
+secret the process registered (conformance.core.secrets) is scrubbed as well.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import fields, replace
 from typing import Any
 
-from conformance import secrets as registry
-from conformance.document import FindingsDocument
-from conformance.findings import Finding
+from conformance.core import secrets as registry
+from conformance.document.model import FindingsDocument
+from conformance.findings.model import Finding
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:

@@ -12,7 +12,7 @@ from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
-from conformance import disk_cache
+from conformance.core import disk_cache
 from conformance.reports.model import http_url
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
@@ -37,7 +37,7 @@ def markdown_environment() -> Environment:
 
 
 class _CompiledTemplates(BytecodeCache):
-    """Compiled templates kept in the replay cache (conformance.disk_cache: entries that prove themselves,
+    """Compiled templates kept in the replay cache (conformance.core.disk_cache: entries that prove themselves,
     writes that never fail); jinja2 itself rejects a compilation of other source (its checksum)."""
 
     def __init__(self, autoescape: bool) -> None:

@@ -16,14 +16,14 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from conformance.baseline import BaselineOutcome
+from conformance.core.kinds import Severity
 from conformance.coverage.gate import Shortfall
-from conformance.document import FindingsDocument
-from conformance.kinds import Severity
+from conformance.document.baseline import BaselineOutcome
+from conformance.document.model import FindingsDocument
+from conformance.findings.root_cause_model import RootCause
 from conformance.reports import lifecycle_table
 from conformance.reports.causes_view import cause_views
 from conformance.reports.console_output import line, plain, print_table
-from conformance.root_cause_model import RootCause
 
 TOP_BREAKING = 10  # enough to start on; the rest are in the reports
 TOP_CAUSES = 10

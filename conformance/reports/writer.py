@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from conformance.document import FindingsDocument
-from conformance.fsutil import atomic_write_many
+from conformance.core.fsutil import atomic_write_many
+from conformance.document.model import FindingsDocument
 from conformance.reports import comparison, findings_json, html_report, junit, markdown
 from conformance.reports.redact import redact, redact_document
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from conformance import transport
-from conformance.audit import audit_stage
+from conformance.audit.stage import audit_stage
 from conformance.engine.settings import Settings
 from conformance.engine.stage import Portion, engine_stage
+from conformance.http import transport
 from conformance.run.shards import ShardPlan
-from conformance.stage import Stage
 from conformance.targets import TargetOptions
+from conformance.targets.stage import Stage
 from conformance.workflows.stage import workflow_stage
 
 

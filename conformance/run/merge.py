@@ -16,13 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from conformance.baseline import Baseline
+from conformance.core.errors import UsageError
 from conformance.coverage.model import Metric, ProviderCoverage
-from conformance.document import FindingsDocument, RunInfo, Summary
-from conformance.errors import UsageError
-from conformance.findings import Finding, deduplicate
+from conformance.document.baseline import Baseline
+from conformance.document.model import FindingsDocument, RunInfo, Summary
+from conformance.findings.model import Finding, deduplicate
+from conformance.findings.root_causes import group
 from conformance.providers import select_providers
-from conformance.root_causes import group
 from conformance.run.shards import specs_digest
 
 

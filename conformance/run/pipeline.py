@@ -6,20 +6,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conformance import __version__
-from conformance.baseline import Baseline
+from conformance.core.errors import EXIT_BREAKING, EXIT_OK, interruption, signalled
 from conformance.coverage.compute import compute
 from conformance.coverage.model import ProviderCoverage
-from conformance.document import FindingsDocument, RunInfo, Summary
-from conformance.errors import EXIT_BREAKING, EXIT_OK, interruption, signalled
-from conformance.findings import deduplicate
+from conformance.document.baseline import Baseline
+from conformance.document.model import FindingsDocument, RunInfo, Summary
+from conformance.findings.model import deduplicate
+from conformance.findings.root_causes import group
+from conformance.findings.severity_policy import DEFAULT_POLICY, SeverityPolicy
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
-from conformance.root_causes import group
 from conformance.run.report_context import build as build_report_context
 from conformance.run.shards import ShardPlan
-from conformance.severity_policy import DEFAULT_POLICY, SeverityPolicy
-from conformance.stage import Stage, StageResult
 from conformance.targets import TARGETS
+from conformance.targets.stage import Stage, StageResult
 
 
 def now_rfc3339() -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from conformance import field_map
-from conformance.errors import UsageError
-from conformance.findings_context import (
+from conformance.core.errors import UsageError
+from conformance.document import field_map
+from conformance.document.context import (
     ComparisonFacts,
     DocDefect,
     DocSource,
@@ -26,7 +26,7 @@ from conformance.findings_context import (
 )
 from conformance.providers import all_providers
 from conformance.providers.base import Provider
-from conformance.specs import Spec
+from conformance.spec.specs import Spec
 
 
 def build(providers: Mapping[str, Provider] | None = None) -> ReportContext:

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cassettes import store
-from conformance.errors import UsageError
+from conformance.core.errors import UsageError
 from conformance.providers.base import Provider
-from conformance.specs import Spec
+from conformance.spec.specs import Spec
 from conformance.targets import TargetOptions, mode_for, scenario_cassette
 from conformance.workflows import WORKFLOW_SUITE
 

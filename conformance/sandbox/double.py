@@ -22,14 +22,14 @@ from jsonschema import Draft202012Validator
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from conformance import refs
-from conformance.errors import UsageError
-from conformance.kinds import Basis, Kind
-from conformance.lifecycle import Lifecycle, lifecycle_of
-from conformance.lifecycle import Rule as LifecycleRule
+from conformance.checks.lifecycle import Lifecycle, lifecycle_of
+from conformance.checks.lifecycle import Rule as LifecycleRule
+from conformance.core import refs
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Basis, Kind
 from conformance.sandbox.faults import FAULT_HEADER, FaultSet
-from conformance.specs import HTTP_METHODS, Operation, Spec
-from conformance.validation import violations
+from conformance.spec.specs import HTTP_METHODS, Operation, Spec
+from conformance.spec.validation import violations
 
 JSON = dict[str, Any]
 

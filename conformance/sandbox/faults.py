@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from conformance.errors import UsageError
-from conformance.kinds import Kind
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Kind
 
 if TYPE_CHECKING:
-    from conformance.lifecycle import Lifecycle
+    from conformance.checks.lifecycle import Lifecycle
 
 # The response header a double names its faults in, on every answer it gives while they are on: a
 # recording of a faulted double then says which of its findings the fault explains (`judge`).

@@ -15,10 +15,10 @@ from urllib.parse import quote
 import requests
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from conformance.auth import ProviderAuth
-from conformance.ratelimit import RateLimitPolicy, RetryAfterAuth, retry_after_seconds
-from conformance.specs import Operation, Spec
-from conformance.transport import OriginBoundSession
+from conformance.http.auth import ProviderAuth
+from conformance.http.ratelimit import RateLimitPolicy, RetryAfterAuth, retry_after_seconds
+from conformance.http.transport import OriginBoundSession
+from conformance.spec.specs import Operation, Spec
 
 
 class StaleCassette(Exception):
@@ -80,7 +80,7 @@ class WorkflowClient:
         self.rate_limit = rate_limit or RateLimitPolicy(honour_waits=honour_retry_after)
         # Redirects to another origin are not followed: the provider's credentials go to its origin only.
         self.session = OriginBoundSession()
-        # 429s are waited out inside the auth, as for the engine (conformance.ratelimit).
+        # 429s are waited out inside the auth, as for the engine (conformance.http.ratelimit).
         self.session.auth = RetryAfterAuth(auth, self.rate_limit)
         self.exchanges: list[Exchange] = []
 

@@ -23,11 +23,11 @@ from typing import Any
 
 from conformance.checks.invariants import Breach
 from conformance.checks.json_values import MISSING, value_at
-from conformance.kinds import Basis, Kind
-from conformance.lifecycle import Lifecycle, Rule, require_lifecycle
+from conformance.checks.lifecycle import Lifecycle, Rule, require_lifecycle
+from conformance.core.kinds import Basis, Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.scenario import ScenarioAborted, ScenarioRun
-from conformance.validation import show as show_json
+from conformance.spec.validation import show as show_json
 
 PASSED, FAILED, NOT_REACHABLE = "passed", "failed", "not_reachable"
 

@@ -6,14 +6,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import pointers
 from conformance.checks.invariants import Breach
 from conformance.checks.json_values import instant, number, value_at
 from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
-from conformance.kinds import Kind
+from conformance.core import pointers
+from conformance.core.kinds import Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.scenario import ScenarioRun
-from conformance.validation import show
+from conformance.spec.validation import show
 
 # Enough for any list a scenario makes; a live account with more stops here (then nothing is
 # claimed about objects never listed).

@@ -17,6 +17,7 @@ from typing import Any
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
+from conformance.checks.lifecycle import lifecycle_of, with_lifecycle
 from conformance.checks.response_schema import (
     NOT_JSON_CHECK,
     documented_statuses,
@@ -24,14 +25,13 @@ from conformance.checks.response_schema import (
     status_inference,
     violation_message,
 )
-from conformance.findings import Evidence, Finding, Source, finding_on, normalise_pointer
-from conformance.kinds import Basis, Kind
-from conformance.lifecycle import lifecycle_of, with_lifecycle
+from conformance.core.kinds import Basis, Kind
+from conformance.findings.model import Evidence, Finding, Source, finding_on, normalise_pointer
 from conformance.scenarios.client import Exchange, WorkflowClient
 from conformance.scenarios.evidence import curl, steps
-from conformance.schema_paths import allows_null, documented_response_pointer, json_schema_pointer, response_schema
-from conformance.specs import Spec
-from conformance.validation import show
+from conformance.spec.schema_paths import allows_null, documented_response_pointer, json_schema_pointer, response_schema
+from conformance.spec.specs import Spec
+from conformance.spec.validation import show
 
 # id(spec) -> (spec, the declared facts, the facts completed from its lifecycle)
 _FACTS: dict[int, tuple[Spec, InvoiceFacts, InvoiceFacts]] = {}

@@ -20,12 +20,13 @@ from urllib.parse import urlsplit
 
 import requests
 
-from conformance import ledger, transport
-from conformance.auth import ProviderAuth
 from conformance.cassettes import store
-from conformance.errors import TargetUnreachable, UsageError
-from conformance.findings import Source
-from conformance.ledger import Ledger
+from conformance.core import ledger
+from conformance.core.errors import TargetUnreachable, UsageError
+from conformance.core.ledger import Ledger
+from conformance.findings.model import Source
+from conformance.http import transport
+from conformance.http.auth import ProviderAuth
 from conformance.providers.base import Provider
 from conformance.targets.double_server import running_double
 
@@ -43,7 +44,7 @@ class TargetOptions:
     allow_production: bool = False
     env: Mapping[str, str] | None = None
     replay: str = "judge"
-    # Where a live run writes down what it creates (conformance.ledger), for worker processes too.
+    # Where a live run writes down what it creates (conformance.core.ledger), for worker processes too.
     ledger: Ledger | None = None
 
 
@@ -78,7 +79,7 @@ def mode_for(provider: Provider, options: TargetOptions) -> str:
 def guarded_transport(
     provider: Provider, options: TargetOptions, timeout: float, max_bytes: int, retries: int
 ) -> AbstractContextManager[transport.Guard | None]:
-    """Requests to a live-type target are bounded and retried (conformance.transport); a replay's never
+    """Requests to a live-type target are bounded and retried (conformance.http.transport); a replay's never
     leave the process."""
     if mode_for(provider, options) == "replay":
         return nullcontext()

@@ -8,10 +8,10 @@ from typing import Any
 
 import requests
 
-from conformance import ledger
-from conformance.auth import ProviderAuth
+from conformance.core import ledger
+from conformance.http.auth import ProviderAuth
+from conformance.http.transport import OriginBoundSession
 from conformance.providers.base import Provider
-from conformance.transport import OriginBoundSession
 
 
 def clean_up(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from conformance.errors import UsageError
+from conformance.core.errors import UsageError
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
 from conformance.sandbox.double import ProviderDouble

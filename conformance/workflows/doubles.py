@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.findings import Source
+from conformance.findings.model import Source
 from conformance.providers import get_provider
 from conformance.scenarios.scenario import ProviderWorkflows, Scenario
 from conformance.targets import scenario_cassette

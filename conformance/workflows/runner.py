@@ -8,15 +8,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance import target_findings
-from conformance.auth import ProviderAuth
 from conformance.cassettes import store
 from conformance.cassettes.evidence import CassettePositions
 from conformance.coverage.exchanges import Exchange, from_workflow
-from conformance.findings import Finding, Source
+from conformance.findings import target_findings
+from conformance.findings.model import Finding, Source
+from conformance.http.auth import ProviderAuth
+from conformance.http.ratelimit import RateLimitPolicy
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
-from conformance.ratelimit import RateLimitPolicy
 from conformance.scenarios.client import StaleCassette, TransportFailure, WorkflowClient
 from conformance.scenarios.evidence import sent
 from conformance.scenarios.scenario import (

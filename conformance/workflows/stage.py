@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from conformance import transport
+from conformance.core.errors import TargetUnreachable
 from conformance.coverage.compute import TransitionProbes
-from conformance.errors import TargetUnreachable
-from conformance.findings import Source
+from conformance.findings.model import Source
+from conformance.http import transport
+from conformance.http.ratelimit import RateLimitPolicy, rate_limit_finding
 from conformance.providers.base import Provider
-from conformance.ratelimit import RateLimitPolicy, rate_limit_finding
 from conformance.scenarios.lifecycle_probe import NOT_REACHABLE
 from conformance.scenarios.scenario import ProviderWorkflows
-from conformance.stage import Stage, StageResult
 from conformance.targets import TargetOptions, connect_scenarios, guarded_transport, mode_for
 from conformance.targets.cleanup import clean_up, created_by
+from conformance.targets.stage import Stage, StageResult
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome, run_scenario
 from conformance.workflows.verdicts import remembered

@@ -4,7 +4,7 @@ A replayed scenario is a function of its cassette's bytes, the spec's bytes, the
 file of this package, the scenarios included) and the libraries; the key names all of them, every
 workflow cassette of the provider by content, and where the cassettes are (evidence names them). A
 changed spec or workflow cassette replays that provider's workflows again, and only those. An entry
-that does not prove itself (conformance.disk_cache) or lacks the shape written here is ignored.
+that does not prove itself (conformance.core.disk_cache) or lacks the shape written here is ignored.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conformance import disk_cache
+from conformance.core import disk_cache
 from conformance.coverage.exchanges import exchange_entry, remembered_exchange
-from conformance.findings import Finding
+from conformance.findings.model import Finding
 from conformance.providers.base import Provider
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome

@@ -19,16 +19,16 @@ BACK_ARROWS = {
         "conformance.reports is not allowed to import conformance.providers",
     ),
     "reports/markdown.py": (
-        "import conformance.specs",
-        "conformance.reports is not allowed to import conformance.specs",
+        "import conformance.spec.specs",
+        "conformance.reports is not allowed to import conformance.spec",
     ),
     "reports/html_report.py": (
         "import conformance.targets",
         "conformance.reports is not allowed to import conformance.targets",
     ),
-    "validation.py": (
-        "import conformance.findings",
-        "conformance.validation is not allowed to import conformance.findings",
+    "spec/validation.py": (
+        "import conformance.findings.model",
+        "conformance.spec is not allowed to import conformance.findings",
     ),
     "sandbox/double.py": (
         "import conformance.providers",

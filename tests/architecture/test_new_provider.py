@@ -111,7 +111,7 @@ import requests
 
 from conformance.providers.base import Credentials, CredentialVar, Provider
 
-from conformance.auth import ProviderAuth
+from conformance.http.auth import ProviderAuth
 
 
 class KeyAuth(ProviderAuth):

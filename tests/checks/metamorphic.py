@@ -22,10 +22,10 @@ from typing import Any
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from conformance.kinds import Kind
-from conformance.pointers import escape
-from conformance.specs import Spec
-from conformance.validation import Violation, violations
+from conformance.core.kinds import Kind
+from conformance.core.pointers import escape
+from conformance.spec.specs import Spec
+from conformance.spec.validation import Violation, violations
 
 FORMATS = {"date-time": "yesterday at noon", "date": "31/12/2024", "email": "not-an-email"}
 RETYPED = {"string": 12345, "integer": "12345", "number": "12.5", "boolean": "yes", "object": "text", "array": "text"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
-from conformance.findings import Finding, Source, make_finding
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
+from conformance.findings.model import Finding, Source, make_finding
 
 SHAPE = ListShape(items="/data", has_more="/data", doc_ref="https://docs.example/list")
 

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.findings import DEFAULT_SEVERITY
-from conformance.kinds import Kind, Severity
+from conformance.core.kinds import Kind, Severity
+from conformance.findings.model import DEFAULT_SEVERITY
 from conformance.providers import get_provider
-from conformance.specs import Spec
+from conformance.spec.specs import Spec
 from tests.checks.metamorphic import MUTATIONS, inject, instances, judge, mutants, response_schemas, strict_schema
 from tests.conftest import PROVIDERS
 

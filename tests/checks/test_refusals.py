@@ -18,17 +18,17 @@ from hypothesis import strategies as st
 
 from conformance.checks.accepted_input import ECHO_KINDS, TaintedObjects
 from conformance.checks.check_failures import accepted_invalid, judged_finding
+from conformance.checks.lifecycle import lifecycle_of
 from conformance.checks.refusals import _parse, judge_refusal, refusals_of
 from conformance.checks.request_conformance import Constraint, wire_constraints
 from conformance.checks.response_schema import response_violations
 from conformance.cli.main import main
-from conformance.errors import UsageError
-from conformance.findings import Evidence, Source
-from conformance.kinds import Basis, Kind, Severity
-from conformance.lifecycle import lifecycle_of
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Basis, Kind, Severity
+from conformance.findings.model import Evidence, Source
 from conformance.providers import get_provider
+from conformance.spec.validation import Violation
 from conformance.targets.double_server import RunningDouble, running_double
-from conformance.validation import Violation
 
 DOCS_ONLY = "docs_only"
 ECHO = {str(k) for k in (Kind.TYPE_MISMATCH, Kind.NULLABILITY, Kind.ENUM_VIOLATION)}

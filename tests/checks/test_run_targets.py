@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from conformance.document import FindingsDocument
+from conformance.document.model import FindingsDocument
 from conformance.reports import junit, markdown
 from conformance.reports.terminal import print_summary
 from tests.reports.sample import document as sample_document

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
 from conformance.providers import get_provider
-from conformance.validation import Violation, violations
+from conformance.spec.validation import Violation, violations
 
 LIST = "/components/schemas/SubscriptionListEnvelope"
 

@@ -15,15 +15,15 @@ from jsonschema import Draft202012Validator
 
 from conformance.checks.response_schema import violation_message
 from conformance.cli.main import main
-from conformance.errors import UsageError
-from conformance.findings import Finding, Source, make_finding
-from conformance.kinds import Basis, Kind, Severity
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Basis, Kind, Severity
+from conformance.findings.model import Finding, Source, make_finding
+from conformance.findings.severity_policy import SeverityPolicy, load_policy
 from conformance.providers import get_provider
 from conformance.providers.wooshpay.double import DOCS_ONLY
 from conformance.providers.wooshpay.workflows import WORKFLOWS
-from conformance.severity_policy import SeverityPolicy, load_policy
+from conformance.spec.validation import violations
 from conformance.targets.double_server import running_double
-from conformance.validation import violations
 from conformance.workflows.doubles import run_on_double
 
 WOOSHPAY = get_provider("wooshpay").spec
@@ -300,8 +300,8 @@ def test_an_unlisted_transition_rests_on_the_rules_that_leave_its_state() -> Non
 
 
 def _document(findings: list[Finding]) -> Any:
-    from conformance.document import FindingsDocument, RunInfo, Summary
-    from conformance.root_cause_model import group_findings
+    from conformance.document.model import FindingsDocument, RunInfo, Summary
+    from conformance.findings.root_cause_model import group_findings
 
     return FindingsDocument(
         tool_version="0",

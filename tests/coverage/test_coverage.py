@@ -9,11 +9,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.core.errors import UsageError
 from conformance.coverage.compute import TransitionProbes, compute
 from conformance.coverage.exchanges import Exchange
 from conformance.coverage.gate import Threshold, parse_thresholds, shortfalls
-from conformance.errors import UsageError
-from conformance.specs import Spec, parse_spec
+from conformance.spec.specs import Spec, parse_spec
 
 _PROVENANCE = {"status": "documented", "sources": [{"url": "https://docs.example.test/widgets"}]}
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conformance.drift.rules import RULES
-from conformance.resources import specs_dir
+from conformance.spec.resources import specs_dir
 from tests.drift.conftest import run_drift
 
 PROVENANCE = {"status": "documented", "sources": [{"url": "https://docs.example/invoices"}]}

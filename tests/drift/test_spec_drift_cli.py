@@ -246,7 +246,7 @@ def test_spec_drift_loads_nothing_but_the_two_files(tmp_path: Path) -> None:
     spec = _write(tmp_path / "pets.yaml", PETS_30)
     probe = (
         "import atexit, sys\n"
-        "atexit.register(lambda: print(sorted(m for m in ('schemathesis', 'hypothesis', 'conformance.specs', "
+        "atexit.register(lambda: print(sorted(m for m in ('schemathesis', 'hypothesis', 'conformance.spec.specs', "
         "'conformance.providers', 'conformance.cli.main', 'conformance.cli.common') if m in sys.modules)))\n"
         f"sys.argv = ['conformance', 'drift', '--spec', {str(spec)!r}, {str(spec)!r}, '--report-dir', {str(tmp_path)!r}]\n"
         "from conformance.entry import main\n"

@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.core.errors import UsageError
 from conformance.drift.spec_diff import compare_specs
 from conformance.drift.spec_loader import SpecDocument
-from conformance.errors import UsageError
 from tests.drift.spec_pairs import base
 
 _json = st.recursive(

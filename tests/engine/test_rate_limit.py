@@ -14,9 +14,9 @@ import pytest
 
 from conformance.engine.runner import EngineResult, EngineRun
 from conformance.engine.settings import Settings
-from conformance.findings import Source
+from conformance.findings.model import Source
+from conformance.http.ratelimit import RateLimitPolicy, retry_after_seconds
 from conformance.providers import get_provider
-from conformance.ratelimit import RateLimitPolicy, retry_after_seconds
 from conformance.scenarios.client import WorkflowClient
 from conformance.targets.double_server import RunningDouble, running_double
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.errors import UsageError
+from conformance.core.errors import UsageError
 from conformance.providers import all_providers
 from conformance.targets import parse_base_urls
 from tests.hostile.conftest import assert_one_sentence, conformance

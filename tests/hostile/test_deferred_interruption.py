@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance import errors
+from conformance.core import errors
 
 
 @pytest.fixture

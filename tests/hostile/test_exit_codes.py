@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance import safe_yaml
 from conformance.cli.run import _rate_limit
+from conformance.core import safe_yaml
 from conformance.run import pipeline
-from conformance.specs import parse_spec
+from conformance.spec.specs import parse_spec
 from tests.hostile.conftest import (
     assert_one_sentence,
     conformance,

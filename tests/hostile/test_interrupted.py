@@ -124,9 +124,9 @@ def test_recording_on_a_full_disk_changes_no_cassette(tiny_disk: Path, tmp_path:
 def test_a_signal_a_library_swallowed_still_stops_the_run(tmp_path: Path, signum: int) -> None:
     """schemathesis swallows the KeyboardInterrupt of a signal that lands while it joins its workers
     (no Interrupted event follows): the run must still stop before anything is written, with the signal's code."""
-    from conformance.errors import Interrupted, install_signal_handlers
+    from conformance.core.errors import Interrupted, install_signal_handlers
     from conformance.run import pipeline
-    from conformance.stage import StageResult
+    from conformance.targets.stage import StageResult
 
     def swallowing_stage(providers: list[Any]) -> StageResult:
         try:

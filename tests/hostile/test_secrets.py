@@ -11,7 +11,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from conformance import transport
+from conformance.http import transport
 from conformance.providers import get_provider
 from conformance.scenarios.client import WorkflowClient
 from conformance.targets.double_server import running_double

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conformance import transport
+from conformance.http import transport
 from conformance.providers import get_provider
 from conformance.scenarios.client import TransportFailure, WorkflowClient
 from conformance.targets.double_server import running_double

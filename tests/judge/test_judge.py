@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from conformance.cassettes.store import INTENT_KEY, LoadedCassette
 from conformance.cli.main import main
-from conformance.findings import Finding
+from conformance.findings.model import Finding
 from conformance.judge.judging import judge_recordings
 from conformance.judge.recordings import read_recording
 from conformance.judge.routing import origins, route

@@ -9,7 +9,7 @@ import pytest
 import requests
 from pytest_recording import network
 
-from conformance.errors import UsageError
+from conformance.core.errors import UsageError
 from conformance.targets.double_server import RunningDouble, running_double
 
 

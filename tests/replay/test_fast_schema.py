@@ -21,8 +21,8 @@ from conformance.checks.expectations import NEGATIVE_EXPECTED, NOT_A_SERVER_ERRO
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.response_schema import response_violations
 from conformance.providers import get_provider
-from conformance.resources import cassettes_dir
-from conformance.specs import Operation, Spec
+from conformance.spec.resources import cassettes_dir
+from conformance.spec.specs import Operation, Spec
 from tests.conftest import PROVIDERS
 
 

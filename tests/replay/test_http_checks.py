@@ -8,7 +8,7 @@ import pytest
 
 from conformance.providers import get_provider
 from conformance.replay import http_checks
-from conformance.specs import Spec
+from conformance.spec.specs import Spec
 
 
 @pytest.fixture(scope="module")

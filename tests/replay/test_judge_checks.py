@@ -17,7 +17,7 @@ from conformance.cassettes import store
 from conformance.checks.references import References
 from conformance.providers import get_provider
 from conformance.replay.engine import judge_cassette
-from conformance.resources import cassettes_dir
+from conformance.spec.resources import cassettes_dir
 
 PROVIDER = "lynkwell"
 

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from conformance.checks.check_failures import check_message
+from conformance.checks.lifecycle import require_lifecycle
+from conformance.core.kinds import Kind
 from conformance.judge.judging import judge_recordings
 from conformance.judge.recordings import read_recording
 from conformance.judge.routing import origins
-from conformance.kinds import Kind
-from conformance.lifecycle import require_lifecycle
 from conformance.providers import all_providers, get_provider
 from conformance.sandbox.faults import lifecycle_flips
 

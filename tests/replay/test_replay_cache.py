@@ -20,9 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import disk_cache
 from conformance.cassettes import store
-from conformance.resources import cassettes_dir
+from conformance.core import disk_cache
+from conformance.spec.resources import cassettes_dir
 from tests.conftest import REPLAY_CACHE_VARIABLE, ROOT
 
 PROVIDER = "lynkwell"

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from conformance.resources import cassettes_dir, specs_dir
+from conformance.spec.resources import cassettes_dir, specs_dir
 from tests.conftest import ROOT
 from tests.engine.conftest import run_cli
 

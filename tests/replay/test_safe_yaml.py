@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import safe_yaml
+from conformance.core import safe_yaml
 from tests.conftest import ROOT
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import UsageError
-from conformance.resources import specs_dir
-from conformance.spec_verdicts import CACHE_VARIABLE, validate_once
-from conformance.specs import parse_spec
+from conformance.core.errors import UsageError
+from conformance.spec.resources import specs_dir
+from conformance.spec.spec_verdicts import CACHE_VARIABLE, validate_once
+from conformance.spec.specs import parse_spec
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.document import FindingsDocument
+from conformance.document.model import FindingsDocument
 from conformance.reports import findings_json
 from conformance.reports.writer import write_all
-from conformance.resources import specs_from
+from conformance.spec.resources import specs_from
 from tests.reports import sample
 
 
@@ -35,7 +35,7 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Findings
     The workflow stage alone: it calls most invoice-returning operations, in seconds.
     """
     from conformance.cli.reporting import run_and_report
-    from conformance.severity_policy import SeverityPolicy
+    from conformance.findings.severity_policy import SeverityPolicy
     from conformance.targets import TargetOptions
     from conformance.targets.double_server import running_double
     from conformance.workflows.stage import workflow_stage

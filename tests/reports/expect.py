@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from conformance.findings import Finding
-from conformance.kinds import Kind, Severity
+from conformance.core.kinds import Kind, Severity
+from conformance.findings.model import Finding
 
 DOC_KINDS = {Kind.DOC_DEFECT, Kind.DOC_EXAMPLE_MISMATCH}
 

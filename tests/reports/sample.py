@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance.document import FindingsDocument, RunInfo, Summary
-from conformance.findings import Evidence, Finding, Source, make_finding, sort_findings
-from conformance.kinds import Kind, Severity
+from conformance.core.kinds import Kind, Severity
+from conformance.document.model import FindingsDocument, RunInfo, Summary
+from conformance.findings.model import Evidence, Finding, Source, make_finding, sort_findings
+from conformance.findings.root_causes import group
 from conformance.providers import all_providers
-from conformance.root_causes import group
 from conformance.run import report_context
 
 PROVIDERS = ("lynkwell", "useepay", "wooshpay")

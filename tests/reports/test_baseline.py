@@ -11,15 +11,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conformance.baseline import Baseline, BaselineEntry, load_baseline
 from conformance.cli.main import main
 from conformance.cli.reporting import run_and_report
-from conformance.document import FindingsDocument, load_findings
-from conformance.errors import EXIT_BREAKING, EXIT_OK, UsageError
-from conformance.kinds import Severity
+from conformance.core.errors import EXIT_BREAKING, EXIT_OK, UsageError
+from conformance.core.kinds import Severity
+from conformance.document.baseline import Baseline, BaselineEntry, load_baseline
+from conformance.document.model import FindingsDocument, load_findings
 from conformance.reports import findings_json
 from conformance.run import pipeline
-from conformance.stage import StageResult
+from conformance.targets.stage import StageResult
 from tests.reports import sample
 from tests.reports.expect import failing
 

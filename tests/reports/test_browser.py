@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.document import load_findings
-from conformance.kinds import Severity
+from conformance.core.kinds import Severity
+from conformance.document.model import load_findings
 from tests.reports.browser import chromium_or_skip, dump_dom
 from tests.reports.expect import severity_counts
 from tests.reports.html_dom import Page, finding_rows, overview_counts, parse

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.document import FindingsDocument
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
+from conformance.document.model import FindingsDocument
 from conformance.reports.causes_view import CHECK_COLUMNS
 from tests.reports.browser import FLAGS, chromium_or_skip, dump_dom
 from tests.reports.html_dom import Page, finding_rows, parse

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from conformance.cli.main import main
-from conformance.document import FindingsDocument, load_findings
-from conformance.environment_secrets import environment_secrets
+from conformance.document.model import FindingsDocument, load_findings
 from conformance.reports import findings_json
 from conformance.reports.terminal import TOP_BREAKING, print_summary
 from conformance.reports.writer import write_all
+from conformance.targets.environment_secrets import environment_secrets
 from tests.reports.expect import failing
 
 REPORTS = ("report.html", "junit.xml", "comparison.md", "comparison.html", "wooshpay.md", "useepay.md", "lynkwell.md")

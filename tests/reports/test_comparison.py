@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import field_map
-from conformance.document import FindingsDocument
-from conformance.kinds import Severity
+from conformance.core.kinds import Severity
+from conformance.document import field_map
+from conformance.document.model import FindingsDocument
 from conformance.providers import all_providers
 from conformance.reports import comparison
 from tests.reports import sample

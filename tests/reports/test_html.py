@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conformance.document import FindingsDocument, load_findings
+from conformance.document.model import FindingsDocument, load_findings
 from tests.reports.expect import severity_counts
 from tests.reports.html_dom import finding_rows, overview_counts, parse
 from tests.reports.sample import HOSTILE

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conformance.document import FindingsDocument
+from conformance.document.model import FindingsDocument
 
 
 def test_reports_count_from_one_and_findings_json_from_zero(report_dir: Path, document: FindingsDocument) -> None:

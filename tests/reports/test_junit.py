@@ -9,8 +9,8 @@ import pytest
 import xmlschema
 from junitparser import Failure, JUnitXml, Skipped
 
-from conformance.document import FindingsDocument
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
+from conformance.document.model import FindingsDocument
 from conformance.providers import all_providers
 from conformance.reports import junit
 from tests.reports import sample

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from conformance.document import FindingsDocument, load_findings
-from conformance.lifecycle import require_lifecycle
+from conformance.checks.lifecycle import require_lifecycle
+from conformance.document.model import FindingsDocument, load_findings
 from conformance.providers import get_provider
 from conformance.reports import comparison, findings_json, html_report, lifecycle_table
 from conformance.reports.markdown import render_vendor

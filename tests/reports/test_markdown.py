@@ -7,7 +7,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from conformance.document import FindingsDocument
+from conformance.document.model import FindingsDocument
 from tests.reports.expect import DOC_KINDS, severity_counts
 
 

@@ -13,15 +13,15 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.baseline import Baseline, update_baseline
-from conformance.document import FindingsDocument, load_findings
-from conformance.findings import Evidence, Finding, Source, finding_on
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
+from conformance.document.baseline import Baseline, update_baseline
+from conformance.document.model import FindingsDocument, load_findings
+from conformance.findings.model import Evidence, Finding, Source, finding_on
+from conformance.findings.root_causes import group
 from conformance.providers import get_provider
 from conformance.reports.causes_view import cause_views
-from conformance.root_causes import group
 from conformance.run import pipeline
-from conformance.specs import Spec
+from conformance.spec.specs import Spec
 
 SPEC = get_provider("wooshpay").spec
 # Operations whose 2xx body is (or lists) the Invoice component, and where it sits in the body.

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from conformance.cli.main import main
 from conformance.cli.run_summary import conclude
+from conformance.core.kinds import Kind
 from conformance.coverage.gate import parse_thresholds
-from conformance.document import FindingsDocument
-from conformance.kinds import Kind
+from conformance.document.model import FindingsDocument
 from conformance.reports import findings_json
 from conformance.reports.causes_view import cause_views
 from conformance.reports.terminal import print_summary

@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from conformance.coverage.model import Metric, ProviderCoverage
-from conformance.document import FindingsDocument
+from conformance.document.model import FindingsDocument
 from conformance.reports.terminal import COVERAGE_COLUMNS, _percent, print_summary
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from conformance.cli.main import main
-from conformance.ledger import FILE_NAME, still_open
+from conformance.core.ledger import FILE_NAME, still_open
 from conformance.targets.double_server import running_double
 
 OPEN = {"draft", "open"}

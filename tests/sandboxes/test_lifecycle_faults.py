@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from conformance.checks.lifecycle import require_lifecycle
 from conformance.cli.main import main
-from conformance.errors import UsageError
-from conformance.lifecycle import require_lifecycle
+from conformance.core.errors import UsageError
 from conformance.providers import get_provider
 from conformance.sandbox.faults import FaultSet, lifecycle_flips, parse_flip
 from conformance.targets.double_server import build_double

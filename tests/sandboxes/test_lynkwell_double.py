@@ -17,11 +17,11 @@ import pytest
 import requests
 
 from conformance.checks.response_schema import response_violations
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
 from conformance.providers.lynkwell import AUDIENCE, PROVIDER
 from conformance.providers.lynkwell.double import CATALOGUE, TOKEN_LIFETIME, LynkwellDouble
+from conformance.spec.validation import Violation
 from conformance.targets.double_server import RunningDouble, running_double
-from conformance.validation import Violation
 
 SPEC = PROVIDER.spec
 ST = Path(sys.executable).with_name("st")  # schemathesis CLI of this environment

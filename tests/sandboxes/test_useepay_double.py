@@ -22,7 +22,7 @@ import requests
 from conformance.checks.expectations import positive_expected
 from conformance.checks.refusals import refusals_of
 from conformance.checks.response_schema import response_violations
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
 from conformance.providers.useepay import HEADERS, PROVIDER
 from conformance.targets.double_server import RunningDouble, running_double
 

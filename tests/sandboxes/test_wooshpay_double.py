@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 import requests
 
+from conformance.checks.lifecycle import require_lifecycle
 from conformance.checks.response_schema import response_violations
-from conformance.kinds import Kind
-from conformance.lifecycle import require_lifecycle
+from conformance.core.kinds import Kind
 from conformance.providers import get_provider
 from conformance.providers.wooshpay import PROVIDER
+from conformance.spec.validation import Violation
 from conformance.targets.double_server import RunningDouble, running_double
-from conformance.validation import Violation
 
 SPEC = PROVIDER.spec
 EXAMPLES = SPEC.document["components"]["examples"]

@@ -11,7 +11,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.form import FormError, decode, encode
+from conformance.core.form import FormError, decode, encode
 from conformance.providers.wooshpay import PROVIDER
 from conformance.targets.double_server import RunningDouble, running_double
 from tests.sandboxes.test_wooshpay_double import Client, violations_of

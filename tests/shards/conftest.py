@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from conformance.cassettes import store
-from conformance.document import FindingsDocument
+from conformance.document.model import FindingsDocument
 from conformance.engine.settings import Settings
 from conformance.providers.base import Provider
 from conformance.replay import verdicts as replay
-from conformance.resources import chosen_specs_dir, specs_from
 from conformance.run import pipeline, shards
 from conformance.run.assembly import assemble
 from conformance.run.merge import ShardDocument, merge
+from conformance.spec.resources import chosen_specs_dir, specs_from
 from conformance.targets import TargetOptions
 from conformance.workflows import stage as workflow_stage
 from conformance.workflows.runner import ScenarioOutcome

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.document import FindingsDocument
+from conformance.document.model import FindingsDocument
 from conformance.run import pipeline
 from tests.conftest import PROVIDERS
 from tests.shards.conftest import comparable, merged_document, run_document, specs_with_findings
@@ -66,7 +66,7 @@ def test_a_shard_without_its_origins_would_keep_another_finding(deviating_specs:
     in index order) keeps other evidence for at least one fingerprint seen in two shards."""
     from dataclasses import replace
 
-    from conformance.findings import deduplicate
+    from conformance.findings.model import deduplicate
     from conformance.run import shards
     from tests.shards.conftest import ShardDocument
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.errors import UsageError
+from conformance.core.errors import UsageError
 from conformance.providers import select_providers
 from conformance.run import shards
 from conformance.targets import TargetOptions

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.cli.main import main
-from conformance.ratelimit import share_of
+from conformance.http.ratelimit import share_of
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

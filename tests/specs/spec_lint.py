@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance import pointers, safe_yaml
+from conformance.core import pointers, safe_yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # <PREFIX>-<NAME>[-<NAME>...]: upper-case words joined by hyphens, the shape docs/spec-conventions.md gives.

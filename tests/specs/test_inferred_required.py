@@ -7,9 +7,9 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
 from conformance.providers import get_provider
-from conformance.validation import violations
+from conformance.spec.validation import violations
 
 WOOSHPAY = get_provider("wooshpay").spec
 USEEPAY = get_provider("useepay").spec
@@ -50,6 +50,6 @@ def test_documented_required_field_stays_plain() -> None:
     assert _missing(USEEPAY, "/components/schemas/MandateList", mandate) == {}
     # A schema without x-inferred: the plain wording.
     assert _missing(WOOSHPAY, "/components/schemas/UpdatePriceRequest", {}) == {}
-    from conformance.validation import required_expectation
+    from conformance.spec.validation import required_expectation
 
     assert required_expectation({"required": ["id"]}) == "required field"

@@ -1,5 +1,5 @@
 """x-lifecycle: the one declaration of each provider's invoice lifecycle, read and validated by
-conformance.lifecycle. A broken declaration is a one-sentence usage error (exit 2); valid rewrites of
+conformance.checks.lifecycle. A broken declaration is a one-sentence usage error (exit 2); valid rewrites of
 the same declaration mean the same lifecycle."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.checks.lifecycle import Lifecycle, parse, require_lifecycle
 from conformance.cli.main import main
-from conformance.errors import UsageError
-from conformance.lifecycle import Lifecycle, parse, require_lifecycle
+from conformance.core.errors import UsageError
 from conformance.providers import get_provider
-from conformance.specs import Spec, parse_spec
+from conformance.spec.specs import Spec, parse_spec
 from tests.conftest import PROVIDERS, ROOT
 
 Document = dict[str, Any]

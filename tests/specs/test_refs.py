@@ -1,4 +1,4 @@
-"""conformance.refs, the one `$ref` resolver (doubles, drift's schema facts and spec diff)."""
+"""conformance.core.refs, the one `$ref` resolver (doubles, drift's schema facts and spec diff)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import refs
+from conformance.core import refs
 
 SCHEMAS = st.dictionaries(
     st.sampled_from(["type", "format", "enum", "nullable", "description"]),

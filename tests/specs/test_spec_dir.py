@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conformance.cli.main import main
 from conformance.providers import get_provider
-from conformance.resources import SPEC_DIR_VARIABLE, specs_dir, specs_from
+from conformance.spec.resources import SPEC_DIR_VARIABLE, specs_dir, specs_from
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import pointers
+from conformance.core import pointers
 from conformance.providers import get_provider
 from tests.conftest import PROVIDERS, ROOT
 from tests.specs import spec_lint

@@ -10,9 +10,9 @@ import subprocess
 import pytest
 from openapi_spec_validator import validate
 
-from conformance.audit import unexplained_example_failures
+from conformance.audit.stage import unexplained_example_failures
 from conformance.providers import get_provider
-from conformance.specs import PROVENANCE_STATUSES, Spec
+from conformance.spec.specs import PROVENANCE_STATUSES, Spec
 from tests.conftest import PROVIDERS, ROOT
 
 

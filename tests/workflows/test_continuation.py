@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from conformance.engine.runner import EngineRun
 from conformance.engine.settings import Settings
-from conformance.findings import Source
+from conformance.findings.model import Source
 from conformance.providers import get_provider
 from conformance.targets.double_server import RunningDouble, running_double
 from conformance.workflows import RECORDING_SEED

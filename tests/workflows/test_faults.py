@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conformance.cassettes.store import cassette_path, read_cassette
-from conformance.findings import Finding
+from conformance.findings.model import Finding
 from conformance.sandbox.faults import BY_NAME
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.doubles import run_on_double

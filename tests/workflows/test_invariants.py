@@ -24,9 +24,9 @@ from conformance.checks.invariants import (
     transition,
 )
 from conformance.checks.json_values import instant
+from conformance.checks.lifecycle import lifecycle_of, with_lifecycle
 from conformance.checks.pagination import ListShape, PageSeen, walk_breaches
-from conformance.kinds import Kind
-from conformance.lifecycle import lifecycle_of, with_lifecycle
+from conformance.core.kinds import Kind
 from conformance.providers import get_provider
 from conformance.providers.wooshpay.workflows import FACTS
 

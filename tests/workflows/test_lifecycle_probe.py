@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from conformance.findings import Source
-from conformance.kinds import Kind
-from conformance.lifecycle import Rule, require_lifecycle
+from conformance.checks.lifecycle import Rule, require_lifecycle
+from conformance.core.kinds import Kind
+from conformance.findings.model import Source
 from conformance.providers import get_provider
 from conformance.providers.wooshpay.double import WooshPayDouble
 from conformance.sandbox.double import ApiError

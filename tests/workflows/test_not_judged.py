@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from conformance.findings import Source
+from conformance.findings.model import Source
 from conformance.providers import get_provider
 from conformance.workflows.runner import Target, run_live
 from tests.workflows.proxies import in_front, json_rewrite, run_through

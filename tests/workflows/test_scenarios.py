@@ -6,8 +6,8 @@ import pytest
 import vcr
 import yaml
 
+from conformance.core.secrets import credential_headers
 from conformance.scenarios.scenario import ProviderWorkflows, Scenario
-from conformance.secrets import credential_headers
 from conformance.workflows.doubles import run_on_double
 from conformance.workflows.runner import replay
 from tests.workflows.conftest import CASES, case_id, committed_cassette, network_blocked

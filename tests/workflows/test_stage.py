@@ -13,8 +13,8 @@ from click.testing import CliRunner, Result
 from conformance.cassettes.store import record_command
 from conformance.cli.main import main as cli
 from conformance.run import assembly
-from conformance.stage import StageResult
 from conformance.targets.double_server import running_double
+from conformance.targets.stage import StageResult
 from conformance.workflows import WORKFLOW_SUITE
 from tests.conftest import FAKE_CREDENTIALS, secret_forms
 from tests.workflows.conftest import COMMITTED, WORKFLOWS, network_blocked

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from conformance import secrets, transport
-from conformance.auth import ProviderAuth
-from conformance.errors import TargetUnreachable, UsageError
+from conformance.core import secrets
+from conformance.core.errors import TargetUnreachable, UsageError
+from conformance.http import transport
+from conformance.http.auth import ProviderAuth
 from conformance.providers.base import Credentials, CredentialVar, Provider
 
 # Documented on https://docs.lynkwell.com/api ("Basic Authentication" section).

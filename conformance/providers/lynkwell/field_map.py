@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.field_map import FieldRef, ProviderMap
+from conformance.document.field_map import FieldRef, ProviderMap
 
 FIELD_MAP = ProviderMap(
     invoice_schema="/components/schemas/Invoice",

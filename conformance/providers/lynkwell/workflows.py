@@ -14,12 +14,12 @@ from typing import Any
 from conformance.checks.invariants import Breach, InvoiceFacts, LinesTotal, Timeline
 from conformance.checks.json_values import number
 from conformance.checks.pagination import ListShape
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.scenarios.listing import Listing, Walk, walk
 from conformance.scenarios.scenario import ProviderWorkflows, Scenario, ScenarioAborted, ScenarioRun
-from conformance.validation import show
+from conformance.spec.validation import show
 
 INVOICES_PAGE = "https://docs.lynkwell.com/api/billing/Invoices"
 RETRY_PAGE = "https://docs.lynkwell.com/api/billing/Invoice"

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from conformance.auth import ProviderAuth
+from conformance.http.auth import ProviderAuth
 from conformance.providers.base import Credentials, CredentialVar, Provider
 
 HEADERS = {

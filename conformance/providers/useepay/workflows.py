@@ -11,7 +11,7 @@ from typing import Any
 
 from conformance.checks.invariants import Breach, Format, InvoiceFacts, Timeline
 from conformance.checks.pagination import ListShape
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
 from conformance.scenarios.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.scenarios.listing import Listing, walk
 from conformance.scenarios.scenario import ProviderWorkflows, Scenario, ScenarioRun

@@ -6,8 +6,8 @@ from typing import Any, cast
 
 import requests
 
-from conformance import secrets as conformance_secrets
-from conformance.auth import ProviderAuth
+from conformance.core import secrets as conformance_secrets
+from conformance.http.auth import ProviderAuth
 from conformance.providers.base import Credentials, CredentialVar, Provider
 
 

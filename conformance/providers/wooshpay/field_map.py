@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.field_map import FieldRef, ProviderMap
+from conformance.document.field_map import FieldRef, ProviderMap
 
 _UNIX_SECONDS = "Unix timestamp, seconds"
 _MINOR_UNITS = "minor units (cents)"

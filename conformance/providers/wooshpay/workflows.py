@@ -20,7 +20,7 @@ from conformance.checks.invariants import (
     Timeline,
 )
 from conformance.checks.pagination import ListShape
-from conformance.kinds import Basis, Kind
+from conformance.core.kinds import Basis, Kind
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.lifecycle_probe import Call, ProbeDriver, Subject, scenario_run
 from conformance.scenarios.listing import Listing, expect_newest_first, walk

@@ -83,7 +83,7 @@ from conformance.providers.lynkwell.double.store import DOCS_ONLY
 from conformance.providers.lynkwell.double.subscriptions import Subscriptions
 from conformance.providers.lynkwell.double.tokens import TOKEN_LIFETIME, TOKEN_PATH, Tokens
 from conformance.sandbox.double import JSON, ApiError, ApiResponse, FaultTargets
-from conformance.specs import Operation
+from conformance.spec.specs import Operation
 
 
 class LynkwellDouble(Tokens, Drivers, PaymentProfiles, PaymentMethods, Subscriptions):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from conformance.lifecycle import Rule
+from conformance.checks.lifecycle import Rule
 from conformance.providers.lynkwell.double.catalogue import Offering
 from conformance.providers.lynkwell.double.store import CURRENCY, LynkwellStore, _iso, _one
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse

@@ -8,7 +8,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.lifecycle import Rule
+from conformance.checks.lifecycle import Rule
 from conformance.providers.lynkwell.double.catalogue import Card
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, ProviderDouble
 

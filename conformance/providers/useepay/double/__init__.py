@@ -69,7 +69,7 @@ from conformance.providers.useepay.double.payment_methods import PaymentMethods
 from conformance.providers.useepay.double.store import DOCS_ONLY, _format_instant
 from conformance.providers.useepay.double.subscriptions import Subscriptions
 from conformance.sandbox.double import JSON, ApiError, ApiResponse, FaultTargets
-from conformance.specs import Operation
+from conformance.spec.specs import Operation
 
 # Framework error codes -> the codes UseePay documents.
 _ERROR_CODES = {

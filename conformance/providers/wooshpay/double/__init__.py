@@ -35,7 +35,7 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
 - Idempotency-Key on POSTs: a repeated key with the same request replays the first answer
   (Idempotent-Replayed: true); with a different request it answers 409 idempotency_error.
 - Bodies as JSON or form-encoded with Stripe's bracket keys (the docs document both), see
-  conformance.form.
+  conformance.core.form.
 - Subscriptions (Stripe): creating one bills its first invoice at once (billing_reason
   subscription_create, one `subscription` line per item for the first period), finalized; a
   charge_automatically invoice is charged with the subscription's or customer's payment method
@@ -80,12 +80,12 @@ from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request
 
-from conformance import form
+from conformance.core import form
 from conformance.providers.wooshpay.double.customers import Customers
 from conformance.providers.wooshpay.double.store import DOCS_ONLY
 from conformance.providers.wooshpay.double.subscriptions import Subscriptions
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets
-from conformance.specs import Operation
+from conformance.spec.specs import Operation
 
 FORM = "application/x-www-form-urlencoded"
 

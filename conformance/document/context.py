@@ -220,7 +220,7 @@ class ProviderContext:
         )
 
 
-# -- the curated cross-vendor field map (its data: conformance/reports/field_map.py) ----------------
+# -- the curated cross-vendor field map (its data: conformance/providers/<name>/field_map.py) ----------------
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ import urllib3.connection
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from conformance import secrets
 from conformance.cassettes.scrub import COOKIE_HEADERS, cookie_values
-from conformance.errors import interruption_deferred
+from conformance.core import secrets
+from conformance.core.errors import interruption_deferred
 
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 # Consecutive failed attempts (no HTTP answer in between) after which a target is given up on.

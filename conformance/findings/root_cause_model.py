@@ -1,6 +1,6 @@
 """Root causes as findings.json carries them, and the grouping itself, with no spec needed.
 
-`conformance.root_causes` groups with the spec at run time (which schema component a pointer is in);
+`conformance.findings.root_causes` groups with the spec at run time (which schema component a pointer is in);
 without one (a findings.json written before root causes existed, re-rendered) everything groups the
 same way except that schema findings stay one cause each.
 """
@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.findings import Finding
-from conformance.kinds import Basis, Kind, Severity
+from conformance.core.kinds import Basis, Kind, Severity
+from conformance.findings.model import Finding
 
 # The schema component a schema finding is in, and the pointer within it; None when unknown.
 ComponentOf = Callable[[Finding], "tuple[str, str] | None"]

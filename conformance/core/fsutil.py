@@ -60,7 +60,7 @@ def disk_error_message(exc: OSError) -> str | None:
 
 def require_writable(directory: Path, option: str) -> None:
     """A UsageError (exit 2) now, rather than a failed write at the end of a long run."""
-    from conformance.errors import UsageError
+    from conformance.core.errors import UsageError
 
     directory = Path(directory)
     try:

@@ -16,9 +16,9 @@ from referencing.exceptions import Unresolvable
 
 from conformance.checks.invariants import InvoiceFacts
 from conformance.checks.invariants import Lifecycle as LifecycleFacts
-from conformance.errors import UsageError
-from conformance.kinds import Basis
-from conformance.specs import Spec
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Basis
+from conformance.spec.specs import Spec
 
 EXTENSION = "x-lifecycle"
 PROVENANCE_KINDS = ("documented", "inferred")

@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from conformance import safe_yaml
-from conformance.errors import UsageError
-from conformance.findings import Finding
-from conformance.kinds import Basis, Kind, Severity
+from conformance.core import safe_yaml
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Basis, Kind, Severity
+from conformance.findings.model import Finding
 
 POLICY_VERSION = 1
 IGNORE = "ignore"

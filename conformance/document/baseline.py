@@ -29,12 +29,12 @@ from typing import Any
 
 import yaml
 
-from conformance import safe_yaml
-from conformance.document import FindingsDocument, Summary
-from conformance.errors import UsageError, first_line
-from conformance.findings import Finding
-from conformance.fsutil import atomic_write_text
-from conformance.kinds import Severity
+from conformance.core import safe_yaml
+from conformance.core.errors import UsageError, first_line
+from conformance.core.fsutil import atomic_write_text
+from conformance.core.kinds import Severity
+from conformance.document.model import FindingsDocument, Summary
+from conformance.findings.model import Finding
 
 BASELINE_VERSION = 1
 DEFAULT_PATH = Path("conformance-baseline.yaml")

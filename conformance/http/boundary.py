@@ -21,9 +21,9 @@ from typing import Any, NoReturn, TypeVar, cast
 import click
 from rich.console import Console
 
-from conformance import secrets
-from conformance.errors import EXIT_INTERNAL, EXIT_USAGE, ConformanceError, Interrupted
-from conformance.fsutil import disk_error_message
+from conformance.core import secrets
+from conformance.core.errors import EXIT_INTERNAL, EXIT_USAGE, ConformanceError, Interrupted
+from conformance.core.fsutil import disk_error_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 

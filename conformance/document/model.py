@@ -9,14 +9,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.errors import UsageError
-from conformance.findings import Finding
-from conformance.kinds import Severity
+from conformance.core.errors import UsageError
+from conformance.core.kinds import Severity
+from conformance.findings.model import Finding
 
 if TYPE_CHECKING:  # read lazily below: `drift --spec` writes a document without loading any spec machinery
     from conformance.coverage.model import ProviderCoverage
-    from conformance.findings_context import ReportContext
-    from conformance.root_cause_model import RootCause
+    from conformance.document.context import ReportContext
+    from conformance.findings.root_cause_model import RootCause
 
 SCHEMA_VERSION = 1
 
@@ -147,8 +147,8 @@ class FindingsDocument:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FindingsDocument:
         from conformance.coverage.model import ProviderCoverage
-        from conformance.findings_context import ReportContext
-        from conformance.root_cause_model import RootCause
+        from conformance.document.context import ReportContext
+        from conformance.findings.root_cause_model import RootCause
 
         run = data["run"]
         return cls(

@@ -6,9 +6,9 @@ same thing in the same shape (kind, expectation, observation, evidence).
 
 from __future__ import annotations
 
-from conformance.errors import first_line
-from conformance.findings import Evidence, Finding, OperationLike, Source, make_finding
-from conformance.kinds import Kind
+from conformance.core.errors import first_line
+from conformance.core.kinds import Kind
+from conformance.findings.model import Evidence, Finding, OperationLike, Source, make_finding
 
 
 def stale_cassette(

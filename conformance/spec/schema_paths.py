@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import pointers
-from conformance.specs import Operation, Spec
+from conformance.core import pointers
+from conformance.spec.specs import Operation, Spec
 
 _COMPONENT = re.compile(r"^/components/schemas/([^/]+)$")
 _COMBINATORS = ("allOf", "oneOf", "anyOf")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from conformance.findings_context import FieldMap, FieldRef, ProviderMap
+from conformance.document.context import FieldMap, FieldRef, ProviderMap
 
 __all__ = ["CONCEPTS", "LIFECYCLE", "STATUSES", "FieldRef", "ProviderMap", "as_context"]
 

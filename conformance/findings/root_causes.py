@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from conformance.findings import Finding
-from conformance.root_cause_model import SCHEMA_KINDS as SCHEMA_KINDS
-from conformance.root_cause_model import RootCause as RootCause
-from conformance.root_cause_model import group_findings
-from conformance.schema_paths import locate, response_schema
-from conformance.specs import Spec
+from conformance.findings.model import Finding
+from conformance.findings.root_cause_model import SCHEMA_KINDS as SCHEMA_KINDS
+from conformance.findings.root_cause_model import RootCause as RootCause
+from conformance.findings.root_cause_model import group_findings
+from conformance.spec.schema_paths import locate, response_schema
+from conformance.spec.specs import Spec
 
 
 def group(findings: Iterable[Finding], spec_of: Callable[[str], Spec | None]) -> tuple[RootCause, ...]:

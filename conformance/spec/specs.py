@@ -20,10 +20,11 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from conformance import disk_cache, pointers, resources, safe_yaml
-from conformance.errors import UsageError
-from conformance.spec_verdicts import OpenAPIInvalid, validate_once
-from conformance.validation import strict_document
+from conformance.core import disk_cache, pointers, safe_yaml
+from conformance.core.errors import UsageError
+from conformance.spec import resources
+from conformance.spec.spec_verdicts import OpenAPIInvalid, validate_once
+from conformance.spec.validation import strict_document
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PROVENANCE_STATUSES = ("documented", "partial", "inferred")
@@ -354,7 +355,7 @@ _PROVIDER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _parsed(text: str) -> Any:
-    """The spec's YAML as JSON values, remembered across runs by its text (conformance.disk_cache)."""
+    """The spec's YAML as JSON values, remembered across runs by its text (conformance.core.disk_cache)."""
     key = disk_cache.digest("parsed spec", yaml.__version__, text)
     remembered = disk_cache.read(disk_cache.REPLAY_AREA, key)
     if isinstance(remembered, dict):

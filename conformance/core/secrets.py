@@ -1,7 +1,7 @@
 """Every secret known to the run, in every spelling it could reach a file or the terminal.
 
 Credentials are registered when a provider's credentials are read, tokens and cookies when a client
-sends or receives them (conformance.transport). `scrub` replaces each spelling — raw, URL-encoded,
+sends or receives them (conformance.http.transport). `scrub` replaces each spelling — raw, URL-encoded,
 base64 (alone, as a Basic user, or user:password), JSON- and HTML-escaped, and combinations — with
 REDACTED. The registry is per process: a worker process scrubs what it returns.
 """

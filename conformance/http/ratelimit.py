@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from conformance.findings import Finding, Source, make_finding
-from conformance.kinds import Kind
+from conformance.core.kinds import Kind
+from conformance.findings.model import Finding, Source, make_finding
 
 if TYPE_CHECKING:
-    from conformance.specs import Spec
+    from conformance.spec.specs import Spec
 
 DEFAULT_MAX_WAIT = 60.0  # seconds
 DEFAULT_MAX_CONSECUTIVE = 5

@@ -76,7 +76,7 @@ def digest(*parts: str | bytes) -> str:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Every source file of the package and the versions of the libraries that judge: any edit re-judges."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # all of conformance/, not core/ alone
     hasher = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         hasher.update(str(path.relative_to(package)).encode() + b"\0")
@@ -114,7 +114,7 @@ def read(area_name: str, key: str) -> Any | None:
     if stored_key != full or hashlib.sha256(payload).digest() != stored_payload:
         return None
     enabled = gc.isenabled()
-    gc.disable()  # as for a parse (conformance.safe_yaml): plain data holds no cycle to collect
+    gc.disable()  # as for a parse (conformance.core.safe_yaml): plain data holds no cycle to collect
     try:
         return marshal.loads(payload)
     except (EOFError, ValueError, TypeError):

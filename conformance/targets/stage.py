@@ -8,7 +8,7 @@ from typing import Any
 
 from conformance.coverage.compute import TransitionProbes
 from conformance.coverage.exchanges import Exchange
-from conformance.findings import Finding
+from conformance.findings.model import Finding
 from conformance.providers.base import Provider
 
 

@@ -15,8 +15,8 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from conformance.kinds import Basis, Kind
-from conformance.pointers import escape as escape_pointer_token
+from conformance.core.kinds import Basis, Kind
+from conformance.core.pointers import escape as escape_pointer_token
 
 _MAX_SHOWN = 160
 

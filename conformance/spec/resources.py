@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # conformance/
 SPEC_DIR_VARIABLE = "CONFORMANCE_SPEC_DIR"
 
 # The directory `specs_from` chose (None: the embedded specs). Process-wide, not per thread: the

@@ -51,7 +51,7 @@ class Interrupted(KeyboardInterrupt):
 
 _received: list[int] = []
 # Requests the main thread has in flight: a signal arriving then is raised when the answer has been read
-# (conformance.transport), so that a create the server performed is always answered and recorded first.
+# (conformance.http.transport), so that a create the server performed is always answered and recorded first.
 _deferring: list[int] = [0]
 
 

@@ -1,6 +1,6 @@
 """Findings: the unit every stage produces and every report renders (interfaces.md).
 
-The document that holds a run's findings is conformance.document.
+The document that holds a run's findings is conformance.document.model.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
-from conformance.kinds import Basis, Kind, Severity
+from conformance.core.kinds import Basis, Kind, Severity
 
 
 class Source(StrEnum):
@@ -245,7 +245,7 @@ def make_finding(
 
 
 class OperationLike(Protocol):
-    """What a finding needs to know of the operation it is about (conformance.specs.Operation)."""
+    """What a finding needs to know of the operation it is about (conformance.spec.specs.Operation)."""
 
     # Read-only, so that a frozen dataclass satisfies the protocol.
     @property

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conformance import disk_cache
-from conformance.fsutil import atomic_write_text
+from conformance.core import disk_cache
+from conformance.core.fsutil import atomic_write_text
 
 CACHE_VARIABLE = disk_cache.CACHE_VARIABLE
 

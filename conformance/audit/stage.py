@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance import pointers
-from conformance.findings import Finding, Source, finding_on, make_finding
-from conformance.kinds import Kind
+from conformance.core import pointers
+from conformance.core.kinds import Kind
+from conformance.findings.model import Finding, Source, finding_on, make_finding
 from conformance.providers.base import Provider
-from conformance.specs import DocDefect, ExampleUse, Spec
-from conformance.stage import StageResult
-from conformance.validation import violations
+from conformance.spec.specs import DocDefect, ExampleUse, Spec
+from conformance.spec.validation import violations
+from conformance.targets.stage import StageResult
 
 
 def audit_spec(spec: Spec) -> list[Finding]:
