@@ -181,38 +181,8 @@ class WooshPayDouble(Customers, Subscriptions):
     def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
         response = super()._apply_response_faults(response, operation)
         if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
-            schema = self._media_schema(operation, response.status)
-            if schema is not None:
-                self._pages_only(schema, response.body)
+            self.omit_inferred_nulls(operation, response)
         return response
-
-    def _media_schema(self, operation: Operation, status: int) -> Any:
-        responses = self.spec.resolve(operation.pointer).get("responses") or {}
-        answer = self._deref(responses.get(str(status)) or responses.get("default") or {})
-        media = (answer.get("content") or {}).get("application/json") or {}
-        return media.get("schema")
-
-    def _pages_only(self, schema: Any, value: Any) -> None:
-        """Leave out, in place, what only an inferred required list asks for and has no value (null): a page
-        that lists the field as optional lets a server omit it."""
-        schema = self._deref(schema)
-        if not isinstance(schema, dict):
-            return
-        if isinstance(value, list):
-            for item in value:
-                self._pages_only(schema.get("items", {}), item)
-            return
-        if not isinstance(value, dict):
-            return
-        for branch in (*schema.get("allOf", ()), *schema.get("anyOf", ()), *schema.get("oneOf", ())):
-            self._pages_only(branch, value)
-        if schema.get("x-inferred"):
-            for name in schema.get("required", ()):
-                if name in value and value[name] is None:
-                    del value[name]
-        for name, member in (schema.get("properties") or {}).items():
-            if name in value:
-                self._pages_only(member, value[name])
 
     def _query_names(self, operation: Operation) -> frozenset[str]:
         """The query parameters the spec declares for `operation`."""
