@@ -31,6 +31,9 @@ from conformance.sandbox.faults import FAULT_HEADER, FaultSet
 from conformance.spec.specs import HTTP_METHODS, Operation, Spec
 from conformance.spec.validation import violations
 
+# The variant that follows the pages and nothing more (issue 24): each provider describes its own in `variants`.
+DOCS_ONLY = "docs_only"
+
 JSON = dict[str, Any]
 
 
@@ -464,7 +467,7 @@ class ProviderDouble(ABC):
     @property
     def enforces_inferred(self) -> bool:
         """Whether request bodies are held to the constraints only the spec infers (a docs_only variant: not)."""
-        return True
+        return DOCS_ONLY not in self.faults
 
     def decode_body(self, operation: Operation, request: Request, raw_body: bytes) -> Any:
         """The request body as data: JSON, unless a provider's docs document another media type too."""
@@ -529,6 +532,12 @@ class ProviderDouble(ABC):
                 self._omit_inferred_nulls(member, value[name])
 
     def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
+        response = self._apply_catalogue_faults(response, operation)
+        if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
+            self.omit_inferred_nulls(operation, response)
+        return response
+
+    def _apply_catalogue_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
         if not self.faults or not 200 <= response.status < 300:
             return response
         targets = self.fault_targets

@@ -20,8 +20,8 @@ from conformance.core.kinds import Basis, Kind, Severity
 from conformance.findings.model import Finding, Source, make_finding
 from conformance.findings.severity_policy import SeverityPolicy, load_policy
 from conformance.providers import get_provider
-from conformance.providers.wooshpay.double import DOCS_ONLY
 from conformance.providers.wooshpay.workflows import WORKFLOWS
+from conformance.sandbox.double import DOCS_ONLY
 from conformance.spec.validation import violations
 from conformance.targets.double_server import running_double
 from conformance.workflows.doubles import run_on_double

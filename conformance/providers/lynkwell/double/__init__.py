@@ -79,11 +79,9 @@ from conformance.providers.lynkwell.double.catalogue import CATALOGUE, TEST_CARD
 from conformance.providers.lynkwell.double.drivers import Drivers
 from conformance.providers.lynkwell.double.payment_methods import PaymentMethods
 from conformance.providers.lynkwell.double.payment_profiles import PaymentProfiles
-from conformance.providers.lynkwell.double.store import DOCS_ONLY
 from conformance.providers.lynkwell.double.subscriptions import Subscriptions
 from conformance.providers.lynkwell.double.tokens import TOKEN_LIFETIME, TOKEN_PATH, Tokens
-from conformance.sandbox.double import JSON, ApiError, ApiResponse, FaultTargets
-from conformance.spec.specs import Operation
+from conformance.sandbox.double import DOCS_ONLY, JSON, ApiError, FaultTargets
 
 
 class LynkwellDouble(Tokens, Drivers, PaymentProfiles, PaymentMethods, Subscriptions):
@@ -113,16 +111,6 @@ class LynkwellDouble(Tokens, Drivers, PaymentProfiles, PaymentMethods, Subscript
         DOCS_ONLY: "Follows the pages and nothing more: constraints only the spec infers are not enforced, what is "
         "accepted is stored and echoed as sent, and refusals are a 400 in the error shape (no page names a status).",
     }
-
-    @property
-    def enforces_inferred(self) -> bool:
-        return DOCS_ONLY not in self.faults
-
-    def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
-        response = super()._apply_response_faults(response, operation)
-        if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
-            self.omit_inferred_nulls(operation, response)
-        return response
 
     def error_body(self, error: ApiError) -> JSON:
         return {"error": {"code": error.code, "message": error.message}}

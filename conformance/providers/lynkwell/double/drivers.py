@@ -7,8 +7,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from conformance.providers.lynkwell.double.store import DOCS_ONLY, LynkwellStore, _iso, _one, _unknown_reference
-from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse
+from conformance.providers.lynkwell.double.store import LynkwellStore, _iso, _one, _unknown_reference
+from conformance.sandbox.double import DOCS_ONLY, JSON, ApiError, ApiRequest, ApiResponse
 
 DRIVER_ADDRESS_FIELDS = ("streetNumber", "streetName", "streetDetails", "city", "state", "postalCode", "countryCode")
 

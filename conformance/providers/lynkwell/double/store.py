@@ -10,12 +10,11 @@ from typing import Any
 
 from conformance.checks.lifecycle import Rule
 from conformance.providers.lynkwell.double.catalogue import Card
-from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, ProviderDouble
+from conformance.sandbox.double import DOCS_ONLY, JSON, ApiError, ApiRequest, ApiResponse, ProviderDouble
 
 DEFAULT_LIMIT = 20
 CURRENCY = "USD"
 # The variant that follows the recovered pages and nothing more (issue 24): see LynkwellDouble.variants.
-DOCS_ONLY = "docs_only"
 
 
 class LynkwellStore(ProviderDouble):

@@ -66,10 +66,9 @@ from conformance.providers.useepay import HEADERS
 from conformance.providers.useepay.double.customers import Customers
 from conformance.providers.useepay.double.mandates import Mandates
 from conformance.providers.useepay.double.payment_methods import PaymentMethods
-from conformance.providers.useepay.double.store import DOCS_ONLY, _format_instant
+from conformance.providers.useepay.double.store import _format_instant
 from conformance.providers.useepay.double.subscriptions import Subscriptions
-from conformance.sandbox.double import JSON, ApiError, ApiResponse, FaultTargets
-from conformance.spec.specs import Operation
+from conformance.sandbox.double import DOCS_ONLY, JSON, ApiError, FaultTargets
 
 # Framework error codes -> the codes UseePay documents.
 _ERROR_CODES = {
@@ -113,16 +112,6 @@ class UseePayDouble(Customers, Mandates, PaymentMethods, Subscriptions):
         DOCS_ONLY: "Follows the pages and nothing more: constraints only the spec infers are not enforced, what is "
         "accepted is stored and echoed as sent, refusals use the Errors page's statuses.",
     }
-
-    @property
-    def enforces_inferred(self) -> bool:
-        return DOCS_ONLY not in self.faults
-
-    def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
-        response = super()._apply_response_faults(response, operation)
-        if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
-            self.omit_inferred_nulls(operation, response)
-        return response
 
     def authenticate(self, request: Request) -> bool:
         # All three headers, each equal to its credential; a credential the double lacks matches nothing.

@@ -13,7 +13,6 @@ from conformance.sandbox.double import JSON, ApiError, ProviderDouble
 
 DEFAULT_PAGE_SIZE = 10
 # The variant that follows the recovered pages and nothing more (issue 24): see UseePayDouble.variants.
-DOCS_ONLY = "docs_only"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # "2024-10-28T07:17:43Z", as every example prints
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _LATEST = datetime.max.replace(tzinfo=UTC)

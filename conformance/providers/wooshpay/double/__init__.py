@@ -82,9 +82,8 @@ from werkzeug.wrappers import Request
 
 from conformance.core import form
 from conformance.providers.wooshpay.double.customers import Customers
-from conformance.providers.wooshpay.double.store import DOCS_ONLY
 from conformance.providers.wooshpay.double.subscriptions import Subscriptions
-from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse, FaultTargets
+from conformance.sandbox.double import DOCS_ONLY, JSON, ApiError, ApiRequest, FaultTargets
 from conformance.spec.specs import Operation
 
 FORM = "application/x-www-form-urlencoded"
@@ -177,12 +176,6 @@ class WooshPayDouble(Customers, Subscriptions):
             return form.decode(raw_body, content.get("schema", {}), self._deref)
         except form.FormError as error:
             raise ApiError(400, "invalid_request", str(error)) from None
-
-    def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
-        response = super()._apply_response_faults(response, operation)
-        if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
-            self.omit_inferred_nulls(operation, response)
-        return response
 
     def _query_names(self, operation: Operation) -> frozenset[str]:
         """The query parameters the spec declares for `operation`."""

@@ -8,8 +8,8 @@ import copy
 
 from conformance.providers.wooshpay.double.idempotency import idempotent
 from conformance.providers.wooshpay.double.invoice_items import DEFAULT_CURRENCY, MAX_LINES, InvoiceItems
-from conformance.providers.wooshpay.double.store import DOCS_ONLY, _currency, _one_cursor
-from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse
+from conformance.providers.wooshpay.double.store import _currency, _one_cursor
+from conformance.sandbox.double import DOCS_ONLY, JSON, ApiError, ApiRequest, ApiResponse
 
 EMBEDDED_LINES = 10  # Stripe embeds the first 10 lines in invoice.lines
 DEFAULT_DAYS_UNTIL_DUE = 30  # Stripe's account default for send_invoice invoices

@@ -10,7 +10,6 @@ from conformance.sandbox.double import JSON, ApiError, ApiResponse, ProviderDoub
 
 DEFAULT_LIMIT = 10
 # The variant that follows the recovered pages and nothing Stripe adds (issue 22): see WooshPayDouble.variants.
-DOCS_ONLY = "docs_only"
 
 
 class WooshPayStore(ProviderDouble):
