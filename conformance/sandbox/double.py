@@ -467,7 +467,12 @@ class ProviderDouble(ABC):
     @property
     def enforces_inferred(self) -> bool:
         """Whether request bodies are held to the constraints only the spec infers (a docs_only variant: not)."""
-        return DOCS_ONLY not in self.faults
+        return not self._docs_only
+
+    @property
+    def _docs_only(self) -> bool:
+        # A double without the variant has no such fault in its catalogue (asking the fault set would refuse).
+        return DOCS_ONLY in self.variants and DOCS_ONLY in self.faults
 
     def decode_body(self, operation: Operation, request: Request, raw_body: bytes) -> Any:
         """The request body as data: JSON, unless a provider's docs document another media type too."""
@@ -533,7 +538,7 @@ class ProviderDouble(ABC):
 
     def _apply_response_faults(self, response: ApiResponse, operation: Operation | None = None) -> ApiResponse:
         response = self._apply_catalogue_faults(response, operation)
-        if DOCS_ONLY in self.faults and 200 <= response.status < 300 and operation is not None:
+        if self._docs_only and 200 <= response.status < 300 and operation is not None:
             self.omit_inferred_nulls(operation, response)
         return response
 
