@@ -1,4 +1,5 @@
-"""Whether a request, as actually sent on the wire, is valid for its documented operation.
+"""Whether a request, as actually sent on the wire, is valid for its documented operation, and if not, which
+documented (or inferred) constraints it breaks (`wire_constraints`: [] is valid on the wire).
 
 schemathesis judges a negative case by what it generated; what reaches the server can differ (the
 provider's auth fills in the credential headers a mutation removed). A server that accepts a request
@@ -18,46 +19,6 @@ from conformance.core import pointers
 from conformance.core.kinds import Basis
 from conformance.spec.specs import Operation, Spec
 from conformance.spec.validation import inference_of, show, violations
-
-
-def wire_problems(
-    spec: Spec,
-    operation: Operation,
-    url: str,
-    headers: Mapping[str, Any],
-    body: bytes | str | None,
-) -> list[str] | None:
-    """What makes the sent request invalid; [] when it is valid, None when it cannot be told."""
-    node = spec.resolve(operation.pointer)
-    header_values = {name.lower(): _first(value) for name, value in headers.items()}
-    parts = urlsplit(url)
-    query = parse_qs(parts.query, keep_blank_values=True)
-    path_values = _path_values(operation.path, unquote(parts.path))
-    problems: list[str] = []
-    for pointer in parameter_pointers(spec, operation):
-        parameter = spec.resolve(pointer)
-        name, location = str(parameter.get("name")), parameter.get("in")
-        schema = parameter.get("schema")
-        if location == "query":
-            raw = query.get(name)
-        elif location == "header":
-            raw = [header_values[name.lower()]] if name.lower() in header_values else None
-        elif location == "path":
-            raw = [path_values[name]] if path_values is not None and name in path_values else None
-        else:
-            return None  # cookies: not sent by our clients, cannot be told
-        if raw is None:
-            if parameter.get("required") or location == "path":
-                problems.append(f"{location} parameter {name} is missing")
-            continue
-        if isinstance(schema, dict) and not _valid(spec, pointer + "/schema", raw, schema):
-            problems.append(f"{location} parameter {name} is invalid")
-    if not _credentials_sent(spec, node, header_values, query):
-        problems.append("credentials are missing")
-    body_problem = _body_problem(spec, operation, node, header_values, body)
-    if body_problem is None:
-        return None
-    return problems + ([body_problem] if body_problem else [])
 
 
 def _first(value: Any) -> str:
@@ -144,35 +105,6 @@ def _scheme_sent(scheme: Mapping[str, Any], headers: Mapping[str, str], query: M
             return bool(query.get(name))
         return False
     return bool(headers.get("authorization"))  # http basic/bearer, oauth2, openIdConnect
-
-
-def _body_problem(
-    spec: Spec, operation: Operation, node: Mapping[str, Any], headers: Mapping[str, str], body: bytes | str | None
-) -> str | None:
-    """'' when the body is valid, a problem when not, None when it cannot be told (not JSON)."""
-    request_body = node.get("requestBody")
-    owner = operation.pointer + "/requestBody"
-    if isinstance(request_body, dict) and "$ref" in request_body:
-        owner = str(request_body["$ref"]).removeprefix("#")
-        request_body = spec.resolve(owner)
-    if not body:
-        return "the required body is missing" if isinstance(request_body, dict) and request_body.get("required") else ""
-    if not isinstance(request_body, dict):
-        return ""  # a body the operation does not document is ignored by servers
-    content = request_body.get("content") or {}
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in content:
-        return f"the body's media type {media or '(none)'} is not documented"
-    if "json" not in media:
-        return None
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return "the body is not JSON"
-    if "schema" not in content[media]:
-        return ""
-    validator = spec.validator(owner + pointers.join("content", media, "schema"))
-    return "" if validator.is_valid(value) else "the body does not match its schema"
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from conformance.checks.generated_values import beyond_documented_range, integra
 from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
 from conformance.checks.refusals import judge_refusal, refusals_of
-from conformance.checks.request_conformance import Constraint, body_value, path_values, wire_constraints, wire_problems
+from conformance.checks.request_conformance import Constraint, body_value, path_values, wire_constraints
 from conformance.checks.response_schema import (
     NOT_JSON_CHECK,
     documented_statuses,
@@ -394,8 +394,7 @@ class EngineRun:
     def _valid_on_the_wire(self, operation: Operation, interaction: Any) -> bool:
         """A negative case whose request reached the server valid (auth restored what a mutation removed)."""
         request = interaction.request
-        problems = wire_problems(self.spec, operation, request.uri, request.headers, request.body)
-        return problems == []
+        return wire_constraints(self.spec, operation, request.uri, request.headers, request.body) == []
 
     def _artefact_refused(self, operation: Operation, interaction: Any) -> bool:
         """A 4xx to a request carrying what the suite made up, not what a client sends: a number beyond any

@@ -37,7 +37,7 @@ from conformance.checks.generated_values import beyond_documented_range
 from conformance.checks.json_values import MISSING, unlabelled_json
 from conformance.checks.references import References
 from conformance.checks.refusals import judge_refusal, refusals_of
-from conformance.checks.request_conformance import Constraint, body_value, path_values, wire_constraints, wire_problems
+from conformance.checks.request_conformance import Constraint, body_value, path_values, wire_constraints
 from conformance.checks.response_schema import NOT_JSON_CHECK, status_inference
 from conformance.core.errors import first_line
 from conformance.core.kinds import Basis, Kind, Severity
@@ -269,7 +269,8 @@ class _Judge:
         """A negative case whose request reached the server valid (auth restored what a mutation removed)."""
         request = exchange.request
         return (
-            wire_problems(self.spec, operation, exchange.uri, request.get("headers") or {}, request.get("body")) == []
+            wire_constraints(self.spec, operation, exchange.uri, request.get("headers") or {}, request.get("body"))
+            == []
         )
 
     def _schema(self, operation: Operation, exchange: _Exchange) -> None:

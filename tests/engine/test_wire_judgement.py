@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.request_conformance import wire_problems
+from conformance.checks.request_conformance import wire_constraints
 from conformance.providers import get_provider
 from conformance.sandbox import double as double_module
 from conformance.targets.double_server import running_double
@@ -47,19 +47,23 @@ def test_a_server_accepting_invalid_requests_is_still_reported(tmp_path: Path, m
         assert operation.method == finding["method"]
 
 
-def test_wire_problems_of_a_valid_and_an_invalid_request() -> None:
+def test_wire_constraints_of_a_valid_and_an_invalid_request() -> None:
     spec = get_provider("useepay").spec
     create = spec.operations["createCustomer"]
     url = BASE + create.path
-    assert wire_problems(spec, create, url, HEADERS, b'{"merchant_customer_id": "c1"}') == []
-    without_key = {k: v for k, v in HEADERS.items() if k != "x-api-key"}
-    assert wire_problems(spec, create, url, without_key, b'{"merchant_customer_id": "c1"}') == [
-        "credentials are missing"
-    ]
-    assert wire_problems(spec, create, url, HEADERS, b'{"email": 7}') == ["the body does not match its schema"]
-    assert wire_problems(spec, create, url, HEADERS, b"not json") == ["the body is not JSON"]
+
+    def broken(url: str, headers: dict[str, str], body: bytes | None) -> list[tuple[str, str]] | None:
+        found = wire_constraints(spec, create if "customers" in url else listing, url, headers, body)
+        return None if found is None else [(c.pointer, c.keyword) for c in found]
+
     listing = spec.operations["listInvoices"]
-    assert wire_problems(spec, listing, BASE + listing.path + "?page_size=10", HEADERS, None) == []
-    assert wire_problems(spec, listing, BASE + listing.path + "?page_size=abc", HEADERS, None) == [
-        "query parameter page_size is invalid"
+    assert broken(url, HEADERS, b'{"merchant_customer_id": "c1"}') == []
+    without_key = {k: v for k, v in HEADERS.items() if k != "x-api-key"}
+    assert broken(url, without_key, b'{"merchant_customer_id": "c1"}') == [("/header", "security")]
+    assert sorted(broken(url, HEADERS, b'{"email": 7}') or []) == [
+        ("/body/email", "type"),
+        ("/body/merchant_customer_id", "required"),
     ]
+    assert broken(url, HEADERS, b"not json") == [("/body", "json")]
+    assert broken(BASE + listing.path + "?page_size=10", HEADERS, None) == []
+    assert broken(BASE + listing.path + "?page_size=abc", HEADERS, None) == [("/query/page_size", "type")]
