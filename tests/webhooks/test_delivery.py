@@ -251,3 +251,24 @@ def test_wooshpay_signature_is_stripes_scheme(secret: str, stamp: int, body: byt
 def test_bad_options_are_one_sentence(provider: str, options: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         build_double(provider, options=options)
+
+
+def test_signing_secrets_are_registered_for_scrubbing(recorder: Recorder) -> None:
+    """A whsec_ secret and UseePay's private key are scrubbed from anything the suite writes."""
+    from cryptography.hazmat.primitives import serialization
+
+    from conformance.core import secrets
+
+    for double in served("wooshpay", recorder):
+        secret = wooshpay_endpoint(double)["secret"]
+        assert secrets.scrub(f"key={secret}") == "key=REDACTED"
+        assert secret not in secrets.scrub(json.dumps({"secret": secret}))
+    for double in served("useepay", recorder, webhook_url=recorder.url):
+        scheme = double.double.webhooks.scheme  # type: ignore[union-attr]
+        pem = scheme.private_key.private_bytes(  # type: ignore[attr-defined]
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        body_line = pem.splitlines()[1]
+        assert body_line not in secrets.scrub(pem)
+        assert scheme.verification_key not in (None, "")
+        assert secrets.scrub(scheme.verification_key) == scheme.verification_key  # a public key is no secret
