@@ -74,6 +74,25 @@ class UrlReceiver:
             connection.close()
 
 
+@dataclass(frozen=True)
+class OffMachineReceiver:
+    """A URL beyond this machine, registered through a double's API (an engine run generates such URLs):
+    accepted as the provider would, never posted to (a double is local). Each attempt fails saying so."""
+
+    url: str
+
+    @property
+    def name(self) -> str:
+        return self.url
+
+    @property
+    def path(self) -> str:
+        return UrlReceiver(self.url).path
+
+    def post(self, headers: Mapping[str, str], body: bytes, timeout: float) -> Answer:
+        raise DeliveryFailed(f"{self.url} is not on this machine: a double delivers to loopback only.")
+
+
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
@@ -190,6 +209,18 @@ class AsgiReceiver:
 
 def _app_name(app: object) -> str:
     return getattr(app, "__qualname__", None) or getattr(app, "name", None) or type(app).__name__
+
+
+def registered_url(url: str) -> Receiver:
+    """The receiver of a URL registered through a double's API: loopback URLs are posted to, others kept
+    but never posted to; a string that is no http(s) URL is a UsageError."""
+    try:
+        return receiver_for(url)
+    except UsageError:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.hostname and not _loopback(parts.hostname):
+            return OffMachineReceiver(url)
+        raise
 
 
 def receiver_for(target: object, *, path: str = "/") -> Receiver:
