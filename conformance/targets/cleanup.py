@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from conformance.core import ledger
+from conformance.http import budget
 from conformance.http.auth import ProviderAuth
 from conformance.http.transport import OriginBoundSession
 from conformance.providers.base import Provider
@@ -19,7 +20,8 @@ def clean_up(
 ) -> tuple[int, int]:
     """(cleaned, left behind) for the objects `created` ((operationId, response body) pairs)."""
     cleaned = left = 0
-    with OriginBoundSession() as session:
+    # Teardown is never refused by a budget: it spends the reserve kept for it (conformance.http.budget).
+    with OriginBoundSession() as session, budget.teardown():
         session.auth = auth
         for operation_id, body in created:
             steps = provider.cleanup_steps(operation_id, body)
