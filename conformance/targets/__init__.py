@@ -89,15 +89,14 @@ def guarded_transport(
         return nullcontext()
     # A recording is left as the engine wrote it (an exact replay regenerates it byte for byte): no tag there.
     tag = run_tag.tagger(provider, options.run_id) if options.run_id and mode in ("live", "sandbox") else None
-    # Only a live run tears down what it creates: only there is a reserve kept for it.
-    torn_down = mode in ("live", "record")
+    # What a run creates may be torn down (the workflows tear down theirs on a double too): a budget keeps a reserve.
     return transport.guarded(
         timeout,
         max_bytes,
         retries,
-        on_answer=_ledger_of(provider, hold=torn_down),
+        on_answer=_ledger_of(provider),
         prepare=tag,
-        teardown_cost=_teardown_cost(provider) if torn_down else None,
+        teardown_cost=_teardown_cost(provider),
     )
 
 
@@ -113,9 +112,7 @@ def _teardown_cost(provider: Provider) -> Callable[[requests.PreparedRequest], i
     return cost
 
 
-def _ledger_of(
-    provider: Provider, *, hold: bool = False
-) -> Callable[[requests.PreparedRequest, requests.Response], None]:
+def _ledger_of(provider: Provider) -> Callable[[requests.PreparedRequest, requests.Response], None]:
     """What a live run creates goes into the clean-up ledger the moment its answer is read, in the thread
     that sent it: before any event reaches the engine, and before an interruption stops the run."""
 
@@ -131,7 +128,7 @@ def _ledger_of(
             return
         ledger.created(provider.name, operation.operation_id, body)
         spending = budget.current()
-        if hold and spending is not None:
+        if spending is not None:
             spending.hold(len(provider.cleanup_steps(operation.operation_id, body)))
 
     return record
