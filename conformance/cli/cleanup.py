@@ -1,5 +1,6 @@
 """`conformance cleanup --provider P [--run-id ID]`: remove what an interrupted or crashed live run created
-and never removed, as its ledger (conformance.core.ledger, beside the run's reports) wrote it down."""
+and never removed, as its ledger (conformance.core.ledger, beside the run's reports) wrote it down and as the
+provider lists it with the run's id in its metadata (conformance.targets.run_tag)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,12 @@ from conformance.targets.cleanup import clean_up, find_tagged
 
 @click.command("cleanup")
 @click.option("--provider", "provider_name", required=True, metavar="NAME", help="The provider to clean up.")
-@click.option("--run-id", default=None, metavar="ID", help="Only this run's objects (default: every run's).")
+@click.option(
+    "--run-id",
+    default=None,
+    metavar="ID",
+    help="Only this run's objects, in the ledger and tagged in the provider's metadata (default: every run's).",
+)
 @click.option(
     "--base-url",
     "base_urls",
@@ -33,7 +39,8 @@ from conformance.targets.cleanup import clean_up, find_tagged
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("reports"),
     show_default=True,
-    help="The report directory of the run(s) to clean up after: its ledger.jsonl lists what they created.",
+    help="The report directory of the run(s) to clean up after: its ledger.jsonl lists what they created "
+    "(without one, what the provider lists with a run's tag is still found, where its API has metadata).",
 )
 @clear_errors
 def cleanup(provider_name: str, run_id: str | None, base_urls: tuple[str, ...], report_dir: Path) -> None:
