@@ -96,6 +96,7 @@ class Budget:
             "max_duration": self.max_duration,
             "spent": self.spent,
             "cleanup": self.cleanup,
+            "reserved": self.reserved,  # kept for removing objects that were not removed (a double's, or left)
             "exhausted": self.exhausted or None,
             "elapsed": round(time.monotonic() - self.started, 1),
         }

@@ -55,6 +55,8 @@ def _sentence(document: dict[str, Any], unreached: dict[str, dict[str, list[str]
         else f"--max-requests {document['max_requests']}"
     )
     spent = f"{document['spent']} requests, {document['cleanup']} for clean-up"
+    if document.get("reserved"):
+        spent += f", {document['reserved']} kept for it"
     parts = []
     for provider, missing in unreached.items():
         named = [*missing["operations"], *(f"workflow {s}" for s in missing["scenarios"])]

@@ -170,6 +170,7 @@ def _merged_budget(budgets: Sequence[dict[str, Any] | None]) -> dict[str, Any] |
         "max_duration": found[0].get("max_duration"),
         "spent": total("spent"),
         "cleanup": total("cleanup"),
+        "reserved": total("reserved"),
         "exhausted": next((b["exhausted"] for b in found if b.get("exhausted")), None),
         "elapsed": max(b.get("elapsed") or 0 for b in found),
         "not_reached": unreached,
