@@ -271,7 +271,8 @@ def run(
         workers=workers,
         plan=plan,
         max_bytes=max_response_bytes,
-        budgeted=spending is not None,
+        # A recording is one pass of the engine (one cassette per provider): the budget caps it, in its own order.
+        budgeted=spending is not None and target != "record",
     )
     accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
     # Find an unwritable directory before a long run, not after it.
@@ -287,7 +288,12 @@ def run(
         )
     if spending is not None:
         spending.started = time.monotonic()  # the duration counts from the first request, not the option parsing
-    with store.transaction(options.cassette_dir), ledger.recording(created), budget.spending(spending):
+
+    def whole() -> bool:
+        # A recording cut short by its budget is not the recording of the run: the committed cassettes stay.
+        return spending is None or not spending.exhausted
+
+    with store.transaction(options.cassette_dir, keep=whole), ledger.recording(created), budget.spending(spending):
         document = run_and_report(
             provider_names=providers,
             target=target,
@@ -299,6 +305,8 @@ def run(
             shard=plan,
             operations=operation_ids,
         )
+    if target == "record" and not whole() and not quiet and output_format == "text":
+        line(console, "the budget ran out before the recording was whole: no cassette was replaced")
     trailer = f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it"
     code = conclude(
         document,

@@ -296,3 +296,39 @@ def test_the_reserve_keeps_work_and_teardown_within_the_limit(limit: int, steps:
                 spending.admit()  # never refused
     assert spending.spent + spending.cleanup <= limit
     assert spending.cleanup == sum(created)
+
+
+@pytest.mark.parametrize(("limit", "whole"), [("12", False), ("100000", True)], ids=["cut", "lasting"])
+def test_a_recording_cut_by_its_budget_replaces_no_cassette(limit: str, whole: bool, tmp_path: Path) -> None:
+    cassettes = tmp_path / "cassettes"
+    with running_double("useepay", demo_data=True) as running:
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "--target",
+                "record",
+                "--base-url",
+                f"useepay={running.base_url}",
+                "--provider",
+                "useepay",
+                "--no-audit",
+                "--no-workflows",
+                "--include-operation-id",
+                "listInvoices",
+                "--max-examples",
+                "1",
+                "--max-requests",
+                limit,
+                "--cassette-dir",
+                str(cassettes),
+                "--report-dir",
+                str(tmp_path / "reports"),
+            ],
+            env=running.credentials,
+        )
+    assert result.exit_code in (0, 1), result.output
+    written = sorted(p.name for p in cassettes.rglob("*.yaml"))
+    assert bool(written) == whole, written
+    assert ("no cassette was replaced" in result.output) != whole
+    assert not list(cassettes.rglob(".*.recording")), "no staging file is left behind"
