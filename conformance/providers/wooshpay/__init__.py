@@ -39,21 +39,25 @@ class WooshPay(Provider):
 
     def tagged_listings(self) -> tuple[TaggedListing, ...]:
         # Stripe lists: {data, has_more}, limit 1..100, starting_after the last id (docs.wooshpay.com/api-190580551).
-        page = {
-            "items": "/data",
-            "has_more": "/has_more",
-            "limit": "limit",
-            "page_size": 100,
-            "after": "starting_after",
-        }
-        return (
-            TaggedListing("createInvoice", "listInvoices", open=frozenset({"draft", "open"}), **page),  # type: ignore[arg-type]
+        return tuple(
             TaggedListing(
-                "createSubscription",
-                "listSubscriptions",
-                open=frozenset({"active", "trialing", "past_due", "incomplete", "unpaid", "paused"}),
-                **page,  # type: ignore[arg-type]
-            ),
+                created,
+                listing,
+                items="/data",
+                has_more="/has_more",
+                limit="limit",
+                page_size=100,
+                after="starting_after",
+                open=open_statuses,
+            )
+            for created, listing, open_statuses in (
+                ("createInvoice", "listInvoices", frozenset({"draft", "open"})),
+                (
+                    "createSubscription",
+                    "listSubscriptions",
+                    frozenset({"active", "trialing", "past_due", "incomplete", "unpaid", "paused"}),
+                ),
+            )
         )
 
     def secrets(self, credentials: Credentials) -> list[str]:
