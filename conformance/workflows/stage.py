@@ -120,6 +120,23 @@ def run_provider(
     outcomes: list[ScenarioOutcome] = []
     if budget.spent_out():
         return outcomes  # nothing is sent once the budget is spent; the stage names what was not reached
+    try:
+        return _run_provider(provider, workflows, options, rate_limit, timeout, max_bytes, retries, only)
+    except budget.BudgetSpent:
+        return outcomes  # spent while connecting (a live target's reachability probe): nothing was created
+
+
+def _run_provider(
+    provider: Provider,
+    workflows: ProviderWorkflows,
+    options: TargetOptions,
+    rate_limit: RateLimitPolicy,
+    timeout: float,
+    max_bytes: int,
+    retries: int,
+    only: tuple[str, ...] | None,
+) -> list[ScenarioOutcome]:
+    outcomes: list[ScenarioOutcome] = []
     with (
         guarded_transport(provider, options, timeout, max_bytes, retries) as guard,
         connect_scenarios(provider, options, WORKFLOW_SUITE) as targets,
