@@ -29,6 +29,8 @@ class StageResult:
     origins: dict[str, tuple[int, ...]] = field(default_factory=dict)
     # provider -> the documented webhook events observed (coverage's `events` metric)
     events: dict[str, set[str]] = field(default_factory=dict)
+    # provider -> workflow scenarios a spent budget (--max-requests, --max-duration) skipped or cut short
+    unreached: dict[str, list[str]] = field(default_factory=dict)
 
 
 Stage = Callable[[list[Provider]], StageResult]
