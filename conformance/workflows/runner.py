@@ -64,6 +64,7 @@ class ScenarioOutcome:
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
     exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
+    probed: set[str] = field(default_factory=set)  # keys of the behaviour promises probed
 
 
 def run_scenario(
@@ -196,6 +197,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         stopped=run.stop_reason,
         not_judged=run.not_judged,
         lifecycle=run.lifecycle,
+        probed=set(run.probed),
     )
 
 
