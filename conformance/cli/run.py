@@ -131,7 +131,7 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     multiple=True,
     metavar="METRIC=PERCENT,...",
     help="Fail (exit 1) when a provider's contract coverage is below, e.g. operations=100,fields=80. Metrics: "
-    "operations, success, statuses, fields, enums, parameters, transitions.",
+    "operations, success, statuses, fields, enums, parameters, transitions, behaviour.",
 )
 @click.option(
     "--shard",

@@ -7,7 +7,8 @@ What counts as documented, each item named so that the never-exercised lists rea
   (`Invoice /customer`), or per operation and status for inline schemas;
 - enums: every value of every `enum` in those responses;
 - parameters: every path, query and header parameter and top-level request body property;
-- transitions: lifecycle transitions probed, when a stage reports them (else n/a).
+- transitions: lifecycle transitions probed, when a stage reports them (else n/a);
+- behaviour: the spec's declared behaviour promises (x-behaviour) probed, when a stage reports them (else n/a).
 """
 
 from __future__ import annotations
@@ -39,7 +40,20 @@ class TransitionProbes:
     probed: tuple[str, ...]
 
 
-def compute(spec: Spec, exchanges: Iterable[Exchange], transitions: TransitionProbes | None = None) -> ProviderCoverage:
+@dataclass(frozen=True)
+class BehaviourProbes:
+    """What the behaviour probes report for one provider: the promises its spec declares (keys) and those probed."""
+
+    declared: tuple[str, ...]
+    probed: tuple[str, ...]
+
+
+def compute(
+    spec: Spec,
+    exchanges: Iterable[Exchange],
+    transitions: TransitionProbes | None = None,
+    behaviour: BehaviourProbes | None = None,
+) -> ProviderCoverage:
     exchanges = list(exchanges)
     ops = spec.operations
     by_operation: dict[str, list[Exchange]] = {op_id: [] for op_id in ops}
@@ -92,6 +106,7 @@ def compute(spec: Spec, exchanges: Iterable[Exchange], transitions: TransitionPr
         _metric("enums", list(enum_items), {label for label, item in enum_items.items() if item in seen_enums}),
         _metric("parameters", list(parameters), sent),
         _transitions(transitions),
+        _behaviour(behaviour),
     )
     return ProviderCoverage(
         provider=spec.provider,
@@ -116,6 +131,12 @@ def _transitions(transitions: TransitionProbes | None) -> Metric:
     if transitions is None:
         return Metric("transitions", None, None, note="no lifecycle probing in this run")
     return _metric("transitions", list(dict.fromkeys(transitions.documented)), set(transitions.probed))
+
+
+def _behaviour(behaviour: BehaviourProbes | None) -> Metric:
+    if behaviour is None:
+        return Metric("behaviour", None, None, note="no behaviour probes in this run")
+    return _metric("behaviour", list(dict.fromkeys(behaviour.declared)), set(behaviour.probed))
 
 
 def _label(field_id: tuple[str | None, str]) -> str:

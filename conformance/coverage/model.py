@@ -14,6 +14,7 @@ METRICS: dict[str, str] = {
     "enums": "documented enum values observed",
     "parameters": "request parameters sent",
     "transitions": "lifecycle transitions probed",
+    "behaviour": "declared behaviour promises probed",
 }
 
 

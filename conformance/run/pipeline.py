@@ -54,6 +54,7 @@ def execute(
         for name, seen in result.exchanges.items():
             total.exchanges.setdefault(name, []).extend(seen)
         total.transitions.update(result.transitions)
+        total.behaviour.update(result.behaviour)
         total.targets.update(result.targets)
         total.lifecycle.update(result.lifecycle)
         for fingerprint, rank in result.origins.items():
@@ -86,7 +87,10 @@ def execute(
 
 
 def _coverage(providers: list[Provider], total: StageResult) -> tuple[ProviderCoverage, ...]:
-    return tuple(compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name)) for p in providers)
+    return tuple(
+        compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name), total.behaviour.get(p.name))
+        for p in providers
+    )
 
 
 def exit_code(document: FindingsDocument, baseline: Baseline | None = None) -> int:
