@@ -111,6 +111,7 @@ def _persisted(run: ScenarioRun, found: Declarations, maker: Maker, write: Write
             continue
         _probed(run, write.operation, "persistence", f"read by {read.operation}")
         what = f"{read.operation} after {write.operation} ({how})"
+        first = len(run.reported)
         for breach in echo(shown, stored, doc_ref=write.grounds.url, what=what):
             run.report(
                 sent,
@@ -122,7 +123,8 @@ def _persisted(run: ScenarioRun, found: Declarations, maker: Maker, write: Write
                 base=write.object,
                 through=exchange,
             )
-            run.broken(_object_id(written))
+        if len(run.reported) > first:
+            run.broken(_object_id(written), first)
     if len(write.encodings) > 1:
         _probed(run, write.operation, "encoding", encoding)
 

@@ -12,6 +12,7 @@ from conformance.coverage.model import ProviderCoverage
 from conformance.document.baseline import Baseline
 from conformance.document.model import FindingsDocument, RunInfo, Summary
 from conformance.findings.model import deduplicate
+from conformance.findings.root_cause_model import attributed
 from conformance.findings.root_causes import group
 from conformance.findings.severity_policy import DEFAULT_POLICY, SeverityPolicy
 from conformance.providers import select_providers
@@ -60,7 +61,7 @@ def execute(
         for fingerprint, rank in result.origins.items():
             total.origins.setdefault(fingerprint, rank)
     # The gate: what each finding's basis (and the policy) makes of the severity its check gave.
-    findings = deduplicate(policy.grade(total.findings))
+    findings = deduplicate(attributed(policy.grade(total.findings)))
     if baseline is not None:
         findings = baseline.apply(findings)
     document = FindingsDocument(

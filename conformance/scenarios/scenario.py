@@ -223,8 +223,13 @@ class ScenarioRun:
     ) -> None:
         """The object at `base` of this response holds the fields as written."""
         described = what or f"The {exchange.operation.operation_id} response"
-        for breach in echo(written, value_at(exchange.body, base), doc_ref=doc_ref, what=described):
+        read = value_at(exchange.body, base)
+        breaches = echo(written, read, doc_ref=doc_ref, what=described)
+        first = len(self.reported)
+        for breach in breaches:
             self.report(exchange, breach, base=base)
+        if len(self.reported) > first and isinstance(read, dict) and isinstance(read.get("id"), str):
+            self.broken(read["id"], first)  # what later steps do with this object follows from what it did not keep
 
     def expect(self, exchange: Exchange, holds: bool, breach: Breach) -> None:
         """A scenario-specific fact about this response."""
@@ -273,11 +278,12 @@ class ScenarioRun:
             inference=breach.inference,
         )
 
-    def broken(self, object_id: str | None) -> None:
-        """The last finding broke a promise about `object_id`: later findings on steps that send it (in the URL
-        or the body) are its consequences, grouped under it (findings/root_causes), not causes of their own."""
+    def broken(self, object_id: str | None, since: int = -1) -> None:
+        """The finding at `since` (the last one by default) broke a promise about `object_id`: later findings on
+        steps that send it (in the URL or the body) are its consequences, grouped under it
+        (findings/root_causes), not causes of their own."""
         if object_id and self.reported and object_id not in self._broken:
-            self._broken[object_id] = self.reported[-1].finding.fingerprint
+            self._broken[object_id] = self.reported[since].finding.fingerprint
 
     def _cause_of(self, exchange: Exchange) -> str:
         if not self._broken:
