@@ -37,6 +37,8 @@ from conformance.spec.validation import show
 
 # Objects made for a pagination walk when the default page size gives no reason for more.
 WALKED = 5
+# The page size of a reference walk over a list the probe's objects share with others (no maximum documented).
+LARGE = 50
 # The default size is probed only where this many objects are few enough to make.
 MOST_MADE = 25
 
@@ -164,11 +166,23 @@ def _read(run: ScenarioRun, found: Declarations, write: Write, read: Read, writt
     if listing is None:
         return exchange, value_at(exchange.body, write.object)
     items = value_at(exchange.body, listing.items)
+    listed = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
     wanted = _object_id(written)
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and item.get("id") == wanted:
+    for item in listed:
+        if item.get("id") == wanted:
             return exchange, item
-    return exchange, MISSING
+    # Absent is proof only from a list that holds every match: one page, every item matching the query
+    # (an ignored filter or a further page is the filter's or the walk's finding, not this write's).
+    paged = listing.pagination
+    more = value_at(exchange.body, paged.has_more) if paged is not None else False
+    filters = {f.parameter: f.field for f in listing.filters}
+    honoured = all(
+        str(value) in map(str, _field_values(item, filters[name]))
+        for item in listed
+        for name, value in query.items()
+        if name in filters
+    )
+    return (exchange, MISSING) if more is not True and honoured else (None, MISSING)
 
 
 # -- filters ----------------------------------------------------------------------------------------
@@ -280,7 +294,12 @@ def _paged(run: ScenarioRun, found: Declarations, maker: Maker, listing: Listing
         page=paged.page if paged.style == "page" else None,
         base=paged.base,
     )
-    walked = paging.walk(run, walker, limit=2, query=query, expected=ids, relabel=relabel)
+    expected = list(ids)
+    if scope is None:
+        # Other objects share the list: a walk at a large size says which, and the small walk must list them too.
+        large = paging.walk(run, walker, limit=paged.maximum or LARGE, query=query, relabel=relabel)
+        expected += [i for i in large.ids if i not in set(ids)] if large.complete else []
+    walked = paging.walk(run, walker, limit=2, query=query, expected=expected, relabel=relabel)
     _probed(run, listing.operation, "pagination", "walk")
     _order(run, walked, listing, paged, ids)
     newest = list(reversed(ids)) if paged.order == "newest_first" else ids
