@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from conformance.behaviour.declarations import (
@@ -65,6 +66,15 @@ def _declared(run: ScenarioRun) -> Declarations:
         raise ScenarioAborted(f"the spec's behaviour declarations cannot be followed: {error}") from None
 
 
+def _isolated(probe: Callable[[], None]) -> None:
+    """One promise's probe: a step it needs that fails (already a finding of its own, or a documented null)
+    stops this probe only; the promise stays unprobed (the behaviour metric shows it), the others go on."""
+    try:
+        probe()
+    except ScenarioAborted:
+        return
+
+
 def _probed(run: ScenarioRun, operation: str, kind: str, name: str) -> None:
     run.probed.add(f"{operation} {kind}: {name}")
 
@@ -80,7 +90,7 @@ def persistence(run: ScenarioRun) -> None:
         if not write.reads:
             continue
         for encoding in write.encodings:
-            _persisted(run, found, maker, write, encoding)
+            _isolated(partial(_persisted, run, found, maker, write, encoding))
 
 
 def _persisted(run: ScenarioRun, found: Declarations, maker: Maker, write: Write, encoding: str) -> None:
@@ -197,7 +207,7 @@ def filters(run: ScenarioRun) -> None:
         if listing.make is None:
             continue
         for each in listing.filters:
-            _filtered(run, maker, listing, each)
+            _isolated(partial(_filtered, run, maker, listing, each))
 
 
 def _field_values(item: Any, field: str) -> list[Any]:
@@ -268,7 +278,7 @@ def pagination(run: ScenarioRun) -> None:
     maker = Maker(run, found)
     for listing in found.listings:
         if listing.make is not None and listing.pagination is not None:
-            _paged(run, found, maker, listing, listing.pagination)
+            _isolated(partial(_paged, run, found, maker, listing, listing.pagination))
 
 
 def _paged(run: ScenarioRun, found: Declarations, maker: Maker, listing: Listing, paged: Pagination) -> None:
@@ -422,32 +432,36 @@ def constraints(run: ScenarioRun) -> None:
     found = _declared(run)
     maker = Maker(run, found)
     for constraint in found.constraints:
-        write = found.write(constraint.operation)
-        assert write is not None
-        if constraint.rule != "required" and is_reference(write.body.get(constraint.field)):
-            continue
-        body = maker.body(write.body)
-        broken = _past(constraint, body)
-        if broken is None:
-            continue
-        exchange = run.attempt(write.operation, json=broken)
-        _probed(run, write.operation, "constraint", constraint.name)
-        if exchange.ok:
-            shown = "absent" if constraint.rule == "required" else show(broken[constraint.field])
-            run.report(
-                exchange,
-                _breach_as(
-                    "constraint",
-                    Kind.NEGATIVE_DATA_ACCEPTED,
-                    constraint.grounds,
-                    pointers.join(constraint.field),
-                    f"a 4xx refusal: {constraint.field} must be "
-                    + ("present" if constraint.rule == "required" else f"{_RULES[constraint.rule]} {constraint.bound}"),
-                    f"HTTP {exchange.status} with {constraint.field} {shown}",
-                    f"{write.operation} accepted a body with {constraint.field} {shown}, against its documented "
-                    f"{constraint.name}.",
-                ),
-            )
+        _isolated(partial(_bounded, run, found, maker, constraint))
+
+
+def _bounded(run: ScenarioRun, found: Declarations, maker: Maker, constraint: Constraint) -> None:
+    write = found.write(constraint.operation)
+    assert write is not None
+    if constraint.rule != "required" and is_reference(write.body.get(constraint.field)):
+        return
+    body = maker.body(write.body)
+    broken = _past(constraint, body)
+    if broken is None:
+        return
+    exchange = run.attempt(write.operation, json=broken)
+    _probed(run, write.operation, "constraint", constraint.name)
+    if exchange.ok:
+        shown = "absent" if constraint.rule == "required" else show(broken[constraint.field])
+        run.report(
+            exchange,
+            _breach_as(
+                "constraint",
+                Kind.NEGATIVE_DATA_ACCEPTED,
+                constraint.grounds,
+                pointers.join(constraint.field),
+                f"a 4xx refusal: {constraint.field} must be "
+                + ("present" if constraint.rule == "required" else f"{_RULES[constraint.rule]} {constraint.bound}"),
+                f"HTTP {exchange.status} with {constraint.field} {shown}",
+                f"{write.operation} accepted a body with {constraint.field} {shown}, against its documented "
+                f"{constraint.name}.",
+            ),
+        )
 
 
 _RULES = {

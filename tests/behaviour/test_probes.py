@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request
 from conformance.behaviour.declarations import declarations
 from conformance.core.kinds import Basis, Severity
 from conformance.providers import get_provider
-from conformance.sandbox.double import ApiRequest, ApiResponse
+from conformance.sandbox.double import ApiError, ApiRequest, ApiResponse
 from conformance.workflows.runner import replay
 from tests.behaviour.faulty import Handler, behaviour, probe, served, with_body, with_query, with_raw_body
 
@@ -193,3 +193,30 @@ def test_a_recording_of_the_probes_replays_offline_and_is_re_judged(tmp_path: Pa
     assert replayed.unplayed == 0
     assert {f.fingerprint for f in replayed.findings} == {f.fingerprint for f in live.findings} != set()
     assert replayed.probed == live.probed
+
+
+def _refuses_prices(original: Handler) -> Handler:
+    def create(request: ApiRequest) -> ApiResponse:
+        raise ApiError(400, "invalid_request", "Prices are not available on this account.")
+
+    return create
+
+
+def test_a_create_the_server_refuses_stops_only_the_probes_that_need_it() -> None:
+    with served("wooshpay", handlers={"createPrice": _refuses_prices}) as running:
+        outcome = probe(running, "behaviour_persistence")
+    assert outcome.completed
+    assert {(f.operation, str(f.kind)) for f in outcome.findings} == {("createPrice", "positive_data_rejected")}
+    unprobed = {key.split(" ")[0] for key in _declared_keys("wooshpay", "persistence") - outcome.probed}
+    # What needs a price (its own probe, its update, subscriptions and their items) is unprobed; the rest is not.
+    assert unprobed == {
+        "createPrice",
+        "updatePrice",
+        "createSubscription",
+        "updateSubscription",
+        "createSubscriptionItem",
+    }
+
+
+def _declared_keys(provider: str, kind: str) -> set[str]:
+    return {p.key for p in declarations(get_provider(provider).spec).promises() if p.kind == kind}
