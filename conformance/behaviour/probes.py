@@ -75,6 +75,25 @@ def _isolated(probe: Callable[[], None]) -> None:
         return
 
 
+def _server_error(run: ScenarioRun, exchange: Exchange, kind: str, grounds: Grounds) -> bool:
+    """A 5xx to a probe's request is a finding whatever the request was (a probe judges the rest itself)."""
+    if exchange.status < 500:
+        return False
+    run.report(
+        exchange,
+        _breach_as(
+            kind,
+            Kind.SERVER_ERROR,
+            grounds,
+            "",
+            "no 5xx for any request",
+            f"HTTP {exchange.status}",
+            f"{exchange.operation.operation_id} answered {exchange.status}.",
+        ),
+    )
+    return True
+
+
 def _probed(run: ScenarioRun, operation: str, kind: str, name: str) -> None:
     run.probed.add(f"{operation} {kind}: {name}")
 
@@ -100,21 +119,25 @@ def _persisted(run: ScenarioRun, found: Declarations, maker: Maker, write: Write
     sent = run.attempt(write.operation, path=path or None, json=body, form=encoding == "form")
     how = f"sent {'form-encoded' if encoding == 'form' else 'as JSON'}"
     if not sent.ok:
-        if sent.status < 500 and encoding != "json":
+        # The declared body is valid, its references real: a refusal is the write's finding, as a workflow step's.
+        kind = "encoding" if encoding != "json" else "persistence"
+        if not _server_error(run, sent, kind, write.grounds):
             run.report(
                 sent,
                 _breach_as(
-                    "encoding",
+                    kind,
                     Kind.POSITIVE_DATA_REJECTED,
                     write.grounds,
                     "",
-                    f"a 2xx answer: the documented {encoding} encoding is accepted",
+                    f"a 2xx answer to a valid body {how}",
                     f"HTTP {sent.status}",
-                    f"{write.operation} refused a valid body {how}, an encoding its documentation accepts.",
+                    f"{write.operation} refused a valid body {how}"
+                    + (", an encoding its documentation accepts." if encoding != "json" else "."),
                 ),
             )
+        if encoding != "json":
             _probed(run, write.operation, "encoding", encoding)
-        return  # a refused or failed step is already judged as a step (status, schema)
+        return
     written = value_at(sent.body, write.object)
     shown = maker.body(write.expect, of=target, sent=body) if write.expect is not None else body
     for read in write.reads:
@@ -363,6 +386,8 @@ def _above_maximum(run: ScenarioRun, listing: Listing, paged: Pagination, query:
     above = paged.maximum + 1
     exchange = run.attempt(listing.operation, query={**query, paged.size: above})
     _probed(run, listing.operation, "pagination", f"maximum size {paged.maximum}")
+    if _server_error(run, exchange, "pagination", paged.grounds):
+        return
     if paged.above_maximum == "refused" and exchange.ok:
         run.report(
             exchange,
@@ -446,6 +471,8 @@ def _bounded(run: ScenarioRun, found: Declarations, maker: Maker, constraint: Co
         return
     exchange = run.attempt(write.operation, json=broken)
     _probed(run, write.operation, "constraint", constraint.name)
+    if _server_error(run, exchange, "constraint", constraint.grounds):
+        return
     if exchange.ok:
         shown = "absent" if constraint.rule == "required" else show(broken[constraint.field])
         run.report(

@@ -26,19 +26,25 @@ RequestChange = Callable[[Request], Request]
 
 @contextmanager
 def served(
-    provider: str, *, handlers: dict[str, Override] | None = None, requests: RequestChange | None = None
+    provider: str,
+    *,
+    handlers: dict[str, Override] | None = None,
+    requests: RequestChange | None = None,
+    answer: Callable[[Request], Response | None] | None = None,
 ) -> Iterator[RunningDouble]:
     """`provider`'s double (demo data, the recording seed) with each named handler replaced by
-    `override(original)`, and each request passed through `requests` before the double reads it."""
+    `override(original)`, each request passed through `requests` before the double reads it, and answered
+    by `answer` instead where it gives a response."""
     with running_double(provider, seed=RECORDING_SEED, demo_data=True) as running:
         double = running.double
         for name, override in (handlers or {}).items():
             setattr(double, name, override(getattr(double, name)))
-        if requests is not None:
+        if requests is not None or answer is not None:
             handle = double.handle
 
             def handled(request: Request) -> Response:
-                return handle(requests(request))
+                given = answer(request) if answer is not None else None
+                return given if given is not None else handle(requests(request) if requests else request)
 
             double.handle = handled  # type: ignore[method-assign]
         yield running

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from conformance.behaviour.declarations import declarations
 from conformance.core.kinds import Basis, Severity
@@ -220,3 +220,37 @@ def test_a_create_the_server_refuses_stops_only_the_probes_that_need_it() -> Non
 
 def _declared_keys(provider: str, kind: str) -> set[str]:
     return {p.key for p in declarations(get_provider(provider).spec).promises() if p.kind == kind}
+
+
+def _no_forms(original: Handler) -> Handler:
+    def create(request: ApiRequest) -> ApiResponse:
+        if request.raw.mimetype == "application/x-www-form-urlencoded":
+            raise ApiError(400, "invalid_request", "Send JSON.")
+        return original(request)
+
+    return create
+
+
+def _crash_without_name(request: Request) -> Response | None:
+    """A server that reads a product body without its name into a 500."""
+    if request.method == "POST" and request.path.endswith("/v1/products") and b'"name"' not in request.get_data():
+        return Response('{"error": {"type": "api_error", "message": "boom"}}', 500, mimetype="application/json")
+    return None
+
+
+def test_a_documented_encoding_refused_is_positive_data_rejected_and_json_alone_is_silent() -> None:
+    with served("wooshpay", handlers={"createCustomer": _no_forms}) as running:
+        findings = probe(running, "behaviour_persistence").findings
+    # createCustomer form-encoded, and every write whose probe makes a customer first, in either encoding
+    # (that make is a workflow step): only the form encoding of createCustomer is the encoding's finding.
+    assert {(f.operation, str(f.kind), f.check) for f in findings if f.check == "behaviour.encoding"} == {
+        ("createCustomer", "positive_data_rejected", "behaviour.encoding")
+    }
+
+
+def test_a_5xx_to_a_constraint_probe_is_a_server_error_and_the_refusal_is_silent() -> None:
+    with served("wooshpay", answer=_crash_without_name) as running:
+        findings = probe(running, "behaviour_constraints").findings
+    assert [(f.operation, str(f.kind), f.check) for f in findings] == [
+        ("createProduct", "server_error", "behaviour.constraint")
+    ]
