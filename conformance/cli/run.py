@@ -41,6 +41,19 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
+def check_faults(faults: tuple[str, ...], providers: tuple[str, ...], options: TargetOptions) -> None:
+    """Faults are the doubles': only a sandbox run shows them, and every selected double must have each one."""
+    if not faults:
+        return
+    for provider in select_providers(providers):
+        if mode_for(provider, options) != "sandbox":
+            raise UsageError(
+                f"--fault is for the bundled doubles, but {provider.name} runs against "
+                f"{mode_for(provider, options)}; use --target sandbox (without --base-url for it)."
+            )
+        provider.double().fault_set(faults)  # a fault this double lacks: one sentence, exit 2
+
+
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"[1-9][0-9]*/[smhd]", value):
         raise click.BadParameter(f"{value!r} is not N/UNIT; write e.g. 10/s, 100/m or 1000/h.")
@@ -56,6 +69,14 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     show_default=True,
     help="replay: committed cassettes, no network; live: real HTTP; record: live and rewrite the cassettes; "
     "sandbox: the bundled doubles on 127.0.0.1.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="With --target sandbox: every double shows this fault (repeatable), as `conformance sandbox --fault`; "
+    "`conformance sandbox PROVIDER --list-faults` lists a provider's.",
 )
 @click.option(
     "--base-url",
@@ -141,7 +162,7 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     multiple=True,
     metavar="METRIC=PERCENT,...",
     help="Fail (exit 1) when a provider's contract coverage is below, e.g. operations=100,fields=80. Metrics: "
-    "operations, success, statuses, fields, enums, parameters, transitions.",
+    "operations, success, statuses, fields, enums, parameters, transitions, behaviour.",
 )
 @click.option(
     "--shard",
@@ -175,6 +196,7 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
 def run(
     providers: tuple[str, ...],
     target: str,
+    faults: tuple[str, ...],
     base_urls: tuple[str, ...],
     replay_mode: str,
     report_dir: Path,
@@ -214,7 +236,9 @@ def run(
         cassette_dir=cassette_dir or cassettes_dir(),
         allow_production=allow_production,
         replay=replay_mode,
+        faults=faults,
     )
+    check_faults(faults, providers, options)
     modes = {p.name: mode_for(p, options) for p in select_providers(providers)}
     live = frozenset(name for name, mode in modes.items() if mode in ("live", "record"))
     spending = None

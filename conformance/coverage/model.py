@@ -15,6 +15,7 @@ METRICS: dict[str, str] = {
     "parameters": "request parameters sent",
     "transitions": "lifecycle transitions probed",
     "events": "documented webhook events observed",
+    "behaviour": "declared behaviour promises probed",
 }
 # The events metric of a provider whose documentation declares no events: never shown as passing.
 NOT_DOCUMENTED = "not documented"

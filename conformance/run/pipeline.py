@@ -12,6 +12,7 @@ from conformance.coverage.model import ProviderCoverage
 from conformance.document.baseline import Baseline
 from conformance.document.model import FindingsDocument, RunInfo, Summary
 from conformance.findings.model import deduplicate
+from conformance.findings.root_cause_model import attributed
 from conformance.findings.root_causes import group
 from conformance.findings.severity_policy import DEFAULT_POLICY, SeverityPolicy
 from conformance.http import budget
@@ -58,6 +59,7 @@ def execute(
         for name, seen in result.exchanges.items():
             total.exchanges.setdefault(name, []).extend(seen)
         total.transitions.update(result.transitions)
+        total.behaviour.update(result.behaviour)
         total.targets.update(result.targets)
         total.lifecycle.update(result.lifecycle)
         for name, events in result.events.items():
@@ -67,7 +69,7 @@ def execute(
         for fingerprint, rank in result.origins.items():
             total.origins.setdefault(fingerprint, rank)
     # The gate: what each finding's basis (and the policy) makes of the severity its check gave.
-    findings = deduplicate(policy.grade(total.findings))
+    findings = deduplicate(attributed(policy.grade(total.findings)))
     if baseline is not None:
         findings = baseline.apply(findings)
     spending = budget.current()
@@ -101,7 +103,13 @@ def execute(
 
 def _coverage(providers: list[Provider], total: StageResult) -> tuple[ProviderCoverage, ...]:
     return tuple(
-        compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name), total.events.get(p.name))
+        compute(
+            p.spec,
+            total.exchanges.get(p.name, []),
+            total.transitions.get(p.name),
+            total.events.get(p.name),
+            total.behaviour.get(p.name),
+        )
         for p in providers
     )
 

@@ -49,6 +49,8 @@ class TargetOptions:
     ledger: Ledger | None = None
     # The run's id, tagged into the metadata of what a live or sandbox run creates (conformance.targets.run_tag).
     run_id: str = ""
+    # sandbox: the faults every double shows (conformance.sandbox.faults), as `conformance sandbox --fault`.
+    faults: tuple[str, ...] = ()
 
 
 @dataclass
@@ -146,7 +148,7 @@ def connect(
         with _replay(provider, options) as connection:
             yield connection
     elif mode == "sandbox":
-        with running_double(provider.name, demo_data=True) as double:
+        with running_double(provider.name, faults=options.faults, demo_data=True) as double:
             credentials = double.credentials
             yield Connection(
                 provider=provider,
@@ -287,7 +289,7 @@ def connect_scenarios(provider: Provider, options: TargetOptions, suite: str) ->
     if mode == "replay":
         yield targets("", {})
     elif mode == "sandbox":
-        with running_double(provider.name, demo_data=True) as double:
+        with running_double(provider.name, faults=options.faults, demo_data=True) as double:
             yield targets(double.base_url, double.credentials)
     else:
         # connect() checks the host (production needs --allow-production), the credentials and reachability;

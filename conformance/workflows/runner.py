@@ -66,6 +66,7 @@ class ScenarioOutcome:
     exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
     budget_cut: bool = False  # the run's budget was spent before the scenario ended (conformance.http.budget)
+    probed: set[str] = field(default_factory=set)  # keys of the behaviour promises probed
 
 
 def run_scenario(
@@ -207,6 +208,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         stopped=run.stop_reason,
         not_judged=run.not_judged,
         lifecycle=run.lifecycle,
+        probed=set(run.probed),
     )
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.behaviour.declarations import DeclarationError, declarations
 from conformance.core.errors import TargetUnreachable
-from conformance.coverage.compute import TransitionProbes
+from conformance.coverage.compute import BehaviourProbes, TransitionProbes
 from conformance.findings.model import Source
 from conformance.http import budget, transport
 from conformance.http.ratelimit import RateLimitPolicy, rate_limit_finding
@@ -66,6 +67,7 @@ def workflow_stage(
                 outcomes = remembered(provider, options.cassette_dir, settings, replay)
             else:
                 outcomes = replay()
+            result.behaviour[provider.name] = behaviour_probes(provider, outcomes)
             not_judged = []
             order = {s.name: i for i, s in enumerate(workflows.scenarios)}
             ran = {outcome.scenario for outcome in outcomes if not outcome.budget_cut}
@@ -92,6 +94,16 @@ def workflow_stage(
         return result
 
     return stage
+
+
+def behaviour_probes(provider: Provider, outcomes: list[ScenarioOutcome]) -> BehaviourProbes:
+    """The promises the provider's spec declares, and those its behaviour probes reached a verdict on."""
+    try:
+        declared = tuple(promise.key for promise in declarations(provider.spec).promises())
+    except DeclarationError:
+        declared = ()  # the spec lint names the declaration; the probes said so as a stopped scenario
+    probed = sorted({key for outcome in outcomes for key in outcome.probed})
+    return BehaviourProbes(declared=declared, probed=tuple(probed))
 
 
 def transition_probes(table: Mapping[str, Any]) -> TransitionProbes:
