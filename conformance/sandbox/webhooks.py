@@ -155,6 +155,8 @@ class Outbox:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        #: Called with each attempt once answered (or failed), e.g. to log it (`conformance sandbox`).
+        self.on_attempt: Callable[[Attempt], None] | None = None
 
     # -- registration -------------------------------------------------------------------------------
 
@@ -361,25 +363,26 @@ class Outbox:
                 body=wire.body,
                 status=status,
             )
-            self._sent.append(
-                Attempt(
-                    delivery,
-                    job.event.id,
-                    job.event.name,
-                    job.attempt,
-                    job.endpoint.id,
-                    receiver.name,
-                    answer,
-                    error,
-                    acknowledged,
-                )
+            attempt = Attempt(
+                delivery,
+                job.event.id,
+                job.event.name,
+                job.attempt,
+                job.endpoint.id,
+                receiver.name,
+                answer,
+                error,
+                acknowledged,
             )
+            self._sent.append(attempt)
             retry = job.retries and not acknowledged and not self._faults("retries_ignored")
             if retry and job.attempt <= len(self.scheme.schedule) and job.endpoint.id in self._endpoints:
                 delay = self.scheme.schedule[job.attempt - 1] * self.time_scale
                 job.attempt += 1
                 job.due, job.seq = time.monotonic() + delay, next(self._seq)
                 heapq.heappush(self._queue, job)
+        if self.on_attempt is not None:
+            self.on_attempt(attempt)
 
 
 def growing_schedule(first: Sequence[float], step: float, cap: float) -> tuple[float, ...]:
