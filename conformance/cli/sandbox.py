@@ -18,7 +18,7 @@ from conformance.providers import get_provider
 from conformance.reports.console_output import line, print_table
 from conformance.sandbox.faults import CATALOGUE, lifecycle_flips
 from conformance.sandbox.receivers import DEFAULT_TIMEOUT, receiver_for
-from conformance.sandbox.replays import handled_events, replay_handled
+from conformance.sandbox.replays import NOTHING_HANDLED, handled_events, replay_handled
 from conformance.sandbox.webhooks import Attempt
 from conformance.targets.double_server import RunningDouble, build_double, serve_forever
 
@@ -196,6 +196,8 @@ def judge_handler(running: RunningDouble, state_url: str, timeout: float) -> Non
     if outbox is None:
         return
     handled = len(handled_events(outbox))
+    if not handled:  # a verdict on nothing would pass whatever the handler does
+        raise TargetUnreachable(f"{NOTHING_HANDLED} (the app at the webhook URL answered no delivery with success).")
     found = replay_handled(outbox, running.double.faults.names, lambda: read_state(state_url, timeout))
     if found is None:
         line(

@@ -27,6 +27,7 @@ from conformance.sandbox.webhooks import Endpoint, Event, Outbox
 # Faults that forge a signature: a provider's own retry is signed properly, so replays never carry them.
 FORGED = frozenset({"signature_invalid", "signature_missing", "timestamp_stale"})
 MAX_CHANGES = 8  # lines of the state diff a message shows
+NOTHING_HANDLED = "the handler acknowledged no event, so there is nothing to deliver again: no verdict"
 
 
 @dataclass(frozen=True)
@@ -106,13 +107,17 @@ def orders(count: int, seed: int) -> list[tuple[str, list[int]]]:
     ]
 
 
+class StateNotCopyable(TypeError):
+    """read_state returned a value that cannot be kept to compare with later (one sentence)."""
+
+
 def snapshot(read_state: Callable[[], object]) -> object:
     """The state now, copied: a callable returning the app's own (mutable) object must not compare it with itself."""
     state = read_state()
     try:
         return copy.deepcopy(state)
     except Exception as exc:
-        raise TypeError(
+        raise StateNotCopyable(
             f"the state read_state returns must be copyable to be compared later ({type(exc).__name__}: {exc}); "
             "return plain data (dicts, lists, numbers, strings)."
         ) from None

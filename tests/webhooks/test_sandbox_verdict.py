@@ -133,3 +133,17 @@ def test_an_unreadable_state_url_is_no_verdict() -> None:
     assert result.exit_code == 3
     assert f"the state URL {state} could not be read" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_session_in_which_the_app_handled_nothing_is_no_verdict() -> None:
+    from conformance.cli.sandbox import judge_handler
+    from conformance.core.errors import TargetUnreachable
+    from conformance.targets.double_server import running_double
+
+    with (
+        running_double("wooshpay", seed=0) as running,
+        serving(App(Ledger())) as hooks,
+        pytest.raises(TargetUnreachable, match="acknowledged no event") as caught,
+    ):
+        judge_handler(running, hooks.removesuffix("/hooks") + "/state", 5.0)
+    assert caught.value.exit_code == 3
