@@ -321,8 +321,6 @@ def _restart(double: ProviderDouble, faults: Iterable[str]) -> None:
     except ConformanceError as exc:  # an unknown fault name: one line, not a traceback
         problem = str(exc)
     else:
-        if double.webhooks is not None:
-            double.webhooks.time_scale = TIME_SCALE  # a test may have changed it
         return
     pytest.fail(problem, pytrace=False)
 

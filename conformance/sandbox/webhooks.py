@@ -141,6 +141,7 @@ class Outbox:
         self._faults = faults
         self.time_scale = time_scale
         self.timeout = timeout
+        self._configured = (time_scale, timeout)  # what reset() restores
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Endpoint] = {}
         self._events: dict[str, Event] = {}  # every event emitted, sent or not, by id
@@ -179,7 +180,8 @@ class Outbox:
             return list(self._endpoints.values())
 
     def reset(self) -> None:
-        """Empty outbox and record; endpoints from options stay, registered ones go (a double's restart)."""
+        """Empty outbox and record, the configured time scale and timeout; endpoints from options stay,
+        registered ones go (a double's restart)."""
         with self._cond:
             self._endpoints = {k: e for k, e in self._endpoints.items() if e.configured}
             self._events.clear()
@@ -189,6 +191,7 @@ class Outbox:
             self._sent.clear()
             self._generation += 1
             self._started = time.monotonic()
+            self.time_scale, self.timeout = self._configured
             self._cond.notify_all()
 
     # -- emitting -----------------------------------------------------------------------------------

@@ -124,6 +124,36 @@ def test_a_hanging_handler_fails_flush_in_one_sentence(wooshpay_double: Double) 
     wooshpay_double.webhooks.flush()
 
 
+def test_an_app_hanging_past_the_timeout_is_an_attempt_without_an_answer(useepay_double: Double) -> None:
+    """A Starlette-style ASGI app object that blocks: the attempt fails after webhook_timeout and is retried."""
+    import time
+
+    calls: list[int] = []
+
+    class Blocking:
+        async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                time.sleep(1.0)  # blocks its event loop, as a sync call in a handler does
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+    assert useepay_double.state.webhooks is not None
+    useepay_double.state.webhooks.timeout = 0.2
+    useepay_double.webhooks.deliver_to(Blocking(), events=["invoice.sent"])
+    customer = useepay_double.session.post(
+        useepay_double.url("/api/v1/customers/create"), json={"merchant_customer_id": "m", "name": "A"}
+    ).json()
+    useepay_double.session.post(
+        useepay_double.url("/api/v1/invoices/create"),
+        json={"customer_id": customer["id"], "currency": "USD", "total_amount": 5},
+    )
+    useepay_double.webhooks.flush()
+    sent = useepay_double.webhooks.sent
+    assert [(a.attempt, a.status) for a in sent] == [(1, None), (2, 200)]
+    assert "did not answer within 0.2 s" in (sent[0].error or "")
+
+
 def test_lynkwell_sends_no_events_said_once(lynkwell_double: Double) -> None:
     with pytest.raises(pytest.fail.Exception, match="the lynkwell double sends no events"):
         lynkwell_double.webhooks.deliver_to(NaiveHandler())
@@ -143,3 +173,15 @@ def test_each_test_starts_with_no_receiver(wooshpay_double: Double) -> None:
     wooshpay_double.webhooks.flush()
     assert wooshpay_double.webhooks.sent == []
     assert wooshpay_double.webhooks.secret is None
+
+
+def test_a_reset_restores_the_configured_time_scale_and_timeout(wooshpay_double: Double) -> None:
+    from conformance.pytest_plugin import TIME_SCALE
+
+    outbox = wooshpay_double.state.webhooks
+    assert outbox is not None
+    wooshpay_double.webhooks.time_scale = 1.0
+    outbox.timeout = 0.1
+    wooshpay_double.reset()
+    assert wooshpay_double.webhooks.time_scale == TIME_SCALE
+    assert outbox.timeout == 5.0
