@@ -193,6 +193,18 @@ def test_the_naive_handler_of_the_fault_tests_is_caught_too(provider: str, provi
         double.webhooks.assert_idempotent(lambda: {"booked": handler.books.booked, "status": handler.books.status})
 
 
+def test_an_error_of_the_tests_own_read_state_is_its_own(wooshpay_double: Double) -> None:
+    app = Ledger()
+    wooshpay_double.webhooks.deliver_to(app)
+    pay_an_invoice(wooshpay_double)
+
+    def broken() -> object:
+        raise TypeError("the test's own bug")
+
+    with pytest.raises(TypeError, match="the test's own bug"):
+        wooshpay_double.webhooks.assert_idempotent(broken)
+
+
 def test_no_event_handled_is_no_verdict(wooshpay_double: Double) -> None:
     pay_an_invoice(wooshpay_double)  # before any deliver_to: nothing is delivered
     with pytest.raises(pytest.fail.Exception, match="acknowledged no event, so there is nothing to deliver again"):
