@@ -14,7 +14,11 @@ METRICS: dict[str, str] = {
     "enums": "documented enum values observed",
     "parameters": "request parameters sent",
     "transitions": "lifecycle transitions probed",
+    "events": "documented webhook events observed",
+    "behaviour": "declared behaviour promises probed",
 }
+# The events metric of a provider whose documentation declares no events: never shown as passing.
+NOT_DOCUMENTED = "not documented"
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,8 @@ class Metric:
     exercised: int | None
     never: tuple[str, ...] = ()
     note: str = ""
+    # What was observed, by name (the events metric): shards' documents merge by uniting these.
+    observed: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -37,6 +43,8 @@ class Metric:
 
     @property
     def shown(self) -> str:
+        if self.note == NOT_DOCUMENTED:
+            return NOT_DOCUMENTED
         if self.documented is None or self.exercised is None:
             return "n/a"
         return f"{self.percent:.1f}% ({self.exercised}/{self.documented})" if self.documented else "n/a (0 documented)"
@@ -49,6 +57,7 @@ class Metric:
             "percent": self.percent,
             "never": list(self.never),
             **({"note": self.note} if self.note else {}),
+            **({"observed": list(self.observed)} if self.observed or self.name == "events" else {}),
         }
 
     @classmethod
@@ -59,6 +68,7 @@ class Metric:
             exercised=data.get("exercised"),
             never=tuple(data.get("never") or ()),
             note=str(data.get("note") or ""),
+            observed=tuple(data.get("observed") or ()),
         )
 
 
@@ -70,6 +80,8 @@ class ProviderCoverage:
     called: tuple[str, ...]
     succeeded: tuple[str, ...]
     metrics: tuple[Metric, ...]
+    # Operations and `workflow <scenario>`s a spent budget (--max-requests, --max-duration) left unreached.
+    not_reached: tuple[str, ...] = ()
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -82,6 +94,7 @@ class ProviderCoverage:
             "called": list(self.called),
             "succeeded": list(self.succeeded),
             "metrics": {m.name: m.to_json() for m in self.metrics},
+            **({"not_reached": list(self.not_reached)} if self.not_reached else {}),
         }
 
     @classmethod
@@ -93,4 +106,5 @@ class ProviderCoverage:
             called=tuple(data.get("called") or ()),
             succeeded=tuple(data.get("succeeded") or ()),
             metrics=tuple(Metric.from_json(k, v) for k, v in (data.get("metrics") or {}).items()),
+            not_reached=tuple(str(item) for item in data.get("not_reached") or ()),
         )

@@ -25,9 +25,10 @@ from conformance.core import ledger
 from conformance.core.errors import TargetUnreachable, UsageError
 from conformance.core.ledger import Ledger
 from conformance.findings.model import Source
-from conformance.http import transport
+from conformance.http import budget, transport
 from conformance.http.auth import ProviderAuth
 from conformance.providers.base import Provider
+from conformance.targets import run_tag
 from conformance.targets.double_server import running_double
 
 TARGETS = ("replay", "live", "record", "sandbox")
@@ -46,6 +47,10 @@ class TargetOptions:
     replay: str = "judge"
     # Where a live run writes down what it creates (conformance.core.ledger), for worker processes too.
     ledger: Ledger | None = None
+    # The run's id, tagged into the metadata of what a live or sandbox run creates (conformance.targets.run_tag).
+    run_id: str = ""
+    # sandbox: the faults every double shows (conformance.sandbox.faults), as `conformance sandbox --fault`.
+    faults: tuple[str, ...] = ()
 
 
 @dataclass
@@ -67,6 +72,9 @@ class Connection:
     # Recording: the VCR cassette being written, and the notes saying what each request was meant to be.
     recording: Any = None
     intents: dict[int, dict[str, Any]] | None = None
+    # Operations of the spec the bundled double has no handler for yet (a spec ahead of its double): the
+    # engine does not generate for them, rather than judge the double's crash as the provider's 500.
+    unserved: tuple[str, ...] = ()
 
 
 def mode_for(provider: Provider, options: TargetOptions) -> str:
@@ -81,9 +89,32 @@ def guarded_transport(
 ) -> AbstractContextManager[transport.Guard | None]:
     """Requests to a live-type target are bounded and retried (conformance.http.transport); a replay's never
     leave the process."""
-    if mode_for(provider, options) == "replay":
+    mode = mode_for(provider, options)
+    if mode == "replay":
         return nullcontext()
-    return transport.guarded(timeout, max_bytes, retries, on_answer=_ledger_of(provider))
+    # A recording is left as the engine wrote it (an exact replay regenerates it byte for byte): no tag there.
+    tag = run_tag.tagger(provider, options.run_id) if options.run_id and mode in ("live", "sandbox") else None
+    # What a run creates may be torn down (the workflows tear down theirs on a double too): a budget keeps a reserve.
+    return transport.guarded(
+        timeout,
+        max_bytes,
+        retries,
+        on_answer=_ledger_of(provider),
+        prepare=tag,
+        teardown_cost=_teardown_cost(provider),
+    )
+
+
+def _teardown_cost(provider: Provider) -> Callable[[requests.PreparedRequest], int]:
+    """The most requests removing what this request may create takes (a budget keeps them in reserve)."""
+
+    def cost(request: requests.PreparedRequest) -> int:
+        if request.method != "POST" or request.url is None:
+            return 0
+        operation = provider.spec.operation_at("POST", request.url)
+        return len(provider.cleanup_steps(operation.operation_id, {"id": "_"})) if operation is not None else 0
+
+    return cost
 
 
 def _ledger_of(provider: Provider) -> Callable[[requests.PreparedRequest, requests.Response], None]:
@@ -101,6 +132,9 @@ def _ledger_of(provider: Provider) -> Callable[[requests.PreparedRequest, reques
         except ValueError:
             return
         ledger.created(provider.name, operation.operation_id, body)
+        spending = budget.current()
+        if spending is not None:
+            spending.hold(len(provider.cleanup_steps(operation.operation_id, body)))
 
     return record
 
@@ -114,7 +148,7 @@ def connect(
         with _replay(provider, options) as connection:
             yield connection
     elif mode == "sandbox":
-        with running_double(provider.name, demo_data=True) as double:
+        with running_double(provider.name, faults=options.faults, demo_data=True) as double:
             credentials = double.credentials
             yield Connection(
                 provider=provider,
@@ -124,6 +158,7 @@ def connect(
                 source=Source.LIVE,
                 secrets=provider.secrets(credentials),
                 cassette=None,
+                unserved=tuple(op for op in provider.spec.operations if not hasattr(double.double, op)),
             )
     else:
         with _live(provider, options, record=mode == "record", generation=generation) as connection:
@@ -254,7 +289,7 @@ def connect_scenarios(provider: Provider, options: TargetOptions, suite: str) ->
     if mode == "replay":
         yield targets("", {})
     elif mode == "sandbox":
-        with running_double(provider.name, demo_data=True) as double:
+        with running_double(provider.name, faults=options.faults, demo_data=True) as double:
             yield targets(double.base_url, double.credentials)
     else:
         # connect() checks the host (production needs --allow-production), the credentials and reachability;

@@ -13,6 +13,7 @@ from conformance.cassettes.evidence import CassettePositions
 from conformance.coverage.exchanges import Exchange, from_workflow
 from conformance.findings import target_findings
 from conformance.findings.model import Finding, Source
+from conformance.http import budget
 from conformance.http.auth import ProviderAuth
 from conformance.http.ratelimit import RateLimitPolicy
 from conformance.providers import get_provider
@@ -64,6 +65,8 @@ class ScenarioOutcome:
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
     exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
+    budget_cut: bool = False  # the run's budget was spent before the scenario ended (conformance.http.budget)
+    probed: set[str] = field(default_factory=set)  # keys of the behaviour promises probed
 
 
 def run_scenario(
@@ -89,11 +92,12 @@ def run_scenario(
             timeout=timeout,
             rate_limit=rate_limit,
         )
-        executed = _execute(workflows, scenario, target, cassette=connection.cassette)
+        run, completed, cut = _execute(workflows, scenario, target, cassette=connection.cassette)
         unplayed = connection.unplayed
     # After the block: a recording is on disk (or staged) only now.
-    outcome = _outcome(*executed, cassette=connection.cassette)
+    outcome = _outcome(run, completed, cassette=connection.cassette)
     outcome.unplayed = unplayed
+    outcome.budget_cut = cut
     return outcome
 
 
@@ -129,7 +133,8 @@ def _execute(
     target: Target,
     *,
     cassette: Path | None = None,
-) -> tuple[ScenarioRun, bool]:
+) -> tuple[ScenarioRun, bool, bool]:
+    """The scenario's run, whether every step ran, and whether the run's budget cut it short."""
     spec = target.provider.spec
     client = WorkflowClient(
         spec,
@@ -146,10 +151,17 @@ def _execute(
         source=target.source,
         secrets=target.secrets,
     )
-    completed = False
+    completed = cut = False
     try:
         scenario.run(run)
         completed = True
+    except budget.BudgetSpent as spent:
+        # Not a defect: the steps answered so far are judged, the rest was never sent.
+        done = len(run.client.exchanges)
+        run.stop_reason = (
+            f"workflow {scenario.name} stopped after step {done}: {spent}; its later steps were not reached"
+        )
+        cut = True
     except ScenarioNotJudged as stop:
         run.stopped(str(stop), judged=False)
     except ScenarioAborted as stop:
@@ -160,7 +172,7 @@ def _execute(
         run.reported.append(_transport(run, failure))
     finally:
         client.close()
-    return run, completed
+    return run, completed, cut
 
 
 def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None) -> ScenarioOutcome:
@@ -196,6 +208,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         stopped=run.stop_reason,
         not_judged=run.not_judged,
         lifecycle=run.lifecycle,
+        probed=set(run.probed),
     )
 
 

@@ -22,7 +22,7 @@ from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome
 
 AREA = disk_cache.REPLAY_AREA
-_FORMAT = "workflow verdicts 2"
+_FORMAT = "workflow verdicts 3"
 
 
 def workflows_key(provider: Provider, cassette_dir: Path, settings: tuple[Any, ...]) -> str:
@@ -69,6 +69,7 @@ def _entry(outcome: ScenarioOutcome) -> dict[str, Any]:
         "unplayed": outcome.unplayed,
         "exchanges": [exchange_entry(exchange) for exchange in outcome.exchanges],
         "lifecycle": outcome.lifecycle,
+        "probed": sorted(outcome.probed),
     }
 
 
@@ -90,6 +91,7 @@ def _outcomes(entry: Any) -> list[ScenarioOutcome] | None:
                 unplayed=int(item["unplayed"]),
                 exchanges=[remembered_exchange(fields) for fields in item["exchanges"]],
                 lifecycle=_lifecycle(item["lifecycle"]),
+                probed={str(key) for key in item["probed"]},
             )
             for item in entry
         ]
