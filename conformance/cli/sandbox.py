@@ -6,6 +6,7 @@ import json
 import shlex
 import socket
 import sys
+from functools import partial
 from urllib.parse import urlsplit
 
 import click
@@ -130,10 +131,8 @@ def sandbox(
             raise UsageError("--state-url judges the app that --webhook-url delivers to; give both.")
         receiver_for(state_url)  # an http(s) URL on this machine, or one sentence (exit 2)
         read_state(state_url, webhook_timeout)  # the app answers with its state now, or no verdict (exit 3)
-    served: list[RunningDouble] = []
 
     def announce(running: RunningDouble) -> None:
-        served.append(running)
         console.print(f"{running.provider.title} double listening on {running.base_url}", highlight=False)
         if faults:
             console.print(f"faults: {', '.join(faults)}")
@@ -145,9 +144,8 @@ def sandbox(
             announce_deliveries(running, webhook_url)
         console.print("Ctrl-C stops it.")
 
-    serve_forever(provider, faults=faults, port=port, announce=announce, options=options)
-    if state_url is not None and served:
-        judge_handler(served[0], state_url, webhook_timeout)
+    judge = None if state_url is None else partial(judge_handler, state_url=state_url, timeout=webhook_timeout)
+    serve_forever(provider, faults=faults, port=port, announce=announce, options=options, then=judge)
 
 
 def require_reachable(url: str) -> None:

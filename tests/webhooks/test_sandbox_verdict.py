@@ -1,9 +1,11 @@
 """`conformance sandbox PROVIDER --webhook-url URL --state-url URL`: after a session, the idempotency verdict on an
 app in any language, over real HTTP on 127.0.0.1: a handler that books a duplicate payment again exits 1 with
-the finding, its correct twin exits 0; bad input is one sentence with the exit codes of interfaces.md."""
+the finding, its correct twin exits 0, the double still answering the app's reads while it is judged; bad input
+is one sentence with the exit codes of interfaces.md."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -17,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from conformance.cli.main import main
+from conformance.providers import get_provider
 from conformance.sandbox.receivers import free_loopback_port
 from tests.conftest import ROOT
 from tests.webhooks.handlers import Start
@@ -30,22 +34,35 @@ from tests.webhooks.test_sandbox_cli import _Client, _wait
 
 
 class App:
-    """The team's app: its webhook handler at /hooks, its state as JSON at /state."""
+    """The team's app: its webhook handler at /hooks, its state as JSON at /state. Like many handlers, it reads
+    the invoice back from the provider's API before it acts on an event (and fails the post when it cannot)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, api: str) -> None:
         self.ledger = ledger
+        self.api = requests.Session()
+        self.api.auth = (get_provider("wooshpay").test_credentials()["WOOSHPAY_API_KEY"], "")
+        self.base_url = api
 
     def __call__(self, environ: dict[str, Any], start: Start) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] == "GET":
             start("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(self.ledger.state()).encode()]
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        invoice = json.loads(body)["data"]["object"]["id"]
+        try:
+            self.api.get(f"{self.base_url}/v1/invoices/{invoice}", timeout=5).raise_for_status()
+        except requests.RequestException:
+            start("503 Service Unavailable", [])
+            return [b""]
+        environ["wsgi.input"] = io.BytesIO(body)
         return self.ledger(environ, start)
 
 
 @contextmanager
-def session(app: App, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def session(ledger: Ledger, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A sandbox delivering to the app and judging it when interrupted; yields its base URL and process."""
     port = free_loopback_port()
+    app = App(ledger, f"http://127.0.0.1:{port}")
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name in [n for n in environment if n.startswith(("WOOSHPAY_", "USEEPAY_"))]:
         del environment[name]
@@ -69,7 +86,7 @@ def session(app: App, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]
 
 def judged(remembers_ids: bool, log: Path) -> tuple[int, str, Ledger]:
     ledger = Ledger(remembers_ids=remembers_ids)
-    with session(App(ledger), log) as (base_url, process):
+    with session(ledger, log) as (base_url, process):
         from tests.webhooks.test_handler_faults import pay_an_invoice
 
         pay_an_invoice(_Client("wooshpay", base_url))  # type: ignore[arg-type]
@@ -142,7 +159,7 @@ def test_a_session_in_which_the_app_handled_nothing_is_no_verdict() -> None:
 
     with (
         running_double("wooshpay", seed=0) as running,
-        serving(App(Ledger())) as hooks,
+        serving(App(Ledger(), running.base_url)) as hooks,
         pytest.raises(TargetUnreachable, match="acknowledged no event") as caught,
     ):
         judge_handler(running, hooks.removesuffix("/hooks") + "/state", 5.0)
