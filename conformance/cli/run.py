@@ -37,6 +37,22 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
+def _check_faults(providers: tuple[str, ...], options: TargetOptions) -> None:
+    """Faults are the doubles': only a sandbox run has them, and every double it serves must have each one."""
+    if not options.faults:
+        return
+    if options.target != "sandbox":
+        raise UsageError(f"--fault needs --target sandbox (the bundled doubles), not --target {options.target}.")
+    for provider in select_providers(providers):
+        if mode_for(provider, options) != "sandbox":
+            raise UsageError(f"--fault applies to the bundled doubles; {provider.name} has a --base-url.")
+        try:
+            provider.double().fault_set(options.faults)
+        except UsageError as error:
+            hint = "" if providers else " Name the providers that have it with --provider."
+            raise UsageError(f"{error}{hint}") from None
+
+
 @click.command()
 @provider_option
 @click.option(
@@ -53,6 +69,14 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     multiple=True,
     metavar="PROVIDER=URL",
     help="Point one provider at another server (repeatable); implies a live-type run for it.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="With --target sandbox: the doubles show this fault of their catalogue (repeatable; "
+    "`conformance sandbox PROVIDER --list-faults` lists them), e.g. to see what the suite reports about it.",
 )
 @click.option(
     "--replay",
@@ -149,6 +173,7 @@ def run(
     providers: tuple[str, ...],
     target: str,
     base_urls: tuple[str, ...],
+    faults: tuple[str, ...],
     replay_mode: str,
     report_dir: Path,
     baseline: Path | None,
@@ -185,7 +210,9 @@ def run(
         cassette_dir=cassette_dir or cassettes_dir(),
         allow_production=allow_production,
         replay=replay_mode,
+        faults=faults,
     )
+    _check_faults(providers, options)
     live = frozenset(p.name for p in select_providers(providers) if mode_for(p, options) in ("live", "record"))
     # What a live run creates is written down as it is created: `conformance cleanup` sweeps what it leaves.
     created = ledger.Ledger(report_dir / ledger.FILE_NAME, ledger.new_run_id(), live) if live else None

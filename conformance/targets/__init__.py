@@ -46,6 +46,8 @@ class TargetOptions:
     replay: str = "judge"
     # Where a live run writes down what it creates (conformance.core.ledger), for worker processes too.
     ledger: Ledger | None = None
+    # --target sandbox: faults of the catalogue every double of the run shows (engine and workflows alike).
+    faults: tuple[str, ...] = ()
 
 
 @dataclass
@@ -114,7 +116,7 @@ def connect(
         with _replay(provider, options) as connection:
             yield connection
     elif mode == "sandbox":
-        with running_double(provider.name, demo_data=True) as double:
+        with running_double(provider.name, faults=options.faults, demo_data=True) as double:
             credentials = double.credentials
             yield Connection(
                 provider=provider,
@@ -254,7 +256,7 @@ def connect_scenarios(provider: Provider, options: TargetOptions, suite: str) ->
     if mode == "replay":
         yield targets("", {})
     elif mode == "sandbox":
-        with running_double(provider.name, demo_data=True) as double:
+        with running_double(provider.name, faults=options.faults, demo_data=True) as double:
             yield targets(double.base_url, double.credentials)
     else:
         # connect() checks the host (production needs --allow-production), the credentials and reachability;
