@@ -102,6 +102,9 @@ class ProviderDouble(ABC):
     #: The operationIds each behaviour fault (a `scoped` one of the catalogue) breaks on this double: the
     #: operations whose documented behaviour it changes. A scoped fault not named here is refused.
     fault_operations: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: Generic faults nothing of this provider's spec can show (no delete operation: deleted_still_retrievable);
+    #: served if asked for, but not part of its catalogue.
+    inapplicable_faults: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -215,7 +218,11 @@ class ProviderDouble(ABC):
     @classmethod
     def catalogue(cls) -> tuple[Fault, ...]:
         """The catalogue faults this double shows: every generic one, and the behaviour faults it declares."""
-        return tuple(fault for fault in CATALOGUE if not fault.scoped or cls.fault_operations.get(fault.name))
+        return tuple(
+            fault
+            for fault in CATALOGUE
+            if fault.name not in cls.inapplicable_faults and (not fault.scoped or cls.fault_operations.get(fault.name))
+        )
 
     def operations_broken_by(self, name: str) -> tuple[str, ...]:
         """The operations a fault breaks, where the catalogue or this double says (empty: not one in particular)."""
