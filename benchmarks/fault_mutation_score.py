@@ -156,7 +156,7 @@ def score(provider: Provider, faults: list[str], max_examples: int, clean_runs: 
     if clean_suite.error or clean_st.error:
         print(f"{provider.name}: the clean run failed ({clean_suite.error or clean_st.error}); nothing scored")
         return []
-    double = provider.double()(provider.spec, provider.test_credentials())
+    double = provider.double()
     rows = []
     for name in faults:
         started = time.monotonic()

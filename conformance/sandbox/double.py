@@ -224,12 +224,13 @@ class ProviderDouble(ABC):
             if fault.name not in cls.inapplicable_faults and (not fault.scoped or cls.fault_operations.get(fault.name))
         )
 
-    def operations_broken_by(self, name: str) -> tuple[str, ...]:
+    @classmethod
+    def operations_broken_by(cls, name: str) -> tuple[str, ...]:
         """The operations a fault breaks, where the catalogue or this double says (empty: not one in particular)."""
-        if name in self.fault_operations:
-            return tuple(self.fault_operations[name])
+        if name in cls.fault_operations:
+            return tuple(cls.fault_operations[name])
         if name == "server_error":
-            return (self.fault_targets.server_error_operation,)
+            return (cls.fault_targets.server_error_operation,)
         return ()
 
     def breaks(self, fault: str, operation_id: str) -> bool:
