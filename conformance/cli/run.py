@@ -41,23 +41,26 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
-def check_faults(faults: tuple[str, ...], providers: tuple[str, ...], options: TargetOptions) -> None:
-    """Faults are the doubles': only a sandbox run shows them, and every selected double must have each one."""
-    if not faults:
-        return
-    for provider in select_providers(providers):
-        if mode_for(provider, options) != "sandbox":
-            raise UsageError(
-                f"--fault is for the bundled doubles, but {provider.name} runs against "
-                f"{mode_for(provider, options)}; use --target sandbox (without --base-url for it)."
-            )
-        provider.double().fault_set(faults)  # a fault this double lacks: one sentence, exit 2
-
-
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"[1-9][0-9]*/[smhd]", value):
         raise click.BadParameter(f"{value!r} is not N/UNIT; write e.g. 10/s, 100/m or 1000/h.")
     return value
+
+
+def _check_faults(providers: tuple[str, ...], options: TargetOptions) -> None:
+    """Faults are the doubles': only a sandbox run has them, and every double it serves must have each one."""
+    if not options.faults:
+        return
+    if options.target != "sandbox":
+        raise UsageError(f"--fault needs --target sandbox (the bundled doubles), not --target {options.target}.")
+    for provider in select_providers(providers):
+        if mode_for(provider, options) != "sandbox":
+            raise UsageError(f"--fault applies to the bundled doubles; {provider.name} has a --base-url.")
+        try:
+            provider.double().fault_set(options.faults)
+        except UsageError as error:
+            hint = "" if providers else " Name the providers that have it with --provider."
+            raise UsageError(f"{error}{hint}") from None
 
 
 @click.command()
@@ -71,19 +74,19 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     "sandbox: the bundled doubles on 127.0.0.1.",
 )
 @click.option(
-    "--fault",
-    "faults",
-    multiple=True,
-    metavar="NAME",
-    help="With --target sandbox: every double shows this fault (repeatable), as `conformance sandbox --fault`; "
-    "`conformance sandbox PROVIDER --list-faults` lists a provider's.",
-)
-@click.option(
     "--base-url",
     "base_urls",
     multiple=True,
     metavar="PROVIDER=URL",
     help="Point one provider at another server (repeatable); implies a live-type run for it.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="With --target sandbox: the doubles show this fault of their catalogue (repeatable; "
+    "`conformance sandbox PROVIDER --list-faults` lists them), e.g. to see what the suite reports about it.",
 )
 @click.option(
     "--replay",
@@ -198,6 +201,7 @@ def run(
     target: str,
     faults: tuple[str, ...],
     base_urls: tuple[str, ...],
+    faults: tuple[str, ...],
     replay_mode: str,
     report_dir: Path,
     baseline: Path | None,
@@ -238,7 +242,7 @@ def run(
         replay=replay_mode,
         faults=faults,
     )
-    check_faults(faults, providers, options)
+    _check_faults(providers, options)
     modes = {p.name: mode_for(p, options) for p in select_providers(providers)}
     live = frozenset(name for name, mode in modes.items() if mode in ("live", "record"))
     spending = None

@@ -91,7 +91,8 @@ def sandbox(
         variants = sorted(get_provider(provider).double().variants.items()) if provider else []
         variant_expect = "only inferred deviations: non_breaking by default, breaking under --strict-inferred."
         # A named provider lists only the behaviour faults its double declares operations for.
-        catalogue = get_provider(provider).double().catalogue() if provider else CATALOGUE
+        double = get_provider(provider).double() if provider else None
+        catalogue = double.catalogue() if double else CATALOGUE
         if output_format == "json":
             entries = [
                 {
@@ -100,6 +101,8 @@ def sandbox(
                     "expect_kind": f.expect_kind.value if f.expect_kind else None,
                     "expect": f.expect,
                     "observed_by": f.observed_by,
+                    # With a provider: the operations its double breaks with the fault (where one is declared).
+                    **({"operations": list(double.operations_broken_by(f.name))} if double else {}),
                 }
                 for f in catalogue
             ]

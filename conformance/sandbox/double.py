@@ -114,6 +114,9 @@ class ProviderDouble(ABC):
     #: The operationIds each behaviour fault (a `scoped` one of the catalogue) breaks on this double: the
     #: operations whose documented behaviour it changes. A scoped fault not named here is refused.
     fault_operations: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: Generic faults nothing of this provider's spec can show (no delete operation: deleted_still_retrievable);
+    #: served if asked for, but not part of its catalogue.
+    inapplicable_faults: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -361,14 +364,19 @@ class ProviderDouble(ABC):
     @classmethod
     def catalogue(cls) -> tuple[Fault, ...]:
         """The catalogue faults this double shows: every generic one, and the behaviour faults it declares."""
-        return tuple(fault for fault in CATALOGUE if not fault.scoped or cls.fault_operations.get(fault.name))
+        return tuple(
+            fault
+            for fault in CATALOGUE
+            if fault.name not in cls.inapplicable_faults and (not fault.scoped or cls.fault_operations.get(fault.name))
+        )
 
-    def operations_broken_by(self, name: str) -> tuple[str, ...]:
+    @classmethod
+    def operations_broken_by(cls, name: str) -> tuple[str, ...]:
         """The operations a fault breaks, where the catalogue or this double says (empty: not one in particular)."""
-        if name in self.fault_operations:
-            return tuple(self.fault_operations[name])
+        if name in cls.fault_operations:
+            return tuple(cls.fault_operations[name])
         if name == "server_error":
-            return (self.fault_targets.server_error_operation,)
+            return (cls.fault_targets.server_error_operation,)
         return ()
 
     def breaks(self, fault: str, operation_id: str) -> bool:

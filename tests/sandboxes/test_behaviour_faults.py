@@ -4,14 +4,17 @@ the wire (a read after an update, a filtered list, a page walk, a bound, a requi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.cli.main import main
 from conformance.core.errors import UsageError
 from conformance.providers import get_provider
 from conformance.sandbox.faults import CATALOGUE
@@ -403,6 +406,9 @@ def test_every_behaviour_fault_is_declared_on_documented_operations() -> None:
 def test_a_behaviour_fault_a_double_lacks_is_a_usage_error(provider: str, fault: str) -> None:
     with pytest.raises(UsageError, match=f"cannot show {fault}"):
         build_double(provider, faults=[fault])
-    listed = [f.name for f in get_provider(provider).double().catalogue()]
+    result = CliRunner().invoke(main, ["sandbox", provider, "--list-faults", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    listed = {entry["name"]: entry.get("operations") for entry in json.loads(result.output)}
     assert fault not in listed
-    assert "filter_ignored" in listed
+    assert listed["filter_ignored"] == list(get_provider(provider).double().fault_operations["filter_ignored"])
+    assert "deleted_still_retrievable" not in listed  # neither documents a delete

@@ -10,6 +10,7 @@ import pytest
 
 from conformance.cassettes.store import cassette_path, read_cassette
 from conformance.findings.model import Finding
+from conformance.providers import get_provider
 from conformance.sandbox.faults import BY_NAME
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.doubles import run_on_double
@@ -33,8 +34,13 @@ WHERE = {
     },
     ("wooshpay", "deleted_still_retrievable"): "retrieveInvoice",
 }
-# Neither documents a delete operation, so the fault cannot show (the doubles say so too).
-NOT_APPLICABLE = {("useepay", "deleted_still_retrievable"), ("lynkwell", "deleted_still_retrievable")}
+# What a double declares its spec cannot show (UseePay and Lynkwell document no delete operation).
+NOT_APPLICABLE = {
+    (provider, fault)
+    for provider in WORKFLOWS
+    for fault in get_provider(provider).double().inapplicable_faults
+    if fault in SEQUENCE_FAULTS
+}
 
 
 def test_every_sequence_fault_is_covered_for_every_provider() -> None:

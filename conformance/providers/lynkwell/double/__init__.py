@@ -107,6 +107,8 @@ class LynkwellDouble(Tokens, Drivers, PaymentProfiles, PaymentMethods, Subscript
         removed_fields=("periodEnd", "pdfUrl", "network"),
     )
     refusal_code = "invoice_not_retryable"
+    # No delete operation is documented: a deleted object cannot stay retrievable.
+    inapplicable_faults = frozenset({"deleted_still_retrievable"})
     # The behaviour faults (issue 26) and the operations whose documented behaviour each breaks.
     fault_operations: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "filter_ignored": ("listPaymentProfiles", "listDrivers"),

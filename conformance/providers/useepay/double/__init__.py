@@ -111,6 +111,8 @@ class UseePayDouble(Customers, Mandates, PaymentMethods, Subscriptions):
         removed_fields=("currency", "footer", "doc_url"),
     )
 
+    # No delete operation is documented: a deleted object cannot stay retrievable.
+    inapplicable_faults = frozenset({"deleted_still_retrievable"})
     # The behaviour faults (issue 26) and the operations whose documented behaviour each breaks.
     fault_operations: ClassVar[dict[str, tuple[str, ...]]] = {
         "update_not_persisted": ("updateCustomer", "updateInvoice", "updateSubscription"),
