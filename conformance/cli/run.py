@@ -201,7 +201,6 @@ def run(
     target: str,
     faults: tuple[str, ...],
     base_urls: tuple[str, ...],
-    faults: tuple[str, ...],
     replay_mode: str,
     report_dir: Path,
     baseline: Path | None,
