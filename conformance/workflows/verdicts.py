@@ -70,6 +70,7 @@ def _entry(outcome: ScenarioOutcome) -> dict[str, Any]:
         "exchanges": [exchange_entry(exchange) for exchange in outcome.exchanges],
         "lifecycle": outcome.lifecycle,
         "probed": sorted(outcome.probed),
+        "budget_cut": outcome.budget_cut,  # a replay has no budget, but an entry keeps every field
     }
 
 
@@ -92,6 +93,7 @@ def _outcomes(entry: Any) -> list[ScenarioOutcome] | None:
                 exchanges=[remembered_exchange(fields) for fields in item["exchanges"]],
                 lifecycle=_lifecycle(item["lifecycle"]),
                 probed={str(key) for key in item["probed"]},
+                budget_cut=bool(item["budget_cut"]),
             )
             for item in entry
         ]
