@@ -31,7 +31,7 @@ from conformance import __version__
 from conformance.cassettes.scrub import scrub_interaction
 from conformance.core import disk_cache, safe_yaml, secrets
 from conformance.core.errors import UsageError
-from conformance.core.fsutil import atomic_write_text
+from conformance.core.fsutil import atomic_write_bytes, atomic_write_text
 
 ENGINE_SUITE = "engine"
 # Each interaction of an engine recording says what its request was meant to be (conformance.engine.intent),
@@ -256,6 +256,17 @@ def recording(
             os.replace(staged, path)
 
 
+def write_beside(path: Path, data: bytes) -> None:
+    """A file recorded with a cassette (a scenario's webhook deliveries): staged and committed as a cassette is,
+    with the run's transaction when there is one."""
+    staged = staging_path(path)
+    atomic_write_bytes(staged, data)
+    if _deferring:
+        _pending.append((staged, path))
+    else:
+        os.replace(staged, path)
+
+
 def readable(path: Path) -> Path:
     """Where a cassette recorded in this run can be read before it is committed."""
     staged = staging_path(path)
@@ -303,7 +314,7 @@ def transaction(cassette_dir: Path) -> Iterator[None]:
         _discard(_pending[start:])
         del _pending[start:]
         # Staged by a worker that never reported back.
-        _discard([(p, p) for p in Path(cassette_dir).glob("*/*/.*.yaml.recording")])
+        _discard([(p, p) for p in Path(cassette_dir).glob("*/*/.*.recording")])
         raise
     finally:
         _deferring.pop()
