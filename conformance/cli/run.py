@@ -29,6 +29,8 @@ from conformance.run import shards
 from conformance.run.assembly import assemble
 from conformance.spec.resources import cassettes_dir
 from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, mode_for, parse_base_urls
+from conformance.targets.webhook_options import DEFAULT_TIMEOUT as DEFAULT_WEBHOOK_TIMEOUT
+from conformance.targets.webhook_options import webhook_options
 
 
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -141,6 +143,28 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     help="Run shard K of N: a deterministic, weight-balanced part of the run's work; `conformance merge` joins "
     "the N findings.json into one verdict.",
 )
+@click.option(
+    "--webhook-listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Receive the providers' webhooks on this address (a live run also needs --webhook-public-url); "
+    "--target sandbox listens on a free port of 127.0.0.1 by itself. See docs/webhooks-runs.md.",
+)
+@click.option(
+    "--webhook-public-url",
+    metavar="URL",
+    default=None,
+    help="The URL a live provider can reach, forwarding to --webhook-listen (e.g. a tunnel); an endpoint is "
+    "registered there for the run (and removed after it) where the API has one.",
+)
+@click.option(
+    "--webhook-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_WEBHOOK_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for each event a workflow's state change should emit.",
+)
 @format_option
 @quiet_option
 @gate_options
@@ -167,6 +191,9 @@ def run(
     operation_ids: tuple[str, ...],
     min_coverage: tuple[str, ...],
     shard_spec: str | None,
+    webhook_listen: str | None,
+    webhook_public_url: str | None,
+    webhook_timeout: float,
     output_format: str,
     quiet: bool,
     strict_inferred: bool,
@@ -186,10 +213,12 @@ def run(
         allow_production=allow_production,
         replay=replay_mode,
     )
-    live = frozenset(p.name for p in select_providers(providers) if mode_for(p, options) in ("live", "record"))
+    modes = {p.name: mode_for(p, options) for p in select_providers(providers)}
+    live = frozenset(name for name, mode in modes.items() if mode in ("live", "record"))
+    hooks = webhook_options(webhook_listen, webhook_public_url, webhook_timeout, modes.values())
     # What a live run creates is written down as it is created: `conformance cleanup` sweeps what it leaves.
     created = ledger.Ledger(report_dir / ledger.FILE_NAME, ledger.new_run_id(), live) if live else None
-    options = replace(options, ledger=created)
+    options = replace(options, ledger=created, webhooks=hooks)
     settings = Settings(
         seed=seed,
         max_examples=max_examples,

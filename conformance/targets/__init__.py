@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -29,6 +29,9 @@ from conformance.http import transport
 from conformance.http.auth import ProviderAuth
 from conformance.providers.base import Provider
 from conformance.targets.double_server import running_double
+
+if TYPE_CHECKING:
+    from conformance.targets.webhook_options import WebhookOptions
 
 TARGETS = ("replay", "live", "record", "sandbox")
 # judge: re-judge the recorded exchanges (default); exact: regenerate with the recorded settings.
@@ -46,6 +49,8 @@ class TargetOptions:
     replay: str = "judge"
     # Where a live run writes down what it creates (conformance.core.ledger), for worker processes too.
     ledger: Ledger | None = None
+    # How webhooks are received (None: the sandbox target's own receiver, nothing for a live run).
+    webhooks: WebhookOptions | None = None
 
 
 @dataclass
