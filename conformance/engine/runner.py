@@ -98,6 +98,7 @@ class EngineRun:
     secrets: list[str]
     cassette: Path | None = None
     safe_methods_only: bool = False
+    unserved: tuple[str, ...] = ()  # operations the target cannot answer (a double behind its spec)
     # Recording only: notes what each recorded request was meant to be, for the default replay.
     intents: IntentRecorder | None = None
     _pending: list[_Pending] = field(default_factory=list)
@@ -199,6 +200,8 @@ class EngineRun:
         except Exception as exc:  # schemathesis raises several loader errors; all mean the same to a user
             raise UsageError(f"schemathesis cannot load {self.spec.path} ({first_line(exc)}); fix the spec.") from None
         schema = narrowed(schema, self.settings.operations, list(self.spec.operations))
+        if self.unserved:
+            schema = schema.exclude(operation_id=list(self.unserved))
         if self.safe_methods_only:
             schema = schema.include(method="GET")
         # Every request goes through this auth, which also waits out 429s (conformance.http.ratelimit).

@@ -116,6 +116,7 @@ def _generate(provider: Provider, options: TargetOptions, settings: Settings) ->
             secrets=connection.secrets,
             cassette=connection.cassette,
             safe_methods_only=connection.safe_methods_only,
+            unserved=connection.unserved,
             intents=(
                 IntentRecorder(connection.recording, connection.intents, refusals_of(provider.spec).codes)
                 if connection.recording is not None and connection.intents is not None

@@ -6,13 +6,14 @@ schema pointer and cached on the Spec.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -285,6 +286,32 @@ class Spec:
             for status, response in (op_node.get("responses") or {}).items():
                 response_pointer = _ref_or(op.pointer + pointers.join("responses", status), response)
                 yield from self._media_examples(op, f"response {status}", response_pointer)
+        yield from self._webhook_samples()
+
+    def _webhook_samples(self) -> Iterator[ExampleUse]:
+        """The documented webhook samples `x-webhook-delivery.samples` names, each with the schema it is judged
+        against; a form-encoded sample is read as its field's JSON (a cut-off one as far as it goes)."""
+        delivery = self.document.get("x-webhook-delivery") or {}
+        examples = (self.document.get("components") or {}).get("examples") or {}
+        where = Operation(
+            self.provider, "webhooks", "POST", "", "/x-webhook-delivery", Provenance("documented", (), None)
+        )
+        for sample in delivery.get("samples") or ():
+            name = str(sample["example"])
+            example = examples.get(name) or {}
+            value = example.get("value")
+            field_name = sample.get("form_field")
+            if field_name and isinstance(value, str):
+                value = _form_json(value, str(field_name))
+            yield ExampleUse(
+                name=name,
+                operation=where,
+                location="webhook sample",
+                example_pointer=pointers.join("components", "examples", name, "value"),
+                schema_pointer=str(sample["schema"]).removeprefix("#"),
+                value=value,
+                source=example.get("x-source"),
+            )
 
     def _media_examples(self, op: Operation, location: str, owner_pointer: str) -> Iterator[ExampleUse]:
         owner = self.resolve(owner_pointer)
@@ -312,6 +339,16 @@ class Spec:
                         value=example["value"],
                         source=example.get("x-source"),
                     )
+
+
+def _form_json(body: str, field_name: str) -> Any:
+    """The JSON a form field carries; a sample printed cut off keeps the members it shows in full."""
+    text = (parse_qs(body, keep_blank_values=True).get(field_name) or [""])[0]
+    try:
+        return json.loads(text)
+    except ValueError:
+        members = re.findall(r'"([^"\\]+)"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false|null)\s*(?=[,}]|$)', text)
+        return {key: json.loads(value) for key, value in members}
 
 
 def _ref_or(pointer: str, node: Any) -> str:

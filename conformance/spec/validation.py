@@ -233,4 +233,5 @@ def strict_document(document: dict[str, Any]) -> dict[str, Any]:
 
     visit(strict.get("components", {}))
     visit(strict.get("paths", {}))
+    visit(strict.get("webhooks", {}))
     return strict
