@@ -34,6 +34,8 @@ class RecordedDeliveries:
     # Per request of the scenario, in order: (sent, answered) on the deliveries' clock.
     exchanges: tuple[tuple[float, float], ...] = ()
     time_scale: float = 1.0  # the sender's clock: 0.01 = its retry schedule ran a hundred times faster
+    # Until when the receiver watched (seconds since the scenario started): a retry due before it must have come.
+    observed_until: float | None = None
     # False: the run that recorded the scenario did not receive webhooks (nothing to judge, nothing missing).
     received: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -61,6 +63,7 @@ def to_json(recorded: RecordedDeliveries, signature_headers: Iterable[str] = ())
         **secrets.scrub_value(recorded.metadata),
         "received": recorded.received,
         "time_scale": recorded.time_scale,
+        "observed_until": recorded.observed_until,
         "exchanges": [[round(sent, 6), round(answered, 6)] for sent, answered in recorded.exchanges],
         "deliveries": entries,
     }
@@ -91,6 +94,7 @@ def read(path: Path) -> RecordedDeliveries | None:
             verified=tuple(_verified(entry.get("signature_verified")) for entry in entries),
             exchanges=tuple((float(sent), float(answered)) for sent, answered in data["exchanges"]),
             time_scale=float(data["time_scale"]),
+            observed_until=None if data["observed_until"] is None else float(data["observed_until"]),
             received=bool(data["received"]),
             metadata={k: v for k, v in data.items() if k not in _FIELDS},
         )
@@ -98,7 +102,7 @@ def read(path: Path) -> RecordedDeliveries | None:
         raise UsageError(f"webhook recording {path} is not one the suite wrote ({exc}); {fix}.") from None
 
 
-_FIELDS = frozenset({"format", "received", "time_scale", "exchanges", "deliveries"})
+_FIELDS = frozenset({"format", "received", "time_scale", "observed_until", "exchanges", "deliveries"})
 
 
 def _verified(value: Any) -> bool | None:
