@@ -8,6 +8,7 @@ its state, its handlers (one method per operationId), its error object and its F
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import string
@@ -15,6 +16,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -27,14 +29,24 @@ from conformance.checks.lifecycle import Rule as LifecycleRule
 from conformance.core import refs
 from conformance.core.errors import UsageError
 from conformance.core.kinds import Basis, Kind
-from conformance.sandbox.faults import FAULT_HEADER, FaultSet
-from conformance.spec.specs import HTTP_METHODS, Operation, Spec
+from conformance.sandbox.faults import DELIVERY_FAULTS, FAULT_HEADER, FaultSet
+from conformance.sandbox.receivers import DEFAULT_TIMEOUT, receiver_for
+from conformance.sandbox.webhooks import Endpoint, EventScheme, Outbox, option_float
+from conformance.spec.specs import HTTP_METHODS, Operation, Provenance, Spec
 from conformance.spec.validation import violations
 
 # The variant that follows the pages and nothing more (issue 24): each provider describes its own in `variants`.
 DOCS_ONLY = "docs_only"
 
 JSON = dict[str, Any]
+OWN_PROVENANCE = Provenance("inferred", (), "served by the double before its spec declares it")
+
+# Options every double takes (`conformance sandbox --option`, the plugin, build_double): name -> what it does.
+WEBHOOK_OPTIONS: Mapping[str, str] = {
+    "webhook_url": "deliver the double's events to this URL (where the provider has no endpoints API)",
+    "webhook_time_scale": "seconds of the retry schedule per real second (default 1.0; tests use e.g. 0.001)",
+    "webhook_timeout": f"real seconds a receiver may take to answer one attempt (default {DEFAULT_TIMEOUT:g})",
+}
 
 
 @dataclass
@@ -108,8 +120,14 @@ class ProviderDouble(ABC):
         *,
         seed: int | None = None,
         clock: Callable[[], float] = time.time,
+        options: Mapping[str, object] | None = None,
     ) -> None:
         self.spec = spec
+        self.options = dict(options or {})
+        unknown = sorted(set(self.options) - set(WEBHOOK_OPTIONS) - set(self.own_options))
+        if unknown:
+            known = ", ".join(sorted({*WEBHOOK_OPTIONS, *self.own_options}))
+            raise UsageError(f"unknown double option {unknown[0]!r} for {self.provider}; options: {known}.")
         self.credentials = dict(credentials)
         self.faults = FaultSet.of(sorted((faults or FaultSet()).names), self.variants)
         self.clock = clock
@@ -118,6 +136,14 @@ class ProviderDouble(ABC):
         self._flips = self._lifecycle_flips()
         self._lock = threading.RLock()
         self._requests_seen = 0
+        # Events emitted by the request being handled: (name, object id, status then, the object then).
+        self._emitted: list[tuple[str, str, Any, JSON]] = []
+        self._muted = False
+        # event_early: invoice id -> the object as read before its change, served until the event is out.
+        self._stale: dict[str, tuple[JSON, str]] = {}
+        self._before: dict[str, JSON] = {}
+        self.webhooks = self._outbox()
+        self._check_delivery_faults(self.faults)
         self._parameter_validators: dict[int, Draft202012Validator] = {}
         # Routes outside the spec (an OAuth token endpoint): literal path -> method -> handler name.
         self._extra_routes: dict[str, dict[str, str]] = {}
@@ -165,6 +191,103 @@ class ProviderDouble(ABC):
         """Handler names reachable without credentials."""
         return frozenset()
 
+    #: Options of this double beyond WEBHOOK_OPTIONS: name -> what it does (UseePay's webhook_api_version).
+    own_options: ClassVar[Mapping[str, str]] = {}
+
+    def event_scheme(self) -> EventScheme | None:
+        """How this provider's events are built, signed and retried; None: it sends none (Lynkwell)."""
+        return None
+
+    def event_object(self, object_id: str) -> JSON | None:
+        """The object an event about `object_id` carries, exactly as the API reads it now (None: gone)."""
+        return None
+
+    def own_operations(self) -> Sequence[tuple[str, str, str]]:
+        """(method, path template, operationId) served, authenticated, when the spec lacks the operation:
+        an API the double implements before its spec declares it (WooshPay's webhook endpoints)."""
+        return ()
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def _outbox(self) -> Outbox | None:
+        scheme = self.event_scheme()
+        if scheme is None:
+            if "webhook_url" in self.options:
+                raise UsageError(f"the {self.provider} double sends no events (none are documented); drop webhook_url.")
+            return None
+        outbox = Outbox(
+            scheme,
+            lambda name: name in self.faults,
+            time_scale=option_float(self.options, "webhook_time_scale", 1.0),
+            timeout=option_float(self.options, "webhook_timeout", DEFAULT_TIMEOUT),
+            seed=self._seed,
+        )
+        url = self.options.get("webhook_url")
+        if url is not None:
+            outbox.register(Endpoint("option", receiver_for(str(url)), configured=True))
+        return outbox
+
+    def _check_delivery_faults(self, faults: FaultSet) -> None:
+        """A delivery fault this double cannot show is refused, not silently ignored (a test would pass)."""
+        wanted = sorted(faults.names & DELIVERY_FAULTS)
+        if not wanted:
+            return
+        if self.webhooks is None:
+            raise UsageError(f"fault {wanted[0]}: the {self.provider} double sends no events (none are documented).")
+        self.webhooks.scheme.check_faults(lambda name: name in faults.names)
+
+    def emit(self, name: str, obj: JSON) -> None:
+        """An event about `obj` (an invoice record), published when the request ends with the object as the API
+        then reads it (or as it was now, if a later step of the same request moved it on)."""
+        if self.webhooks is None or self._muted or not self.webhooks.endpoints:
+            return
+        object_id = obj["id"]
+        self._emitted.append((name, object_id, obj.get("status"), self.event_object(object_id) or copy.deepcopy(obj)))
+
+    def _publish(self) -> None:
+        """Hand what the request emitted to the outbox (holding the lock, after the handler)."""
+        emitted, self._emitted = self._emitted, []
+        if self.webhooks is None:
+            return
+        for name, object_id, status, then in emitted:
+            now = self.event_object(object_id)
+            data = now if now is not None and now.get("status") == status else then
+            if "event_payload_drift" in self.faults:
+                self.drift_payload(data)
+            event = self.webhooks.emit(name, object_id, data, self.now())
+            if event is not None and "event_early" in self.faults and object_id in self._before:
+                self._stale[object_id] = (self._before[object_id], event.id)
+
+    def drift_payload(self, data: JSON) -> None:
+        """event_payload_drift: the event's object loses one required field and has an integer retyped."""
+        targets = self.fault_targets
+        data.pop(targets.removed_field, None)
+        if isinstance(data.get(targets.retyped_field), int):
+            data[targets.retyped_field] = str(data[targets.retyped_field])
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Emit nothing (demo data: what the account already held when the double started)."""
+        self._muted = True
+        try:
+            yield
+        finally:
+            self._muted = False
+
+    def _read_stale(self, body: Any) -> None:
+        """event_early: while an event is out, reads of its object still show the state before the change."""
+        if not self._stale or self.webhooks is None:
+            return
+        answered = {a.event_id for a in self.webhooks.sent}
+        for object_id, (_, event_id) in list(self._stale.items()):
+            if event_id in answered:
+                del self._stale[object_id]
+        for invoice in self.invoices_in(body):
+            old = self._stale.get(invoice.get("id", ""))
+            if old is not None:
+                invoice.clear()
+                invoice.update(copy.deepcopy(old[0]))
+
     @property
     def requests_seen(self) -> int:
         """Requests served so far (benchmarks count with it)."""
@@ -172,21 +295,31 @@ class ProviderDouble(ABC):
 
     # -- reuse while serving (conformance.pytest_plugin resets one server per test) -------------
 
+    def close(self) -> None:
+        """Stop delivering (the server stops)."""
+        if self.webhooks is not None:
+            self.webhooks.close()
+
     def restart(self, faults: Iterable[str] = ()) -> None:
         """Back to the state of a newly built double (same seed), with exactly `faults` on.
 
         Much cheaper than a new server, and equivalent: every store comes from reset().
         """
         fault_set = FaultSet.of(list(faults), self.variants)
+        self._check_delivery_faults(fault_set)
         with self._lock:
             self._random = random.Random(self._seed)
             self.reset()
             self._requests_seen = 0
             self.faults = fault_set
+            self._emitted, self._stale = [], {}
+            if self.webhooks is not None:
+                self.webhooks.reset()
 
     def inject(self, *faults: str) -> None:
         """Switch faults on for every request from now on, the ones already on staying on."""
         fault_set = FaultSet.of([*self.faults.names, *faults], self.variants)
+        self._check_delivery_faults(fault_set)
         with self._lock:
             if "rate_limited" in faults:
                 self._requests_seen = 0  # the next requests are the limited ones
@@ -349,7 +482,8 @@ class ProviderDouble(ABC):
             )
             return self._to_wsgi(response, {"Allow": ", ".join(sorted(exc.valid_methods or ()))})
         handler = getattr(self, endpoint)
-        if endpoint not in self.spec.operations:
+        own = self._own_operation(endpoint, request.method, path_params)
+        if endpoint not in self.spec.operations and own is None:
             return self._to_wsgi(handler(request))
         if (
             endpoint not in self.unauthenticated_routes()
@@ -357,16 +491,60 @@ class ProviderDouble(ABC):
             and not self.authenticate(request)
         ):
             return self._to_wsgi(self._error_response(ApiError(401, "unauthorized", "Invalid or missing credentials.")))
-        operation = self.spec.operations[endpoint]
+        operation = own or self.spec.operations[endpoint]
         try:
-            api_request = self._parse(operation, path_params, request)
+            api_request = self._parse_own(operation, request) if own else self._parse(operation, path_params, request)
             if endpoint == self.fault_targets.server_error_operation and "server_error" in self.faults:
                 raise ApiError(500, "api_error", "An unexpected error occurred.")
             with self._lock:
-                response = self._call(handler, api_request)
+                self._before = self._reads_before(request.method)
+                try:
+                    response = self._call(handler, api_request)
+                finally:
+                    self._publish()
+                if request.method in ("GET", "HEAD"):
+                    self._read_stale(response.body)
         except ApiError as error:
             return self._to_wsgi(self._error_response(error))
         return self._to_wsgi(self._apply_response_faults(response, operation))
+
+    def _reads_before(self, method: str) -> dict[str, JSON]:
+        """event_early: every invoice as read before a changing request (cheap: only under that fault)."""
+        if self.webhooks is None or method in ("GET", "HEAD") or "event_early" not in self.faults:
+            return {}
+        return {object_id: found for object_id in self.event_object_ids() if (found := self.event_object(object_id))}
+
+    def event_object_ids(self) -> Iterable[str]:
+        """The ids of the objects events are about (the invoices)."""
+        return ()
+
+    def _own_operation(self, endpoint: str, method: str, path_params: dict[str, str]) -> Operation | None:
+        if endpoint in self.spec.operations:
+            return None
+        for own_method, path, operation_id in self.own_operations():
+            if operation_id == endpoint and own_method == method:
+                return Operation(self.provider, operation_id, method, path, "", OWN_PROVENANCE)
+        return None
+
+    def _parse_own(self, operation: Operation, request: Request) -> ApiRequest:
+        """An operation the spec lacks: its path parameters and body, decoded without a schema to judge them."""
+        raw = request.get_data()
+        body = self.decode_own_body(request, raw) if raw else None
+        params = self._own_params(operation.path, request.path)
+        query = {key: values[-1] for key, values in request.args.lists()}
+        return ApiRequest(operation=operation, path_params=params, query=query, body=body, raw=request)
+
+    def decode_own_body(self, request: Request, raw: bytes) -> Any:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ApiError(400, "invalid_request", "The request body is not valid JSON.") from None
+
+    @staticmethod
+    def _own_params(template: str, path: str) -> dict[str, str]:
+        names = template.strip("/").split("/")
+        values = path.strip("/").split("/")
+        return {n[1:-1]: v for n, v in zip(names, values, strict=False) if n.startswith("{")}
 
     def _call(self, handler: Callable[[ApiRequest], ApiResponse], request: ApiRequest) -> ApiResponse:
         """A handler's answer. A double that does not enforce what only the spec infers lets through input its
@@ -397,7 +575,14 @@ class ProviderDouble(ABC):
         found = self.spec.match(as_method, path)
         if found is not None:
             return found[0].operation_id, found[1]
-        allowed = {m.upper() for m in HTTP_METHODS if self.spec.match(m, path) is not None}
+        own_allowed: set[str] = set()
+        for own_method, template, operation_id in self.own_operations():
+            if operation_id in self.spec.operations or not _matches(template, key):
+                continue
+            if own_method == as_method:
+                return operation_id, {}
+            own_allowed.add(own_method)
+        allowed = {m.upper() for m in HTTP_METHODS if self.spec.match(m, path) is not None} | own_allowed
         if allowed:
             raise MethodNotAllowed(valid_methods=sorted(_with_head(allowed)))
         raise NotFound()
@@ -568,6 +753,11 @@ class ProviderDouble(ABC):
             if "totals_mismatch" in self.faults and isinstance(invoice.get(targets.total_field), int | float):
                 invoice[targets.total_field] += 1
         return response
+
+
+def _matches(template: str, path: str) -> bool:
+    names, parts = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(names) == len(parts) and all(n.startswith("{") or n == p for n, p in zip(names, parts, strict=True))
 
 
 def _with_head(methods: Iterable[str]) -> set[str]:

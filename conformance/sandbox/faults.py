@@ -159,6 +159,125 @@ CATALOGUE: tuple[Fault, ...] = (
     ),
 )
 
+# Delivery faults (issue 27): what a provider gets wrong on the wire when it posts events; judged by the
+# webhook checks. Applied by the outbox (conformance.sandbox.webhooks); a double that sends no events refuses them.
+EVENT_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "event_missing",
+        "invoice.paid is never sent, though the invoice reads paid.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking where the event is documented) on `webhook invoice.paid`: a state change "
+        "that declares an event produced none within the timeout.",
+        observed_by="events",
+    ),
+    Fault(
+        "event_duplicated",
+        "Every event is delivered twice with the same id (at-least-once; a handler must be idempotent).",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation on the event: the same event id delivered more than once for one state change.",
+        observed_by="events",
+    ),
+    Fault(
+        "events_reordered",
+        "Each event waits for the next one, which overtakes it (pairs arrive newest first).",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation on the later event: it arrived after one about a newer state.",
+        observed_by="events",
+    ),
+    Fault(
+        "event_early",
+        "Events go out before the API reads the new state (reads show the old one until the event is answered).",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation on the event: its object shows a state the API did not read at that moment.",
+        observed_by="events",
+    ),
+    Fault(
+        "event_payload_drift",
+        "The event's invoice loses a required field and has an integer field sent as a string.",
+        Kind.MISSING_FIELD,
+        "missing_field and type_mismatch against the event's `webhooks` payload schema.",
+        observed_by="events",
+    ),
+    Fault(
+        "event_wrong_name",
+        "One event is sent under an undocumented name (WooshPay invoice.payment_succeeded, UseePay invoice.open).",
+        Kind.ENUM_VIOLATION,
+        "enum_violation on the event name (not a documented one), and the expected event missing.",
+        observed_by="events",
+    ),
+    Fault(
+        "signature_invalid",
+        "Events carry a well-formed signature that does not verify.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation from the signature check (breaking where the scheme is documented).",
+        observed_by="events",
+    ),
+    Fault(
+        "event_wrong_content_type",
+        "Event bodies are labelled text/plain.",
+        Kind.CONTENT_TYPE,
+        "content_type on the event: not the declared media type.",
+        observed_by="events",
+    ),
+    Fault(
+        "retries_ignored",
+        "An unacknowledged event is never retried.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation from the retry check: no attempt followed an unacknowledged one.",
+        observed_by="events",
+    ),
+)
+
+# Consumer-side faults (issue 28): deliveries that are legal or hostile, for testing a team's webhook handler.
+# The suite reports nothing for them: the team's own test judges the handler.
+HANDLER_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "deliver_twice",
+        "Every event is delivered a second time, same id and body (the at-least-once promise).",
+        None,
+        "nothing from the suite: a handler that books twice fails its own test.",
+        observed_by="handler",
+    ),
+    Fault(
+        "deliver_reversed",
+        "Each event is overtaken by the next one (no ordering guarantee).",
+        None,
+        "nothing from the suite: a handler that lets an older event win fails its own test.",
+        observed_by="handler",
+    ),
+    Fault(
+        "deliver_late",
+        "After each event, the previous event about the same invoice is delivered again (an old event after a newer state).",
+        None,
+        "nothing from the suite: a handler that regresses a paid order on a late event fails its own test.",
+        observed_by="handler",
+    ),
+    Fault(
+        "signature_missing",
+        "Events carry no signature header.",
+        None,
+        "nothing from the suite: a handler must refuse the post (and the provider retries it).",
+        observed_by="handler",
+    ),
+    Fault(
+        "timestamp_stale",
+        "WooshPay: the signed timestamp is ten minutes old (a replayed post), the signature itself valid.",
+        None,
+        "nothing from the suite: a handler must refuse a timestamp outside its tolerance.",
+        observed_by="handler",
+    ),
+    Fault(
+        "content_type_other_version",
+        "UseePay: events use the other API version's encoding (a form with data=<JSON> instead of JSON, or back).",
+        None,
+        "nothing from the suite: a handler must read both encodings, or pin its API version.",
+        observed_by="handler",
+    ),
+)
+
+CATALOGUE = CATALOGUE + EVENT_FAULTS + HANDLER_FAULTS
+DELIVERY_FAULTS = frozenset(fault.name for fault in (*EVENT_FAULTS, *HANDLER_FAULTS))
+
 BY_NAME = {fault.name: fault for fault in CATALOGUE}
 
 # Rule-flipping faults, one per cell of a provider's x-lifecycle: accept:ACTION@STATE makes a forbidden

@@ -46,6 +46,7 @@ def build_double(
     credentials: Mapping[str, str] | None = None,
     seed: int | None = None,
     demo_data: bool = False,
+    options: Mapping[str, object] | None = None,
 ) -> tuple[Provider, ProviderDouble]:
     provider = get_provider(provider_name)
     double_class = provider.double()
@@ -54,9 +55,11 @@ def build_double(
         credentials if credentials is not None else provider.test_credentials(),
         FaultSet.of(faults, double_class.variants),
         seed=seed,
+        options=options,
     )
     if demo_data:
-        double.seed_demo_data()
+        with double.quiet():  # what the account held before: no events
+            double.seed_demo_data()
     return provider, double
 
 
@@ -96,10 +99,11 @@ def running_double(
     port: int = 0,
     seed: int | None = None,
     demo_data: bool = False,
+    options: Mapping[str, object] | None = None,
 ) -> Iterator[RunningDouble]:
     """A double on a free loopback port (or `port`) in a background thread, stopped cleanly on exit."""
     provider, double = build_double(
-        provider_name, faults=faults, credentials=credentials, seed=seed, demo_data=demo_data
+        provider_name, faults=faults, credentials=credentials, seed=seed, demo_data=demo_data, options=options
     )
     server = _make_server(double, port, quiet=True)
     # A short poll interval: shutdown() waits for it, and tests start and stop many doubles.
@@ -113,13 +117,19 @@ def running_double(
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        double.close()
 
 
 def serve_forever(
-    provider_name: str, *, faults: tuple[str, ...], port: int, announce: Callable[[RunningDouble], None]
+    provider_name: str,
+    *,
+    faults: tuple[str, ...],
+    port: int,
+    announce: Callable[[RunningDouble], None],
+    options: Mapping[str, object] | None = None,
 ) -> None:
     """Serve one double in the foreground until interrupted (`conformance sandbox`)."""
-    provider, double = build_double(provider_name, faults=faults, demo_data=True)
+    provider, double = build_double(provider_name, faults=faults, demo_data=True, options=options)
     server = _make_server(double, port, quiet=False)
     running = RunningDouble(provider=provider, double=double, server=server)
     announce(running)
@@ -129,3 +139,4 @@ def serve_forever(
         pass
     finally:
         server.server_close()
+        double.close()

@@ -57,18 +57,21 @@ subscription bills one), so every call across resources is one mypy checks; the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request
 
 from conformance.providers.useepay import HEADERS
 from conformance.providers.useepay.double.customers import Customers
+from conformance.providers.useepay.double.events import CURRENT_VERSION, UseePayEvents
 from conformance.providers.useepay.double.mandates import Mandates
 from conformance.providers.useepay.double.payment_methods import PaymentMethods
 from conformance.providers.useepay.double.store import _format_instant
 from conformance.providers.useepay.double.subscriptions import Subscriptions
 from conformance.sandbox.double import DOCS_ONLY, JSON, ApiError, FaultTargets
+from conformance.sandbox.webhooks import EventScheme
 
 # Framework error codes -> the codes UseePay documents.
 _ERROR_CODES = {
@@ -112,6 +115,21 @@ class UseePayDouble(Customers, Mandates, PaymentMethods, Subscriptions):
         DOCS_ONLY: "Follows the pages and nothing more: constraints only the spec infers are not enforced, what is "
         "accepted is stored and echoed as sent, refusals use the Errors page's statuses.",
     }
+
+    own_options: ClassVar[dict[str, str]] = {
+        "webhook_api_version": f"the API version events are posted for (default {CURRENT_VERSION}: JSON; "
+        "an older one, e.g. 2025-01: a form with one field data=<JSON>)",
+    }
+
+    def event_scheme(self) -> EventScheme:
+        return UseePayEvents(self.credentials, str(self.options.get("webhook_api_version", CURRENT_VERSION)))
+
+    def event_object(self, object_id: str) -> JSON | None:
+        invoice = self.invoices.get(object_id)
+        return None if invoice is None else copy.deepcopy(invoice)
+
+    def event_object_ids(self) -> Iterable[str]:
+        return list(self.invoices)
 
     def authenticate(self, request: Request) -> bool:
         # All three headers, each equal to its credential; a credential the double lacks matches nothing.

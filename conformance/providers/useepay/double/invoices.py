@@ -74,6 +74,7 @@ class Invoices(UseePayStore):
             "total_amount": body["total_amount"],
         }
         self.invoices[invoice["id"]] = invoice
+        self.emit("invoice.sent", invoice)  # created open: ready to pay (the page's invoice.sent)
         return invoice
 
     def _pay(self, invoice: JSON, acceptance: JSON) -> None:
@@ -85,7 +86,10 @@ class Invoices(UseePayStore):
         else:
             outcome = {"status": "payment_failed", "code": "invalid_argument", "source": ACCEPTED_AT}
             outcome.update(message=problem, payment_intent=None)
+        entered = invoice["status"] != outcome["status"]
         invoice.update(outcome, modify_at=self.timestamp())
+        if entered:
+            self.emit("invoice.paid" if outcome["status"] == "paid" else "invoice.payment_failed", invoice)
 
     def _unusable_mandate(self, acceptance: JSON) -> str | None:
         """Why the mandate cannot be charged, or None: accepted_at must not lie after the attempt."""

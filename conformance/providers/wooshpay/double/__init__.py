@@ -75,13 +75,14 @@ module beside the store that the resources call; a fault specific to a resource 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request
 
 from conformance.core import form
 from conformance.providers.wooshpay.double.customers import Customers
+from conformance.providers.wooshpay.double.events import WebhookEndpoints
 from conformance.providers.wooshpay.double.subscriptions import Subscriptions
 from conformance.sandbox.double import DOCS_ONLY, JSON, ApiError, ApiRequest, FaultTargets
 from conformance.spec.specs import Operation
@@ -99,7 +100,7 @@ _ERROR_CODES: dict[str, str | None] = {
 _UNAUTHORIZED_MESSAGE = "No valid API key provided: use your secret key as the HTTP Basic username."
 
 
-class WooshPayDouble(Customers, Subscriptions):
+class WooshPayDouble(Customers, Subscriptions, WebhookEndpoints):
     provider = "wooshpay"
     id_prefixes: ClassVar[dict[str, str]] = {
         "customer": "cus_",
@@ -130,6 +131,13 @@ class WooshPayDouble(Customers, Subscriptions):
         DOCS_ONLY: "Follows the pages and nothing more: a field only the spec's inferred (Stripe) required list "
         "asks for is left out when it has no value, and an invoice embeds all its lines (has_more false).",
     }
+
+    def event_object(self, object_id: str) -> JSON | None:
+        invoice = self.invoices.get(object_id)
+        return None if invoice is None else self._invoice_object(invoice)
+
+    def event_object_ids(self) -> Iterable[str]:
+        return list(self.invoices)
 
     def authenticate(self, request: Request) -> bool:
         auth = request.authorization

@@ -51,6 +51,7 @@ class Invoices(InvoiceItems):
         invoice = self._invoice(request)
         self.guard("deleteInvoice", invoice["status"])
         invoice_id = invoice["id"]
+        self.emit("invoice.deleted", invoice)  # data.object: the draft as it was
         self.forget(self.invoices, invoice_id)
         if invoice_id not in self.invoices:
             # The draft's invoice items and lines go with it (unless the fault keeps it retrievable).
@@ -79,6 +80,7 @@ class Invoices(InvoiceItems):
                 "You can only manually send an invoice if its collection method is 'send_invoice'.",
             )
         # Sending e-mails the customer (never in test mode); nothing on the invoice changes.
+        self.emit("invoice.sent", invoice)
         return ApiResponse(200, self._invoice_object(invoice))
 
     @idempotent
@@ -216,6 +218,7 @@ class Invoices(InvoiceItems):
         # Pending invoice items of this currency join the new invoice, oldest first (Stripe).
         for item in [item for item in pending if item["currency"] == currency][:MAX_LINES]:
             self._attach(invoice, item)
+        self.emit("invoice.created", invoice)
         return invoice
 
     def _due_date(self, body: JSON, collection_method: str) -> int | None:
@@ -252,6 +255,7 @@ class Invoices(InvoiceItems):
         invoice["effective_at"] = now
         invoice["starting_balance"] = customer["balance"]
         invoice["status_transitions"]["finalized_at"] = now
+        self.emit("invoice.finalized", invoice)
         if invoice["amount_due"] == 0:
             self._mark_paid(invoice)  # nothing to collect: Stripe marks it paid on finalization
             return
@@ -270,6 +274,7 @@ class Invoices(InvoiceItems):
         invoice["status"] = "void"
         invoice["status_transitions"]["voided_at"] = self.now()
         invoice["next_payment_attempt"] = None
+        self.emit("invoice.voided", invoice)
 
     def _charge(self, invoice: JSON, payment_method: str | None) -> None:
         """Collect amount_due with the first payment method that applies, as Stripe's pay does."""
@@ -283,6 +288,7 @@ class Invoices(InvoiceItems):
                 "payment_method",
             )
         if method in DECLINING_PAYMENT_METHODS:
+            self.emit("invoice.payment_failed", invoice)
             raise ApiError(402, "card_declined", "Your card was declined.", "payment_method")
         invoice["charge"] = self.new_id("charge")
 
@@ -293,3 +299,4 @@ class Invoices(InvoiceItems):
         invoice["amount_remaining"] = 0
         invoice["next_payment_attempt"] = None
         invoice["status_transitions"]["paid_at"] = self.now()
+        self.emit("invoice.paid", invoice)

@@ -192,6 +192,7 @@ class Subscriptions(Invoices):
         self.lines[invoice["id"]] = [
             self._subscription_line(subscription, item, trial=trial) for item in subscription["items"]
         ]
+        self.emit("invoice.created", invoice)
         for extra, terms in extras:
             self._add_item(customer, extra, terms, invoice)["subscription"] = subscription["id"]
         self._recompute_totals(invoice)
@@ -200,6 +201,8 @@ class Subscriptions(Invoices):
             method = invoice["default_payment_method"] or customer.get("payment_method")
             if method is not None and method not in DECLINING_PAYMENT_METHODS:
                 self._pay(invoice, {})
+            elif method is not None:
+                self.emit("invoice.payment_failed", invoice)  # the first charge attempt was declined
             # Without a usable payment method the invoice stays open and the subscription incomplete.
         return invoice
 
