@@ -191,6 +191,30 @@ class _NoAliasCassetteDumper(yamlserializer._CassetteDumper):  # type: ignore[mi
         return True
 
 
+# Origins (host, port) whose requests are none of a cassette's business: a webhook receiver of this run, which
+# an in-process double posts to while a scenario is recorded or replayed. They go to the network, unrecorded.
+_passing_through: set[tuple[str, int]] = set()
+# A request carrying this header is the run's own, beside the scenario (a read made when an event arrives).
+PASS_THROUGH_HEADER = "X-Conformance-Beside"
+
+
+@contextmanager
+def passing_through(host: str, port: int) -> Iterator[None]:
+    """Within the block, requests to host:port are neither recorded nor answered from a cassette."""
+    origin = (host, port)
+    _passing_through.add(origin)
+    try:
+        yield
+    finally:
+        _passing_through.discard(origin)
+
+
+def _not_passing_through(request: Any) -> Any:
+    if (request.host, request.port) in _passing_through or PASS_THROUGH_HEADER in request.headers:
+        return None
+    return request
+
+
 def make_vcr(
     *,
     record: bool,
@@ -204,6 +228,7 @@ def make_vcr(
         record_mode="all" if record else "none",
         match_on=MATCH_ON,
         decode_compressed_response=True,
+        before_record_request=_not_passing_through,
     )
     recorder.register_matcher("request_key", _request_key)
     recorder.register_persister(persister or ScrubbingPersister(secrets, metadata, intents))

@@ -14,9 +14,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.cassettes import store
 from conformance.core.deliveries import Delivery
+from conformance.providers import get_provider
 from conformance.providers.base import Provider
+from conformance.spec.webhooks import webhooks_of
 from conformance.targets import webhook_endpoint
+from conformance.targets.double_server import RunningDouble, running_double
 from conformance.targets.webhook_options import WebhookOptions
 from conformance.targets.webhook_receiver import RefuseFirst, WebhookReceiver
 
@@ -36,8 +40,6 @@ class WebhookSession:
     # sandbox: wait (up to the given seconds) until the double has nothing left to deliver, retries included.
     drain: Callable[[float], object] | None = None
     endpoint: webhook_endpoint.Endpoint | None = None
-    # Told to the user when the run could not register the URL itself (no endpoint API in the spec).
-    notice: str | None = None
 
     def mark(self) -> tuple[int, float]:
         """Where a scenario starts: the deliveries so far, and the receiver's clock."""
@@ -48,6 +50,8 @@ class WebhookSession:
         seconds for a retry probe), then until nothing more arrives for a moment (a late duplicate)."""
         if self.drain is not None:
             self.drain(self.timeout + extra)
+            # A double that ignores a refused attempt is idle at once: its retry is waited for all the same.
+            self.receiver.wait_for(lambda deliveries: done(deliveries[mark:]), extra)
             self.receiver.wait_quiet(SANDBOX_QUIET, self.timeout)
             return
         self.receiver.wait_for(lambda deliveries: done(deliveries[mark:]), self.timeout + extra)
@@ -55,8 +59,81 @@ class WebhookSession:
 
 
 def declares_webhooks(provider: Provider) -> bool:
-    webhooks = provider.spec.document.get("webhooks")
-    return isinstance(webhooks, Mapping) and bool(webhooks)
+    contract = webhooks_of(provider.spec)
+    return contract.documented and contract.rules is not None
+
+
+def first_event_refused(provider: Provider) -> RefuseFirst:
+    """The retry probe: the first attempt of the first event the receiver hears is refused (HTTP 500), so the
+    provider's retry of it is observed and judged against its declared schedule; every other is acknowledged."""
+    from conformance.checks.webhooks import read_event  # the checks read an event as they judge it
+
+    contract = webhooks_of(provider.spec)
+    chosen: list[str] = []
+
+    def event_id(delivery: Delivery) -> str | None:
+        found = read_event(contract, delivery).event_id
+        if found is not None and not chosen:
+            chosen.append(found)
+        return found if chosen and found == chosen[0] else None
+
+    return RefuseFirst(event_id)
+
+
+@contextmanager
+def double_with_receiver(
+    provider_name: str,
+    *,
+    faults: tuple[str, ...] | list[str] = (),
+    credentials: Mapping[str, str] | None = None,
+    seed: int | None = None,
+    demo_data: bool = True,
+    options: WebhookOptions | None = None,
+) -> Iterator[tuple[RunningDouble, WebhookSession | None]]:
+    """A provider's double on 127.0.0.1 that delivers its events to a receiver of the run (when its spec
+    declares events): told through the provider's endpoint API where the spec declares one, else the
+    double's `webhook_url` option; its delivery clock runs SANDBOX_TIME_SCALE times real time."""
+    provider = get_provider(provider_name)
+    options = options or WebhookOptions()
+    if not declares_webhooks(provider):
+        with running_double(provider_name, faults=faults, credentials=credentials, seed=seed, demo_data=demo_data) as d:
+            yield d, None
+        return
+    host, port = options.listen or ("127.0.0.1", 0)
+    registering = webhook_endpoint.registration_operation(provider) is not None
+    with WebhookReceiver(host, port, refuse_first=first_event_refused(provider)) as receiver:
+        double_options: dict[str, object] = {"webhook_time_scale": SANDBOX_TIME_SCALE}
+        if not registering:
+            double_options["webhook_url"] = receiver.url
+        with (
+            # The double posts from this process: a scenario recorded meanwhile must not record its posts.
+            store.passing_through("127.0.0.1", receiver.port),
+            running_double(
+                provider_name,
+                faults=faults,
+                credentials=credentials,
+                seed=seed,
+                demo_data=demo_data,
+                options=double_options,
+            ) as running,
+        ):
+            outbox = running.double.webhooks
+            session = WebhookSession(
+                provider,
+                receiver,
+                options.timeout,
+                time_scale=SANDBOX_TIME_SCALE,
+                drain=outbox.flush if outbox is not None else None,
+            )
+            key = outbox.scheme.verification_key if outbox is not None else None
+            if key:
+                session.keys["public_key"] = key
+            if registering:
+                auth = provider.auth(running.credentials, running.base_url)
+                session.endpoint = webhook_endpoint.register(provider, running.base_url, auth, receiver.url)
+                if session.endpoint.secret:
+                    session.keys["secret"] = session.endpoint.secret
+            yield running, session
 
 
 @contextmanager
@@ -66,7 +143,6 @@ def live_session(
     auth: Any,
     options: WebhookOptions,
     *,
-    refuse_first: RefuseFirst | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[WebhookSession | None]:
     """Receiving for a live run, when asked and when the provider declares webhooks (else None)."""
@@ -74,14 +150,10 @@ def live_session(
         yield None
         return
     host, port = options.listen
-    with WebhookReceiver(host, port, refuse_first=refuse_first) as receiver:
+    with WebhookReceiver(host, port, refuse_first=first_event_refused(provider)) as receiver:
         session = WebhookSession(provider, receiver, options.timeout, keys=public_keys(provider, env))
         if webhook_endpoint.registration_operation(provider) is None:
-            session.notice = (
-                f"{provider.title} has no API to register a webhook endpoint: register {options.public_url} in its "
-                "dashboard for this run; what arrives there is judged."
-            )
-            yield session
+            yield session  # the user registers the URL (the command says so)
             return
         session.endpoint = webhook_endpoint.register(provider, base_url, auth, options.public_url)
         if session.endpoint.secret:

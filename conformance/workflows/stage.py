@@ -122,7 +122,11 @@ def run_provider(
             if targets.safe_methods_only and not scenario.read_only:
                 continue  # a production host runs the read-only scenarios only
             connecting = targets.scenario(scenario.name)
-            outcomes.append(run_scenario(workflows, scenario, connecting, timeout=timeout, rate_limit=rate_limit))
+            outcomes.append(
+                run_scenario(
+                    workflows, scenario, connecting, timeout=timeout, rate_limit=rate_limit, webhooks=targets.webhooks
+                )
+            )
             if guard is not None and guard.tripped:
                 raise TargetUnreachable(
                     f"{provider.title} at {targets.base_url} failed at transport level {transport.TRIP_AFTER} times "
