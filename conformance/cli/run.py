@@ -31,6 +31,7 @@ from conformance.spec.resources import cassettes_dir
 from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, mode_for, parse_base_urls
 from conformance.targets.webhook_options import DEFAULT_TIMEOUT as DEFAULT_WEBHOOK_TIMEOUT
 from conformance.targets.webhook_options import webhook_options
+from conformance.targets.webhook_session import webhook_notices
 
 
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -265,6 +266,9 @@ def run(
     if target == "record":
         require_writable(options.cassette_dir, "--cassette-dir")
     # Every cassette this run records replaces the committed one only when the whole run has finished.
+    if not quiet and output_format == "text":
+        for notice in webhook_notices(select_providers(providers), modes, hooks):
+            line(console, notice)
     if created is not None and not quiet and output_format == "text":
         line(
             console,

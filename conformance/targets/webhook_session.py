@@ -9,7 +9,8 @@ live    — only when asked (--webhook-listen and --webhook-public-url): the rec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from conformance.targets.double_server import RunningDouble, running_double
 from conformance.targets.webhook_options import WebhookOptions
 from conformance.targets.webhook_receiver import RefuseFirst, WebhookReceiver
 
-SANDBOX_TIME_SCALE = 0.002  # a double's minute of retry schedule lasts 0.12 s
+SANDBOX_TIME_SCALE = 0.000001  # a minute of the retry schedule lasts 60 µs: a retry comes before the next step
 QUIET = 0.5  # seconds without a delivery after the expected ones, so a late duplicate is seen
 SANDBOX_QUIET = 0.05
 
@@ -166,8 +167,21 @@ def live_session(
 
 def public_keys(provider: Provider, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """A provider's webhook public key from the environment (<PROVIDER>_WEBHOOK_PUBLIC_KEY, not a secret)."""
-    import os
-
     variable = f"{provider.name.upper()}_WEBHOOK_PUBLIC_KEY"
     value = (os.environ if env is None else env).get(variable)
     return {"public_key": value} if value else {}
+
+
+def webhook_notices(providers: Iterable[Provider], modes: Mapping[str, str], options: WebhookOptions) -> list[str]:
+    """What the user must do for a live run's webhooks that the run cannot: register the URL where the provider
+    has no endpoint API in its spec."""
+    if not options.public_url:
+        return []
+    return [
+        f"{provider.title} has no API to register a webhook endpoint: register {options.public_url} for its events "
+        "yourself (its dashboard) before the workflows run; what arrives is judged"
+        for provider in providers
+        if modes.get(provider.name) in ("live", "record")
+        and declares_webhooks(provider)
+        and webhook_endpoint.registration_operation(provider) is None
+    ]
