@@ -27,6 +27,38 @@ FORMAT = "conformance webhook deliveries 1"
 
 
 @dataclass(frozen=True)
+class Read:
+    """The object an event is about, read through the API when the event arrived, before it was answered:
+    what a handler fetching it would have seen (an event sent before the API reads its state is early)."""
+
+    delivery: int  # the sequence of the delivery that prompted it
+    object_id: str
+    state: str | None  # None: not read (gone, refused, unreadable)
+    sent: float  # on the deliveries' clock
+    answered: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "delivery": self.delivery,
+            "object_id": self.object_id,
+            "state": self.state,
+            "sent": self.sent,
+            "answered": self.answered,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Read:
+        state = data["state"]
+        return cls(
+            int(data["delivery"]),
+            str(data["object_id"]),
+            None if state is None else str(state),
+            float(data["sent"]),
+            float(data["answered"]),
+        )
+
+
+@dataclass(frozen=True)
 class RecordedDeliveries:
     deliveries: tuple[Delivery, ...] = ()
     # Per delivery: whether its signature verified when it arrived (None: no signature scheme judged it).
@@ -36,6 +68,7 @@ class RecordedDeliveries:
     time_scale: float = 1.0  # the sender's clock: 0.01 = its retry schedule ran a hundred times faster
     # Until when the receiver watched (seconds since the scenario started): a retry due before it must have come.
     observed_until: float | None = None
+    reads: tuple[Read, ...] = ()  # the object of each event, read when it arrived
     # False: the run that recorded the scenario did not receive webhooks (nothing to judge, nothing missing).
     received: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -65,6 +98,7 @@ def to_json(recorded: RecordedDeliveries, signature_headers: Iterable[str] = ())
         "time_scale": recorded.time_scale,
         "observed_until": recorded.observed_until,
         "exchanges": [[round(sent, 6), round(answered, 6)] for sent, answered in recorded.exchanges],
+        "reads": [_scrubbed_read(read).to_json() for read in recorded.reads],
         "deliveries": entries,
     }
 
@@ -95,6 +129,7 @@ def read(path: Path) -> RecordedDeliveries | None:
             exchanges=tuple((float(sent), float(answered)) for sent, answered in data["exchanges"]),
             time_scale=float(data["time_scale"]),
             observed_until=None if data["observed_until"] is None else float(data["observed_until"]),
+            reads=tuple(Read.from_json(read) for read in data["reads"]),
             received=bool(data["received"]),
             metadata={k: v for k, v in data.items() if k not in _FIELDS},
         )
@@ -102,7 +137,11 @@ def read(path: Path) -> RecordedDeliveries | None:
         raise UsageError(f"webhook recording {path} is not one the suite wrote ({exc}); {fix}.") from None
 
 
-_FIELDS = frozenset({"format", "received", "time_scale", "observed_until", "exchanges", "deliveries"})
+_FIELDS = frozenset({"format", "received", "time_scale", "observed_until", "exchanges", "reads", "deliveries"})
+
+
+def _scrubbed_read(read: Read) -> Read:
+    return Read(read.delivery, secrets.scrub(read.object_id), read.state, read.sent, read.answered)
 
 
 def _verified(value: Any) -> bool | None:

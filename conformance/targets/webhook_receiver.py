@@ -1,7 +1,8 @@
 """The run's webhook receiver: an HTTP server that records every POST as a `Delivery` and acknowledges it.
 
 It answers 200 to every complete POST, except the first attempt of an event a `RefuseFirst` probe
-picks, which gets 500 so that the provider's retry can be observed. What a hostile sender can do is
+picks, which gets 500 so that the provider's retry can be observed. Before it answers, `on_arrival`
+may look at the delivery (the run reads the object the event is about, as a handler would). What a hostile sender can do is
 bounded: a body larger than `max_body` is refused (413) unread, a sender that stalls is cut off after
 `read_timeout`, at most `max_connections` posts are handled at once, and closing the receiver cuts
 every connection still open, so no thread outlives it. Nothing a sender does raises into the run.
@@ -109,7 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(400)
             return
         status = receiver._status_for(self.path, headers, body)
-        receiver._record(self.path, headers, body, status)
+        delivery = receiver._record(self.path, headers, body, status)
+        receiver._arrived(delivery)
         with suppress(OSError):
             self._answer(status)
 
@@ -177,12 +179,15 @@ class WebhookReceiver:
         *,
         path: str = "/webhooks",
         refuse_first: RefuseFirst | None = None,
+        on_arrival: Callable[[Delivery], None] | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.host, self.port, self.path = host, port, path
         self.refuse_first = refuse_first
+        # Called with each complete delivery before it is answered (the run reads the object it is about).
+        self.on_arrival = on_arrival
         self.max_body, self.read_timeout, self.max_connections = max_body, read_timeout, max_connections
         self.errors = 0
         self.started = time.monotonic()
@@ -323,12 +328,21 @@ class WebhookReceiver:
             self._refused.add(event)
         return 500
 
-    def _record(self, path: str, headers: tuple[tuple[str, str], ...], body: bytes, status: int | None) -> None:
+    def _record(self, path: str, headers: tuple[tuple[str, str], ...], body: bytes, status: int | None) -> Delivery:
         with self._changed:
-            self._deliveries.append(
-                Delivery(len(self._deliveries), round(self.now(), 6), "POST", path, headers, body, status)
-            )
+            delivery = Delivery(len(self._deliveries), round(self.now(), 6), "POST", path, headers, body, status)
+            self._deliveries.append(delivery)
             self._changed.notify_all()
+        return delivery
+
+    def _arrived(self, delivery: Delivery) -> None:
+        hook = self.on_arrival
+        if hook is None:
+            return
+        try:
+            hook(delivery)
+        except Exception:  # what the hook does is the run's business, never the sender's
+            self.errors += 1
 
 
 @contextmanager

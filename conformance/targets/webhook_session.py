@@ -10,15 +10,26 @@ live    — only when asked (--webhook-listen and --webhook-public-url): the rec
 from __future__ import annotations
 
 import os
+import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
+
+import requests
 
 from conformance.cassettes import store
+from conformance.cassettes.deliveries import Read
+from conformance.checks.json_values import value_at
+from conformance.checks.lifecycle import lifecycle_of
+from conformance.checks.webhooks import read_event
 from conformance.core.deliveries import Delivery
+from conformance.http.transport import OriginBoundSession
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
+from conformance.spec.specs import Operation
 from conformance.spec.webhooks import webhooks_of
 from conformance.targets import webhook_endpoint
 from conformance.targets.double_server import RunningDouble, running_double
@@ -28,6 +39,68 @@ from conformance.targets.webhook_receiver import RefuseFirst, WebhookReceiver
 SANDBOX_TIME_SCALE = 0.000001  # a minute of the retry schedule lasts 60 µs: a retry comes before the next step
 QUIET = 0.5  # seconds without a delivery after the expected ones, so a late duplicate is seen
 SANDBOX_QUIET = 0.05
+READ_TIMEOUT = 2.0  # a read on arrival; a sender waits some seconds for its answer (a double 5)
+
+
+class ReadsOnArrival:
+    """`on_arrival` of a receiver: reads the object of each event through the provider's retrieve operation
+    (a GET of the invoice by id), with a short timeout so that the sender's attempt never times out."""
+
+    def __init__(self, provider: Provider, base_url: str, auth: Any, receiver: WebhookReceiver) -> None:
+        self.provider, self.base_url, self.receiver = provider, base_url.rstrip("/"), receiver
+        self.contract = webhooks_of(provider.spec)
+        lifecycle = lifecycle_of(provider.spec)
+        self.status = lifecycle.status if lifecycle is not None else ""
+        self.operation = retrieve_operation(provider)
+        self.session = OriginBoundSession()
+        self.session.auth = auth
+        self.reads: list[Read] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, delivery: Delivery) -> None:
+        object_id = value_at(read_event(self.contract, delivery).payload, self.contract.correlate)
+        if isinstance(object_id, str) and object_id:
+            self.read(object_id, delivery.sequence)
+
+    def read(self, object_id: str, delivery: int) -> None:
+        if self.operation is None:
+            return
+        path = re.sub(r"\{[^}]+\}", quote(object_id, safe=""), self.operation.path)
+        with self._lock:
+            sent = self.receiver.now()
+            state: str | None = None
+            try:
+                response = self.session.get(
+                    self.base_url + path, headers={store.PASS_THROUGH_HEADER: "read-on-arrival"}, timeout=READ_TIMEOUT
+                )
+                found = value_at(response.json(), self.status) if response.ok else None
+                state = found if isinstance(found, str) else None
+            except (requests.RequestException, ValueError):
+                pass
+            self.reads.append(Read(delivery, object_id, state, round(sent, 6), round(self.receiver.now(), 6)))
+
+    def since(self, mark: int) -> list[Read]:
+        with self._lock:
+            return [r for r in self.reads if r.delivery >= mark]
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def retrieve_operation(provider: Provider) -> Operation | None:
+    """The GET that reads one invoice by id (its body is the invoice), from the provider's workflows."""
+    workflows = provider.workflows()
+    if workflows is None:
+        return None
+    found = [
+        op
+        for op_id, pointer in workflows.invoice_at.items()
+        if pointer == ""
+        and (op := provider.spec.operations.get(op_id)) is not None
+        and op.method == "GET"
+        and op.path.count("{") == 1
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 @dataclass
@@ -41,6 +114,20 @@ class WebhookSession:
     # sandbox: wait (up to the given seconds) until the double has nothing left to deliver, retries included.
     drain: Callable[[float], object] | None = None
     endpoint: webhook_endpoint.Endpoint | None = None
+    reads: ReadsOnArrival | None = None
+
+    def hear(self, base_url: str, auth: Any) -> None:
+        """Read the object of each event as it arrives (before it is answered)."""
+        self.reads = ReadsOnArrival(self.provider, base_url, auth, self.receiver)
+        self.receiver.on_arrival = self.reads
+
+    def reads_since(self, mark: int) -> list[Read]:
+        return self.reads.since(mark) if self.reads is not None else []
+
+    def read_now(self, object_id: str) -> None:
+        """Read an object once more after a scenario (filed after its deliveries)."""
+        if self.reads is not None:
+            self.reads.read(object_id, self.receiver.count())
 
     def mark(self) -> tuple[int, float]:
         """Where a scenario starts: the deliveries so far, and the receiver's clock."""
@@ -67,8 +154,6 @@ def declares_webhooks(provider: Provider) -> bool:
 def first_event_refused(provider: Provider) -> RefuseFirst:
     """The retry probe: the first attempt of the first event the receiver hears is refused (HTTP 500), so the
     provider's retry of it is observed and judged against its declared schedule; every other is acknowledged."""
-    from conformance.checks.webhooks import read_event  # the checks read an event as they judge it
-
     contract = webhooks_of(provider.spec)
     chosen: list[str] = []
 
@@ -129,8 +214,9 @@ def double_with_receiver(
             key = outbox.scheme.verification_key if outbox is not None else None
             if key:
                 session.keys["public_key"] = key
+            auth = provider.auth(running.credentials, running.base_url)
+            session.hear(running.base_url, auth)
             if registering:
-                auth = provider.auth(running.credentials, running.base_url)
                 session.endpoint = webhook_endpoint.register(provider, running.base_url, auth, receiver.url)
                 if session.endpoint.secret:
                     session.keys["secret"] = session.endpoint.secret
@@ -153,6 +239,7 @@ def live_session(
     host, port = options.listen
     with WebhookReceiver(host, port, refuse_first=first_event_refused(provider)) as receiver:
         session = WebhookSession(provider, receiver, options.timeout, keys=public_keys(provider, env))
+        session.hear(base_url, auth)
         if webhook_endpoint.registration_operation(provider) is None:
             yield session  # the user registers the URL (the command says so)
             return

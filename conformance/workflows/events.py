@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance.cassettes.deliveries import RecordedDeliveries
+from conformance.cassettes.deliveries import Read, RecordedDeliveries
 from conformance.checks import webhooks as checks
 from conformance.checks.json_values import MISSING, value_at
 from conformance.checks.lifecycle import lifecycle_of
@@ -39,20 +39,31 @@ def documents_events(spec: Spec) -> bool:
 
 
 def state_changes(
-    workflows: ProviderWorkflows, spec: Spec, exchanges: Sequence[Exchange], times: Sequence[tuple[float, float]]
+    workflows: ProviderWorkflows,
+    spec: Spec,
+    exchanges: Sequence[Exchange],
+    times: Sequence[tuple[float, float]],
+    reads: Sequence[Read] = (),
 ) -> list[checks.StateChange]:
-    """Every invoice state the scenario's requests read, in order, as the webhook checks take them.
+    """Every invoice state the scenario's requests and the reads on arrival saw, as the webhook checks take them.
 
-    A creation, and a read that finds a new state, is a change at the moment its answer arrived; a read
-    that finds the state unchanged is an observation at the moment it was sent (the API read the old
-    state after that, at the earliest: what an early event is judged by). An action on an invoice is named
-    on the change it made (or failed to make: an attempt the lifecycle allows that was not carried out).
+    A creation is a change when its answer arrived. An action that moved an invoice is a change at the first
+    read of its new state after it (the scenario's own, or one made when an event arrived), or when its answer
+    arrived when none read it: the moment the API reads the new state. A read that finds the state unchanged,
+    or the state before the last change again (a read lagging behind), is an observation at the moment it was
+    sent: the API read that state after then, at the earliest, which is what an early event is judged by. An
+    action is named on the change it made, or failed to make (an attempt the lifecycle allows, not carried out).
     """
     lifecycle = lifecycle_of(spec)
     if lifecycle is None:
         return []
+    # Every read of an invoice by id: (object, state, sent, answered).
+    seen = [(r.object_id, r.state, r.sent, r.answered) for r in reads if r.state is not None]
     last: dict[str, str | None] = {}
+    prior: dict[str, str | None] = {}  # the state before an invoice's last change
     changes: list[checks.StateChange] = []
+    acted: list[tuple[int, float]] = []  # changes an action made, and when it was sent
+    observations: list[tuple[str, str | None, float, float]] = []  # reads that changed nothing
     for exchange, (sent, answered) in zip(exchanges, times, strict=False):
         operation = exchange.operation.operation_id
         rule = lifecycle.actions.get(operation)
@@ -65,12 +76,15 @@ def state_changes(
             continue
         before = last.get(invoice_id)
         if isinstance(invoice, dict):
-            state = value_at(invoice, lifecycle.status)
-            state = state if isinstance(state, str) else None
+            found = value_at(invoice, lifecycle.status)
+            state = found if isinstance(found, str) else None
         else:
             state = before
+        reading = exchange.method == "GET"
+        if reading and state is not None:
+            seen.append((invoice_id, state, sent, answered))
         created = operation == lifecycle.created.key and exchange.ok and invoice_id not in last
-        action = operation if (rule is not None or created) and exchange.method != "GET" else ""
+        action = operation if (rule is not None or created) and not reading else ""
         failed = (
             rule is not None
             and not exchange.ok
@@ -83,20 +97,44 @@ def state_changes(
         if not exchange.ok and not failed:
             continue  # a refused action changed nothing and declares nothing
         if created:
-            change = checks.StateChange(invoice_id, state, answered, None, action)
-        elif invoice_id in last:
-            moved = state != before
-            change = checks.StateChange(
-                invoice_id, state, answered if moved or action else sent, before, action, failed
-            )
-        elif action and rule is not None and exchange.ok and state in rule.to:
-            # First seen through the action that moved it: from a state the scenario never read.
-            change = checks.StateChange(invoice_id, state, answered, UNSEEN, action)
+            changes.append(checks.StateChange(invoice_id, state, answered, None, action))
+        elif invoice_id not in last:
+            if action and rule is not None and exchange.ok and state in rule.to:
+                # First seen through the action that moved it, from a state the scenario never read.
+                acted.append((len(changes), sent))
+                changes.append(checks.StateChange(invoice_id, state, answered, UNSEEN, action))
+            else:
+                # First seen by a read: an observation; its events (if any) came before the scenario saw it.
+                observations.append((invoice_id, state, sent, answered))
+        elif reading and state != before and state == prior.get(invoice_id):
+            observations.append((invoice_id, state, sent, answered))  # a read lagging behind
+            continue
         else:
-            # First seen by a read: an observation; its events (if any) came before the scenario saw it.
-            change = checks.StateChange(invoice_id, state, sent, state, action)
-        changes.append(change)
+            moved = state != before
+            if moved and action:
+                acted.append((len(changes), sent))
+            if moved or action:
+                changes.append(checks.StateChange(invoice_id, state, answered, before, action, failed))
+            else:
+                observations.append((invoice_id, state, sent, answered))
+            if moved:
+                prior[invoice_id] = before
         last[invoice_id] = state
+    for index, sent in acted:
+        change = changes[index]
+        later = [c.at for c in changes[index + 1 :] if c.object_id == change.object_id and c.previous != c.state]
+        until = min(later, default=float("inf"))
+        # A read that shows the new state was made after the change, however early it was sent.
+        first = [a for obj, st, _, a in seen if obj == change.object_id and st == change.state and sent <= a < until]
+        if first:
+            changes[index] = replace(change, at=min(first))
+    # What reads found unchanged, and what the reads on arrival saw: observations, each at the moment it was
+    # sent, but never before the change that produced the state it shows (a slow read happened after that).
+    observations += [(r.object_id, r.state, r.sent, r.answered) for r in reads if r.state is not None]
+    for object_id, state, sent, answered in observations:
+        made = [c.at for c in changes if c.object_id == object_id and c.state == state and c.previous != state]
+        produced = max((at for at in made if at <= answered), default=sent)
+        changes.append(checks.StateChange(object_id, state, max(sent, produced), state, ""))
     return changes
 
 
@@ -162,10 +200,17 @@ def received(
         return due <= seen and refused <= retried
 
     session.settle(mark, arrived, extra=retry_wait(spec, session.time_scale))
+    # Once everything arrived, each invoice is read once more: the state the API settled on.
+    for object_id in dict.fromkeys(change.object_id for change in changes):
+        session.read_now(object_id)
     end = session.receiver.now()
     deliveries = tuple(
         replace(d, sequence=i, received_at=round(d.received_at - start, 6))
         for i, d in enumerate(session.receiver.since(mark))
+    )
+    reads = tuple(
+        replace(r, delivery=r.delivery - mark, sent=round(r.sent - start, 6), answered=round(r.answered - start, 6))
+        for r in session.reads_since(mark)
     )
     verified = tuple(verify(spec, d, session.keys) for d in deliveries)
     return RecordedDeliveries(
@@ -174,6 +219,7 @@ def received(
         exchanges=times,
         time_scale=session.time_scale,
         observed_until=round(end - start, 6),
+        reads=reads,
     )
 
 
@@ -226,7 +272,7 @@ def judge(
     """Every webhook check over a scenario's deliveries; a signature is judged by its recorded verification."""
     if not recorded.received:
         return Verdict([], ())
-    changes = state_changes(workflows, spec, exchanges, recorded.exchanges)
+    changes = state_changes(workflows, spec, exchanges, recorded.exchanges, recorded.reads)
     deliveries = list(recorded.deliveries)
     found = checks.judge_deliveries(
         spec,
