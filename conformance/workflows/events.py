@@ -19,6 +19,7 @@ from conformance.cassettes.deliveries import Read, RecordedDeliveries
 from conformance.checks import webhooks as checks
 from conformance.checks.json_values import MISSING, value_at
 from conformance.checks.lifecycle import lifecycle_of
+from conformance.checks.webhook_order import order_findings
 from conformance.core.deliveries import Delivery
 from conformance.findings.model import Finding, Source
 from conformance.scenarios.client import Exchange
@@ -284,6 +285,7 @@ def judge(
         observed_until=recorded.observed_until,
         source=source,
     )
+    found.extend(order_findings(spec, deliveries, changes, source=source))
     padded = list(recorded.verified) + [None] * (len(deliveries) - len(recorded.verified))
     for delivery, verified in zip(deliveries, padded, strict=True):
         if verified is False:
