@@ -21,13 +21,13 @@ from tests.hostile.conftest import conformance, tree_bytes
 FAST = {"webhook_time_scale": 0.000001}  # the double's retry schedule compressed (the run judges it as real time)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _capture_endpoints(double: RunningDouble) -> list[Endpoint]:
+def capture_endpoints(double: RunningDouble) -> list[Endpoint]:
     outbox = double.double.webhooks
     assert outbox is not None
     registered: list[Endpoint] = []
@@ -72,9 +72,9 @@ def _run(double: RunningDouble, tmp_path: Path, target: str, port: int) -> Any:
 
 
 def test_a_live_run_registers_hears_judges_records_and_removes_its_endpoint(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with running_double("wooshpay", demo_data=True, options=FAST) as double:
-        registered = _capture_endpoints(double)
+        registered = capture_endpoints(double)
         ran = _run(double, tmp_path, "record", port)  # a record run is a live run that writes its cassettes
         provider = get_provider("wooshpay")
         left = requests.get(
