@@ -130,10 +130,15 @@ def read_event(contract: WebhookContract, delivery: Delivery) -> ReadEvent:
 
 
 def _evidence(delivery: Delivery, event_id: str | None = None, instance_pointer: str | None = None) -> Evidence:
-    step: dict[str, Any] = {"delivery": delivery.sequence, "received_at": delivery.received_at}
+    # The receiver's answer is the step's, not the evidence's status (that is a provider's answer everywhere else).
+    step: dict[str, Any] = {
+        "delivery": delivery.sequence,
+        "received_at": delivery.received_at,
+        "answered": delivery.status,
+    }
     if event_id:
         step["event_id"] = event_id
-    return Evidence(status=delivery.status, steps=(step,), instance_pointer=instance_pointer)
+    return Evidence(steps=(step,), instance_pointer=instance_pointer)
 
 
 def _finding(

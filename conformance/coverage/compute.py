@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,9 +23,10 @@ from conformance.coverage.exchanges import Exchange, parse_json
 
 # The model moved to coverage.model (reports read it without a spec); re-exported for callers.
 from conformance.coverage.model import METRICS as METRICS
-from conformance.coverage.model import Metric, ProviderCoverage
+from conformance.coverage.model import NOT_DOCUMENTED, Metric, ProviderCoverage
 from conformance.spec.schema_paths import Cursor, branches, deref, node_at
 from conformance.spec.specs import Operation, Spec
+from conformance.spec.webhooks import webhooks_of
 
 _MAX_DEPTH = 40
 _PARAMETER_PLACES = ("path", "query", "header")
@@ -39,7 +40,14 @@ class TransitionProbes:
     probed: tuple[str, ...]
 
 
-def compute(spec: Spec, exchanges: Iterable[Exchange], transitions: TransitionProbes | None = None) -> ProviderCoverage:
+def compute(
+    spec: Spec,
+    exchanges: Iterable[Exchange],
+    transitions: TransitionProbes | None = None,
+    events: Iterable[str] | None = None,
+) -> ProviderCoverage:
+    """Contract coverage of one provider; `events`: the webhook events observed (None: no deliveries were
+    received or judged in this run)."""
     exchanges = list(exchanges)
     ops = spec.operations
     by_operation: dict[str, list[Exchange]] = {op_id: [] for op_id in ops}
@@ -92,6 +100,7 @@ def compute(spec: Spec, exchanges: Iterable[Exchange], transitions: TransitionPr
         _metric("enums", list(enum_items), {label for label, item in enum_items.items() if item in seen_enums}),
         _metric("parameters", list(parameters), sent),
         _transitions(transitions),
+        events_metric(spec, events),
     )
     return ProviderCoverage(
         provider=spec.provider,
@@ -116,6 +125,17 @@ def _transitions(transitions: TransitionProbes | None) -> Metric:
     if transitions is None:
         return Metric("transitions", None, None, note="no lifecycle probing in this run")
     return _metric("transitions", list(dict.fromkeys(transitions.documented)), set(transitions.probed))
+
+
+def events_metric(spec: Spec, observed: Iterable[str] | None) -> Metric:
+    """Documented events observed; "not documented" (never passing) for a provider that declares none."""
+    documented = sorted(webhooks_of(spec).events)
+    if not documented:
+        return Metric("events", None, None, note=NOT_DOCUMENTED)
+    if observed is None:
+        return Metric("events", None, None, note="no webhook deliveries received or judged in this run")
+    seen = set(observed)
+    return replace(_metric("events", documented, seen), observed=tuple(e for e in documented if e in seen))
 
 
 def _label(field_id: tuple[str | None, str]) -> str:

@@ -14,7 +14,10 @@ METRICS: dict[str, str] = {
     "enums": "documented enum values observed",
     "parameters": "request parameters sent",
     "transitions": "lifecycle transitions probed",
+    "events": "documented webhook events observed",
 }
+# The events metric of a provider whose documentation declares no events: never shown as passing.
+NOT_DOCUMENTED = "not documented"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Metric:
     exercised: int | None
     never: tuple[str, ...] = ()
     note: str = ""
+    # What was observed, by name (the events metric): shards' documents merge by uniting these.
+    observed: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -37,6 +42,8 @@ class Metric:
 
     @property
     def shown(self) -> str:
+        if self.note == NOT_DOCUMENTED:
+            return NOT_DOCUMENTED
         if self.documented is None or self.exercised is None:
             return "n/a"
         return f"{self.percent:.1f}% ({self.exercised}/{self.documented})" if self.documented else "n/a (0 documented)"
@@ -49,6 +56,7 @@ class Metric:
             "percent": self.percent,
             "never": list(self.never),
             **({"note": self.note} if self.note else {}),
+            **({"observed": list(self.observed)} if self.observed or self.name == "events" else {}),
         }
 
     @classmethod
@@ -59,6 +67,7 @@ class Metric:
             exercised=data.get("exercised"),
             never=tuple(data.get("never") or ()),
             note=str(data.get("note") or ""),
+            observed=tuple(data.get("observed") or ()),
         )
 
 

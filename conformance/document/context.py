@@ -166,6 +166,8 @@ class ComparisonFacts:
     envelope: str | None = None  # where the invoice sits in a retrieve response
     auth: str | None = None  # the security schemes, described
     pagination: str | None = None  # the list operation's query parameters
+    events: str | None = None  # the invoice events the spec declares ("not documented" when none)
+    delivery: str | None = None  # how they are delivered: content type, signature, acknowledgement, retries
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -174,6 +176,8 @@ class ComparisonFacts:
             "envelope": self.envelope,
             "auth": self.auth,
             "pagination": self.pagination,
+            "events": self.events,
+            "delivery": self.delivery,
         }
 
     @classmethod
@@ -184,6 +188,8 @@ class ComparisonFacts:
             envelope=data.get("envelope"),
             auth=data.get("auth"),
             pagination=data.get("pagination"),
+            events=data.get("events"),
+            delivery=data.get("delivery"),
         )
 
 

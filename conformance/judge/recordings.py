@@ -79,9 +79,14 @@ def read_all(paths: Iterable[Path]) -> tuple[list[Recorded], list[Path]]:
 
     A named file that is not a recording, and any recording that is corrupt, stop the command.
     """
+    return read_files(recording_files(paths))
+
+
+def read_files(files: Iterable[tuple[Path, bool]]) -> tuple[list[Recorded], list[Path]]:
+    """`read_all` over files already found (True: named on the command line)."""
     recorded: list[Recorded] = []
     skipped: list[Path] = []
-    for file, named in recording_files(paths):
+    for file, named in files:
         try:
             recorded.extend(read_recording(file))
         except NotARecording:
@@ -172,6 +177,8 @@ def _from_har(path: Path, position: int, entry: Any) -> dict[str, Any]:
     # A HAR holds the body as the client received it: already decoded, whatever Content-Encoding says.
     headers = {k: v for k, v in headers.items() if k.lower() != "content-encoding"}
     return {
+        # When the exchange started: the time between a webhook's attempts (conformance.judge.deliveries).
+        "started": entry.get("startedDateTime"),
         "request": {
             "method": request["method"].upper(),
             "uri": request["url"],

@@ -208,6 +208,20 @@ def _differences(c: Comparison, facts: dict[str, ComparisonFacts | None]) -> lis
         ),
         _fact_difference(c, facts, "auth", "Authentication", "Each provider authenticates differently."),
         _fact_difference(c, facts, "pagination", "Listing and pagination", "List parameters differ."),
+        _fact_difference(
+            c,
+            facts,
+            "events",
+            "Invoice events",
+            "Providers name their invoice events differently, and not all send them: map event names per provider.",
+        ),
+        _fact_difference(
+            c,
+            facts,
+            "delivery",
+            "Webhook delivery",
+            "Bodies, signatures, acknowledgement and retries differ: one receiver per provider.",
+        ),
     ]
     return [d for d in found if d is not None]
 
@@ -282,7 +296,8 @@ def _status_difference(c: Comparison) -> Difference | None:
 def _fact_difference(
     c: Comparison, facts: dict[str, ComparisonFacts | None], name: str, topic: str, summary: str
 ) -> Difference | None:
-    """One of the spec facts (naming, envelope, auth, pagination): a difference when the columns disagree."""
+    """One of the spec facts (naming, envelope, auth, pagination, events, delivery): a difference when the
+    columns disagree."""
     values = {}
     for col in c.columns:
         found = facts.get(col.name)

@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from conformance.core.kinds import Severity
 from conformance.coverage.gate import Shortfall
+from conformance.coverage.model import NOT_DOCUMENTED, Metric
 from conformance.document.baseline import BaselineOutcome
 from conformance.document.model import FindingsDocument
 from conformance.findings.root_cause_model import RootCause
@@ -29,7 +30,7 @@ TOP_BREAKING = 10  # enough to start on; the rest are in the reports
 TOP_CAUSES = 10
 _SEVERITY_ORDER = {Severity.BREAKING: 0, Severity.NON_BREAKING: 1, Severity.INFO: 2}
 # Metrics shown on one line per provider, in this order.
-COVERAGE_COLUMNS = ("operations", "success", "statuses", "fields", "enums", "parameters", "transitions")
+COVERAGE_COLUMNS = ("operations", "success", "statuses", "fields", "enums", "parameters", "transitions", "events")
 
 
 def live_causes(document: FindingsDocument) -> list[tuple[RootCause, int]]:
@@ -110,7 +111,7 @@ def _print_coverage(document: FindingsDocument, console: Console) -> None:
             cells = [coverage.provider]
             for name in COVERAGE_COLUMNS:
                 metric = coverage.metric(name)
-                cells.append(f"{name} {_percent(metric.percent) if metric else 'n/a'}")
+                cells.append(f"{name} {_cell(metric)}")
             rows.append(cells)
         print_table(console, title, ("provider", *COVERAGE_COLUMNS), rows)
         return
@@ -119,12 +120,19 @@ def _print_coverage(document: FindingsDocument, console: Console) -> None:
     rows = []
     for name in COVERAGE_COLUMNS:
         metrics = [coverage.metric(name) for coverage in document.coverage]
-        rows.append([name, *(_percent(metric.percent) if metric else "n/a" for metric in metrics)])
+        rows.append([name, *(_cell(metric) for metric in metrics)])
     print_table(console, title, ("metric", *providers), rows, no_wrap=("metric", *providers), numeric=providers)
 
 
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
+
+
+def _cell(metric: Metric | None) -> str:
+    """A metric's percentage; "not documented" (never a pass) where the provider documents nothing to cover."""
+    if metric is not None and metric.note == NOT_DOCUMENTED:
+        return NOT_DOCUMENTED
+    return _percent(metric.percent) if metric else "n/a"
 
 
 def _print_kinds(document: FindingsDocument, console: Console) -> None:

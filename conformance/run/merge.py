@@ -197,4 +197,5 @@ def merge_metric(found: Sequence[Metric]) -> Metric:
     others = [set(m.never) for m in measured[1:]]
     never = tuple(item for item in base.never if all(item in other for other in others))
     assert base.documented is not None
-    return replace(base, exercised=base.documented - len(never), never=never)
+    observed = tuple(sorted({item for m in measured for item in m.observed}))
+    return replace(base, exercised=base.documented - len(never), never=never, observed=observed)

@@ -56,6 +56,8 @@ def execute(
         total.transitions.update(result.transitions)
         total.targets.update(result.targets)
         total.lifecycle.update(result.lifecycle)
+        for name, events in result.events.items():
+            total.events.setdefault(name, set()).update(events)
         for fingerprint, rank in result.origins.items():
             total.origins.setdefault(fingerprint, rank)
     # The gate: what each finding's basis (and the policy) makes of the severity its check gave.
@@ -86,7 +88,10 @@ def execute(
 
 
 def _coverage(providers: list[Provider], total: StageResult) -> tuple[ProviderCoverage, ...]:
-    return tuple(compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name)) for p in providers)
+    return tuple(
+        compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name), total.events.get(p.name))
+        for p in providers
+    )
 
 
 def exit_code(document: FindingsDocument, baseline: Baseline | None = None) -> int:

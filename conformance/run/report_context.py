@@ -27,6 +27,7 @@ from conformance.document.context import (
 from conformance.providers import all_providers
 from conformance.providers.base import Provider
 from conformance.spec.specs import Spec
+from conformance.spec.webhooks import webhooks_of
 
 
 def build(providers: Mapping[str, Provider] | None = None) -> ReportContext:
@@ -87,7 +88,56 @@ def _comparison(spec: Spec, mapping: ProviderMap) -> ComparisonFacts:
         envelope=_envelope(spec, mapping),
         auth=_auth(spec),
         pagination=_pagination(spec, mapping),
+        events=_events(spec),
+        delivery=_delivery(spec),
     )
+
+
+def _events(spec: Spec) -> str:
+    contract = webhooks_of(spec)
+    if not contract.documented:
+        return "not documented"
+    inferred = [e.name for e in contract.events.values() if e.provenance.status == "inferred"]
+    names = ", ".join(f"`{name}`" for name in contract.events)
+    if not inferred:
+        return names
+    if len(inferred) == len(contract.events):
+        return f"{names} (all inferred)"
+    return f"{names} (inferred but {', '.join(f'`{n}`' for n in contract.events if n not in inferred)})"
+
+
+def _seconds(value: float) -> str:
+    return f"{value / 3600:g} h" if value >= 3600 else f"{value / 60:g} min" if value >= 60 else f"{value:g} s"
+
+
+def _delivery(spec: Spec) -> str:
+    rules = webhooks_of(spec).rules
+    if rules is None:
+        return "not documented"
+    versions: dict[str, list[str]] = {}
+    for rule in rules.content_types:
+        versions.setdefault(rule.content_type, []).append(rule.api_version)
+    bodies = []
+    for content_type, names in versions.items():
+        named = [v for v in names if v != "*"]
+        if not named:
+            bodies.append(content_type + (" (other API versions)" if len(versions) > 1 else ""))
+        else:
+            bodies.append(f"{content_type} (API versions {', '.join(named)})")
+    parts = [" or ".join(bodies)]
+    if rules.signature is not None:
+        basis = " (inferred)" if rules.signature.provenance.status == "inferred" else ""
+        parts.append(f"signed {rules.signature.scheme} in `{rules.signature.header}`{basis}")
+    else:
+        parts.append("no signature declared")
+    parts.append(f"acknowledged by {' or '.join(rules.acknowledged_by)}")
+    delays = rules.retries.delays
+    shown = ", ".join(_seconds(d) for d in delays[:5]) + (f", ... {_seconds(delays[-1])}" if len(delays) > 5 else "")
+    retries = f"{len(delays)} retries after {shown}" + (
+        " (inferred)" if rules.retries.provenance.status == "inferred" else ""
+    )
+    parts.append(retries)
+    return "; ".join(parts)
 
 
 def _field_facts(spec: Spec, invoice_schema: str, path: str) -> FieldFacts | None:

@@ -27,6 +27,8 @@ class StageResult:
     # fingerprint -> where its first finding was seen, as a rank in the order an unsharded run does its work
     # (stage, provider, scenario): merging shards keeps the finding the unsharded run would have kept.
     origins: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # provider -> the documented webhook events observed (coverage's `events` metric)
+    events: dict[str, set[str]] = field(default_factory=dict)
 
 
 Stage = Callable[[list[Provider]], StageResult]

@@ -82,6 +82,8 @@ def _changed_wooshpay(spec: dict[str, Any]) -> dict[str, Any]:
         defect["title"] = "Changed: " + defect["title"]
         defect["operations"] = [o for o in defect.get("operations") or [] if o != REMOVED]
     spec.get("x-lifecycle", {}).get("actions", {}).pop(REMOVED, None)
+    emits = spec.get("x-lifecycle", {}).get("emits", {})
+    emits["rules"] = [rule for rule in emits.get("rules") or [] if rule.get("action") != REMOVED]
     invoice = spec["components"]["schemas"]["Invoice"]["properties"]
     invoice["created"] = {"type": "string", "format": "date-time", "description": "now an ISO date"}
     return spec

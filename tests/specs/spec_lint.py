@@ -4,12 +4,16 @@ Three rules, each answering one question a reader would otherwise check by hand:
 
 - every documentation-defect id a text refers to (``WP-DELETE-AS-GET``) is defined in ``x-doc-defects``;
 - every ``x-inferred`` (and every inferred provenance) gives a non-empty reason;
-- every operation, every status code it lists and every component schema has a provenance: a recorded
-  page URL (``x-provenance`` sources, ``x-source``) or an inference with its reason (``x-inferred``).
+- every operation (and every webhook of the top-level ``webhooks``), every status code it lists and every
+  component schema has a provenance: a recorded page URL (``x-provenance`` sources, ``x-source``) or an
+  inference with its reason (``x-inferred``);
+- every event ``x-lifecycle.emits`` names is one ``webhooks`` declares, and a spec with ``webhooks`` says how
+  they are delivered (``x-webhook-delivery``, with its provenance).
 
 A URL is *recorded* when the spec names it as a page it was transcribed from: an operation's
 ``x-provenance`` source, a defect's ``where``, a documented example's ``x-source`` or the lifecycle's
-``doc_ref``/provenance ``url``. An ``x-source`` that names any other URL is a typo or an unrecorded page.
+``doc_ref``/provenance ``url``, a webhook's ``x-provenance`` source or an ``x-webhook-delivery`` provenance
+``url``. An ``x-source`` that names any other URL is a typo or an unrecorded page.
 
 Run it on files: ``python -m tests.specs.spec_lint specs/*.yaml`` (exit 1 and one line per problem).
 """
@@ -33,7 +37,7 @@ _DEFECT_ID = r"-[A-Z0-9]+(?:-[A-Z0-9]+)*\b"
 @dataclass(frozen=True, order=True)
 class Problem:
     pointer: str  # JSON pointer into the spec document
-    rule: str  # undefined-defect | inferred-without-reason | no-provenance | unrecorded-source
+    rule: str  # undefined-defect | inferred-without-reason | no-provenance | unrecorded-source | undeclared-event
     message: str
 
     def __str__(self) -> str:
@@ -42,7 +46,14 @@ class Problem:
 
 def lint(document: dict[str, Any]) -> list[Problem]:
     """Every problem of `document`, sorted; [] when the spec passes."""
-    return sorted({*_undefined_defects(document), *_inferred_without_reason(document), *_missing_provenance(document)})
+    return sorted(
+        {
+            *_undefined_defects(document),
+            *_inferred_without_reason(document),
+            *_missing_provenance(document),
+            *_undeclared_events(document),
+        }
+    )
 
 
 # -- defect ids -----------------------------------------------------------------------------------------
@@ -78,7 +89,7 @@ def _inferred_without_reason(document: dict[str, Any]) -> Iterator[Problem]:
     for pointer, node in _mappings(document, ""):
         if "x-inferred" in node and not _reason(node["x-inferred"]):
             yield Problem(pointer + "/x-inferred", "inferred-without-reason", "x-inferred must say why, in words")
-        provenance = node.get("provenance") if pointer.startswith("/x-lifecycle") else None
+        provenance = node.get("provenance") if pointer.startswith(("/x-lifecycle", "/x-webhook-delivery")) else None
         for key, value in (("x-provenance", node.get("x-provenance")), ("provenance", provenance)):
             if isinstance(value, dict) and value.get("status") != "documented" and not _reason(value.get("reason")):
                 yield Problem(
@@ -106,9 +117,10 @@ def recorded_urls(document: dict[str, Any]) -> set[str]:
     lifecycle = document.get("x-lifecycle") or {}
     if isinstance(lifecycle.get("doc_ref"), str):
         urls.add(lifecycle["doc_ref"])
-    for pointer, node in _mappings(lifecycle, ""):
-        if pointer.endswith("/provenance") and isinstance(node.get("url"), str):
-            urls.add(node["url"])
+    for part in (lifecycle, document.get("x-webhook-delivery") or {}):
+        for pointer, node in _mappings(part, ""):
+            if pointer.endswith("/provenance") and isinstance(node.get("url"), str):
+                urls.add(node["url"])
     return {url for url in urls if url.startswith(("https://", "http://"))}
 
 
@@ -152,11 +164,37 @@ def _missing_provenance(document: dict[str, Any]) -> Iterator[Problem]:
 
 
 def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in (document.get("paths") or {}).items():
-        for method in HTTP_METHODS:
-            operation = item.get(method) if isinstance(item, dict) else None
-            if isinstance(operation, dict):
-                yield pointers.join("paths", path, method), str(operation.get("operationId", "")), operation
+    """Every operation of `paths`, and every webhook's (named `webhook <event>`, as findings name it)."""
+    for top in ("paths", "webhooks"):
+        for path, item in (document.get(top) or {}).items():
+            for method in HTTP_METHODS:
+                operation = item.get(method) if isinstance(item, dict) else None
+                if isinstance(operation, dict):
+                    name = str(operation.get("operationId", "")) if top == "paths" else f"webhook {path}"
+                    yield pointers.join(top, path, method), name, operation
+
+
+# -- events ---------------------------------------------------------------------------------------------
+
+
+def _undeclared_events(document: dict[str, Any]) -> Iterator[Problem]:
+    declared = set(document.get("webhooks") or {})
+    emits = (document.get("x-lifecycle") or {}).get("emits") or {}
+    for index, rule in enumerate(emits.get("rules") or []):
+        event = rule.get("event") if isinstance(rule, dict) else None
+        if event not in declared:
+            yield Problem(
+                pointers.join("x-lifecycle", "emits", "rules", index, "event"),
+                "undeclared-event",
+                f"{event!r} is emitted but `webhooks` does not declare it",
+            )
+    if declared and not isinstance(document.get("x-webhook-delivery"), dict):
+        yield Problem(
+            "/webhooks", "undeclared-event", "webhooks are declared but x-webhook-delivery says nothing of delivery"
+        )
+    delivery = document.get("x-webhook-delivery")
+    if isinstance(delivery, dict) and not isinstance(delivery.get("provenance"), dict):
+        yield Problem("/x-webhook-delivery", "no-provenance", "x-webhook-delivery has no provenance")
 
 
 def _resolve(document: dict[str, Any], pointer: str, node: Any) -> tuple[str, dict[str, Any]]:

@@ -218,3 +218,49 @@ def test_an_operation_must_name_a_recorded_page() -> None:
     operation["x-provenance"]["sources"] = [{"title": "a page nobody recorded"}]
     pointer = "/paths/~1billing~1v1~1invoices~1{invoiceId}~1retry-payment/post/x-provenance"
     assert (pointer, "no-provenance") in _rules(lint(document))
+
+
+# -- webhooks (issue 27) ----------------------------------------------------------------------------------
+
+EVENT_SPECS = ("wooshpay", "useepay")
+
+
+@pytest.mark.parametrize("provider", EVENT_SPECS)
+@SETTINGS
+@given(data=st.data())
+def test_a_webhook_must_name_a_recorded_page(data: st.DataObject, provider: str) -> None:
+    document = _copy(provider)
+    event = data.draw(st.sampled_from(sorted(document["webhooks"])))
+    post = document["webhooks"][event]["post"]
+    pointer = pointers.join("webhooks", event, "post", "x-provenance")
+    post["x-provenance"]["sources"] = [{"title": "a page nobody recorded"}]
+    assert (pointer, "no-provenance") in _rules(lint(document))
+    # The same edit naming a page the spec records elsewhere is silent.
+    post["x-provenance"]["sources"] = [{"url": sorted(spec_lint.recorded_urls(_copy(provider)))[0], "title": "x"}]
+    assert lint(document) == []
+
+
+@pytest.mark.parametrize("provider", EVENT_SPECS)
+@SETTINGS
+@given(data=st.data())
+def test_an_emitted_event_must_be_a_declared_webhook(data: st.DataObject, provider: str) -> None:
+    document = _copy(provider)
+    rules = document["x-lifecycle"]["emits"]["rules"]
+    index = data.draw(st.integers(0, len(rules) - 1))
+    declared = sorted(document["webhooks"])
+    rules[index]["event"] = data.draw(st.sampled_from(declared))  # another declared event: silent
+    assert lint(document) == []
+    rules[index]["event"] = "invoice.teleported"
+    pointer = pointers.join("x-lifecycle", "emits", "rules", index, "event")
+    assert _rules(lint(document)) == {(pointer, "undeclared-event")}
+
+
+@pytest.mark.parametrize("provider", EVENT_SPECS)
+def test_webhooks_need_their_delivery_rules_and_an_inferred_rule_its_reason(provider: str) -> None:
+    document = _copy(provider)
+    delivery = document.pop("x-webhook-delivery")
+    assert ("/webhooks", "undeclared-event") in _rules(lint(document))
+    document["x-webhook-delivery"] = delivery
+    assert lint(document) == []
+    delivery["provenance"] = {"status": "inferred", "url": delivery["provenance"]["url"], "reason": ""}
+    assert ("/x-webhook-delivery/provenance", "inferred-without-reason") in _rules(lint(document))
