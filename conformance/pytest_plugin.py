@@ -12,6 +12,15 @@ benchmarks/plugin_overhead.py).
     @pytest.mark.provider_fault("wooshpay", "has_more_lies")
     def test_survives_lying_pagination(wooshpay_double): ...
 
+A double delivers its events to the code under test (docs/webhook-delivery.md): a URL, or a WSGI or ASGI app
+object without a socket, signed as the provider declares, retried on its schedule (time-compressed):
+
+    def test_paid_once(wooshpay_double):
+        wooshpay_double.webhooks.deliver_to(app)   # a Flask/Django/Starlette app, a WSGI callable or a URL
+        ...                                         # drive the double through wooshpay_double.session
+        wooshpay_double.webhooks.flush()            # wait until every due delivery is done
+        assert [a.status for a in wooshpay_double.webhooks.sent] == [200, 200, 200]
+
 Fixtures: `wooshpay_double`, `useepay_double`, `lynkwell_double` (fresh state per test), the factory
 `provider_double(name)` for any registered provider, and the session-scoped `*_double_session` /
 `provider_double_session(name)` whose state lives as long as the worker.
@@ -38,9 +47,14 @@ if TYPE_CHECKING:
     from vcr.request import Request
 
     from conformance.sandbox.double import ProviderDouble
+    from conformance.sandbox.webhooks import Attempt, Endpoint, Event, Outbox
     from conformance.targets.double_server import RunningDouble
 
 MARKER = "provider_fault"
+# The plugin's doubles run the retry schedules this much faster than real time: WooshPay's 32 hours of
+# retries take about 1 s, UseePay's 5 days about 4 s (double.webhooks.time_scale changes it for one test).
+TIME_SCALE = 0.00001
+FLUSH_TIMEOUT = 10.0
 
 _SESSION_FIXTURES = frozenset(
     {"provider_double_session", "wooshpay_double_session", "useepay_double_session", "lynkwell_double_session"}
@@ -106,6 +120,75 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @dataclass
+class Webhooks:
+    """`double.webhooks`: where the double's events go and what became of them."""
+
+    _state: ProviderDouble
+    _endpoint: Endpoint | None = None
+
+    def deliver_to(self, target: object, *, path: str = "/", events: Iterable[str] = ("*",)) -> None:
+        """Deliver every event from now on (or only `events`) to a URL (loopback), a WSGI app or an ASGI app;
+        `path` is the request path an app sees."""
+        from conformance.core.errors import ConformanceError
+
+        try:
+            self._endpoint = self._state.deliver_to(target, path=path, events=tuple(events))
+        except ConformanceError as exc:
+            pytest.fail(str(exc), pytrace=False)
+
+    @property
+    def sent(self) -> list[Attempt]:
+        """Every attempt so far, in order: .status (None: no answer), .attempt, .event_id, .event_name,
+        .delivery (the wire: headers and raw body), .acknowledged, .error."""
+        return self._outbox().sent
+
+    @property
+    def events(self) -> list[Event]:
+        """Every event emitted since the test started (sent or not), with its envelope."""
+        return self._outbox().events
+
+    def redeliver(self, event_id: str) -> None:
+        """Send an event again, same id and body, as a provider's "resend" does."""
+        try:
+            self._outbox().redeliver(event_id)
+        except KeyError as exc:
+            pytest.fail(str(exc.args[0]), pytrace=False)
+
+    def flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
+        """Wait until every due delivery is done, retries included (time-compressed); fail after `timeout`."""
+        if not self._outbox().flush(timeout):
+            pytest.fail(
+                f"deliveries still pending after {timeout:g} s: the receiver hangs, or its retries outlast the "
+                f"time scale ({self.time_scale:g}); raise double.webhooks.time_scale or flush(timeout=...).",
+                pytrace=False,
+            )
+
+    @property
+    def secret(self) -> str | None:
+        """The signing secret of the last deliver_to (WooshPay's whsec_...); None where the scheme has none."""
+        return None if self._endpoint is None else self._endpoint.secret
+
+    @property
+    def public_key(self) -> str | None:
+        """The PEM public key signatures verify with (UseePay's); None where the scheme uses a shared secret."""
+        return self._outbox().scheme.verification_key
+
+    @property
+    def time_scale(self) -> float:
+        return self._outbox().time_scale
+
+    @time_scale.setter
+    def time_scale(self, value: float) -> None:
+        self._outbox().time_scale = value
+
+    def _outbox(self) -> Outbox:
+        outbox = self._state.webhooks
+        if outbox is None:
+            pytest.fail(f"the {self._state.provider} double sends no events (none are documented).", pytrace=False)
+        return outbox
+
+
+@dataclass
 class Double:
     """One provider double as a test sees it."""
 
@@ -120,6 +203,11 @@ class Double:
     #: The double itself: its stores (`state.invoices`, `state.customers`...) for seeding and inspection.
     state: ProviderDouble
     _new_auth: Callable[[], requests.auth.AuthBase] = field(repr=False)
+    #: The double's events: deliver_to(url or app), sent, redeliver(id), flush(), secret, public_key.
+    webhooks: Webhooks = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.webhooks = Webhooks(self.state)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -143,6 +231,7 @@ class Double:
     def reset(self, *faults: str) -> None:
         """Empty state and exactly `faults` on, as at the start of a test."""
         _restart(self.state, faults)
+        self.webhooks = Webhooks(self.state)
         # Tokens issued before the reset are gone with the state: sign the next requests afresh.
         self.session.auth = self._new_auth()
 
@@ -166,7 +255,12 @@ class _Servers:
         if running is None:
             from conformance.targets.double_server import running_double
 
-            context = running_double(provider_name, credentials=_test_credentials(provider_name), seed=0)
+            context = running_double(
+                provider_name,
+                credentials=_test_credentials(provider_name),
+                seed=0,
+                options={"webhook_time_scale": TIME_SCALE},
+            )
             running = self._running[provider_name] = self._stack.enter_context(context)
             _serving[running.base_url.removeprefix("http://")] = provider_name
         return running

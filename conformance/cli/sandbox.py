@@ -4,22 +4,53 @@ from __future__ import annotations
 
 import json
 import shlex
+import socket
+from urllib.parse import urlsplit
 
 import click
 
 from conformance.checks.lifecycle import require_lifecycle
 from conformance.cli.common import clear_errors, console
-from conformance.core.errors import UsageError
+from conformance.core.errors import TargetUnreachable, UsageError
 from conformance.providers import get_provider
 from conformance.reports.console_output import line, print_table
 from conformance.sandbox.faults import CATALOGUE, lifecycle_flips
-from conformance.targets.double_server import RunningDouble, serve_forever
+from conformance.sandbox.receivers import DEFAULT_TIMEOUT, receiver_for
+from conformance.sandbox.webhooks import Attempt
+from conformance.targets.double_server import RunningDouble, build_double, serve_forever
+
+REACH_TIMEOUT = 3.0  # seconds to connect to --webhook-url at start
 
 
 @click.command()
 @click.argument("provider", required=False)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--fault", "faults", multiple=True, metavar="NAME", help="Inject a fault (repeatable).")
+@click.option(
+    "--webhook-url",
+    metavar="URL",
+    help="Deliver the double's events to this local URL (loopback only), with any delivery fault; prints the "
+    "signing secret (WooshPay) or public key (UseePay). Unreachable at start: exit 3.",
+)
+@click.option(
+    "--webhook-time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Retry schedule seconds per real second (0.001: a 60 s retry after 60 ms).",
+)
+@click.option(
+    "--webhook-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds the app may take to answer one delivery before it counts as unanswered (and is retried).",
+)
+@click.option(
+    "--webhook-api-version",
+    metavar="VERSION",
+    help="UseePay: the API version events are posted for (2026-04: JSON, the default; older, e.g. 2025-01: a form).",
+)
 @click.option("--list-faults", is_flag=True, help="List the fault catalogue and exit.")
 @click.option(
     "--format",
@@ -30,8 +61,18 @@ from conformance.targets.double_server import RunningDouble, serve_forever
     help="With --list-faults: a table (text) or a JSON array.",
 )
 @clear_errors
-def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_faults: bool, output_format: str) -> None:
-    """Serve one provider double on 127.0.0.1 until interrupted."""
+def sandbox(
+    provider: str | None,
+    port: int,
+    faults: tuple[str, ...],
+    webhook_url: str | None,
+    webhook_time_scale: float,
+    webhook_timeout: float,
+    webhook_api_version: str | None,
+    list_faults: bool,
+    output_format: str,
+) -> None:
+    """Serve one provider double on 127.0.0.1 until interrupted (and deliver its events to --webhook-url)."""
     if list_faults:
         flips = lifecycle_flips(require_lifecycle(get_provider(provider).spec)) if provider else ()
         # The double's own variants (e.g. WooshPay's docs_only): what they change, and the verdict expected.
@@ -64,6 +105,13 @@ def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_fault
         return
     if provider is None:
         raise UsageError("name the provider to serve, e.g. `conformance sandbox wooshpay`.")
+    options: dict[str, object] = {"webhook_time_scale": webhook_time_scale, "webhook_timeout": webhook_timeout}
+    if webhook_api_version is not None:
+        options["webhook_api_version"] = webhook_api_version
+    if webhook_url is not None:
+        # Bad arguments first (exit 2), then whether the app listens (exit 3).
+        build_double(provider, faults=faults, options={**options, "webhook_url": webhook_url})[1].close()
+        require_reachable(webhook_url)
 
     def announce(running: RunningDouble) -> None:
         console.print(f"{running.provider.title} double listening on {running.base_url}", highlight=False)
@@ -73,6 +121,42 @@ def sandbox(provider: str | None, port: int, faults: tuple[str, ...], list_fault
         for name, value in running.credentials.items():
             console.print(f"  export {name}={shlex.quote(value)}", highlight=False)
         console.print(f"then: conformance run --base-url {running.provider.name}={running.base_url}", highlight=False)
+        if webhook_url is not None:
+            announce_deliveries(running, webhook_url)
         console.print("Ctrl-C stops it.")
 
-    serve_forever(provider, faults=faults, port=port, announce=announce)
+    serve_forever(provider, faults=faults, port=port, announce=announce, options=options)
+
+
+def require_reachable(url: str) -> None:
+    """The app must listen before the double starts: an unreachable URL is said once, exit 3."""
+    parts = urlsplit(receiver_for(url).name)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname or "", port), timeout=REACH_TIMEOUT).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TargetUnreachable(
+            f"the webhook URL {url} could not be reached ({reason}); start the app first, or fix --webhook-url."
+        ) from None
+
+
+def announce_deliveries(running: RunningDouble, url: str) -> None:
+    """Register the URL, say how to verify what arrives, and log every attempt as it is answered."""
+    endpoint = running.double.deliver_to(url)
+    line(console, f"delivering events to {url}")
+    if endpoint.secret is not None:
+        line(console, f"signing secret (verify the signature header with it): {endpoint.secret}")
+    outbox = running.double.webhooks
+    if outbox is not None:
+        key = outbox.scheme.verification_key
+        if key is not None:
+            line(console, "public key (verify the `sign` header with it):")
+            line(console, key.strip())
+        outbox.on_attempt = lambda attempt: line(console, describe(attempt))
+
+
+def describe(attempt: Attempt) -> str:
+    answer = f"answered {attempt.status}" if attempt.status is not None else f"no answer: {attempt.error}"
+    verdict = "acknowledged" if attempt.acknowledged else "not acknowledged"
+    return f"event {attempt.event_name} {attempt.event_id} attempt {attempt.attempt}: {answer} ({verdict})"

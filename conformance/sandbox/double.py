@@ -30,7 +30,7 @@ from conformance.core import refs
 from conformance.core.errors import UsageError
 from conformance.core.kinds import Basis, Kind
 from conformance.sandbox.faults import DELIVERY_FAULTS, FAULT_HEADER, FaultSet
-from conformance.sandbox.receivers import DEFAULT_TIMEOUT, receiver_for
+from conformance.sandbox.receivers import DEFAULT_TIMEOUT, Receiver, receiver_for
 from conformance.sandbox.webhooks import Endpoint, EventScheme, Outbox, option_float
 from conformance.spec.specs import HTTP_METHODS, Operation, Provenance, Spec
 from conformance.spec.validation import violations
@@ -226,6 +226,19 @@ class ProviderDouble(ABC):
         if url is not None:
             outbox.register(Endpoint("option", receiver_for(str(url)), configured=True))
         return outbox
+
+    def deliver_to(self, target: object, *, path: str = "/", events: Sequence[str] = ("*",)) -> Endpoint:
+        """Deliver this double's events to a URL, a WSGI app or an ASGI app from now on (the pytest plugin's
+        `double.webhooks.deliver_to`); the endpoint says how to verify them (its secret, if the scheme has one)."""
+        if self.webhooks is None:
+            raise UsageError(f"the {self.provider} double sends no events (none are documented).")
+        receiver = receiver_for(target, path=path)
+        with self._lock:
+            return self.webhooks.register(self.new_endpoint(receiver, tuple(events)))
+
+    def new_endpoint(self, receiver: Receiver, events: tuple[str, ...]) -> Endpoint:
+        """An endpoint registered without the provider's API (a provider whose scheme has a shared secret makes one)."""
+        return Endpoint(f"endpoint_{len(self.webhooks.endpoints) if self.webhooks else 0}", receiver, None, events)
 
     def _check_delivery_faults(self, faults: FaultSet) -> None:
         """A delivery fault this double cannot show is refused, not silently ignored (a test would pass)."""

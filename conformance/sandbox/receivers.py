@@ -14,6 +14,7 @@ import io
 import ipaddress
 import socket
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -74,6 +75,25 @@ class UrlReceiver:
             connection.close()
 
 
+@dataclass(frozen=True)
+class OffMachineReceiver:
+    """A URL beyond this machine, registered through a double's API (an engine run generates such URLs):
+    accepted as the provider would, never posted to (a double is local). Each attempt fails saying so."""
+
+    url: str
+
+    @property
+    def name(self) -> str:
+        return self.url
+
+    @property
+    def path(self) -> str:
+        return UrlReceiver(self.url).path
+
+    def post(self, headers: Mapping[str, str], body: bytes, timeout: float) -> Answer:
+        raise DeliveryFailed(f"{self.url} is not on this machine: a double delivers to loopback only.")
+
+
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
@@ -88,6 +108,9 @@ class WsgiReceiver:
         return f"wsgi:{_app_name(self.app)}"
 
     def post(self, headers: Mapping[str, str], body: bytes, timeout: float) -> Answer:
+        return _bounded(lambda: self._call(headers, body), timeout, self.name)
+
+    def _call(self, headers: Mapping[str, str], body: bytes) -> Answer:
         environ: dict[str, Any] = {
             "REQUEST_METHOD": "POST",
             "SCRIPT_NAME": "",
@@ -142,10 +165,11 @@ class AsgiReceiver:
         return f"asgi:{_app_name(self.app)}"
 
     def post(self, headers: Mapping[str, str], body: bytes, timeout: float) -> Answer:
+        return _bounded(lambda: self._run(headers, body), timeout, self.name)
+
+    def _run(self, headers: Mapping[str, str], body: bytes) -> Answer:
         try:
-            return asyncio.run(asyncio.wait_for(self._call(headers, body), timeout))
-        except TimeoutError:
-            raise DeliveryFailed(f"{self.name} did not answer within {timeout:g} s.") from None
+            return asyncio.run(self._call(headers, body))
         except DeliveryFailed:
             raise
         except Exception as exc:
@@ -188,8 +212,42 @@ class AsgiReceiver:
         return Answer(status[0], b"".join(chunks))
 
 
+def _bounded(call: Callable[[], Answer], timeout: float, name: str) -> Answer:
+    """An app called in a thread of its own: one that hangs past `timeout` is an attempt without an answer
+    (it finishes, or not, on its own; a daemon thread never keeps the process alive)."""
+    result: list[Answer] = []
+    failure: list[DeliveryFailed] = []
+
+    def run() -> None:
+        try:
+            result.append(call())
+        except DeliveryFailed as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name=f"webhook-app-{name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if failure:
+        raise failure[0]
+    if not result:
+        raise DeliveryFailed(f"{name} did not answer within {timeout:g} s.")
+    return result[0]
+
+
 def _app_name(app: object) -> str:
     return getattr(app, "__qualname__", None) or getattr(app, "name", None) or type(app).__name__
+
+
+def registered_url(url: str) -> Receiver:
+    """The receiver of a URL registered through a double's API: loopback URLs are posted to, others kept
+    but never posted to; a string that is no http(s) URL is a UsageError."""
+    try:
+        return receiver_for(url)
+    except UsageError:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.hostname and not _loopback(parts.hostname):
+            return OffMachineReceiver(url)
+        raise
 
 
 def receiver_for(target: object, *, path: str = "/") -> Receiver:

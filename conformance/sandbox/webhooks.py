@@ -29,7 +29,7 @@ from conformance.sandbox.receivers import DEFAULT_TIMEOUT, DeliveryFailed, Recei
 
 JSON = dict[str, Any]
 STALE_SECONDS = 600  # timestamp_stale: the signed timestamp lies ten minutes back (Stripe's tolerance is 5)
-HOLD_SECONDS = 0.5  # events_reordered: how long an event waits for a later one to overtake it (real seconds)
+HOLD_SECONDS = 2.0  # reordering: how long events wait for a later one to overtake them (real seconds)
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,7 @@ class Outbox:
         self._faults = faults
         self.time_scale = time_scale
         self.timeout = timeout
+        self._configured = (time_scale, timeout)  # what reset() restores
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Endpoint] = {}
         self._events: dict[str, Event] = {}  # every event emitted, sent or not, by id
@@ -155,6 +156,8 @@ class Outbox:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        #: Called with each attempt once answered (or failed), e.g. to log it (`conformance sandbox`).
+        self.on_attempt: Callable[[Attempt], None] | None = None
 
     # -- registration -------------------------------------------------------------------------------
 
@@ -177,7 +180,8 @@ class Outbox:
             return list(self._endpoints.values())
 
     def reset(self) -> None:
-        """Empty outbox and record; endpoints from options stay, registered ones go (a double's restart)."""
+        """Empty outbox and record, the configured time scale and timeout; endpoints from options stay,
+        registered ones go (a double's restart)."""
         with self._cond:
             self._endpoints = {k: e for k, e in self._endpoints.items() if e.configured}
             self._events.clear()
@@ -187,6 +191,7 @@ class Outbox:
             self._sent.clear()
             self._generation += 1
             self._started = time.monotonic()
+            self.time_scale, self.timeout = self._configured
             self._cond.notify_all()
 
     # -- emitting -----------------------------------------------------------------------------------
@@ -217,7 +222,7 @@ class Outbox:
                 if on("deliver_late") and previous is not None:
                     jobs.append(self._job(now, previous, endpoint, retries=False))
                 if on("events_reordered") or on("deliver_reversed"):
-                    self._hold(jobs, now)
+                    self._hold(jobs, now, all_of_them=on("deliver_reversed"))
                 else:
                     for job in jobs:
                         heapq.heappush(self._queue, job)
@@ -228,19 +233,27 @@ class Outbox:
     def _job(self, now: float, event: Event, endpoint: Endpoint, *, retries: bool = True) -> _Job:
         return _Job(now, next(self._seq), event, endpoint, 1, retries)
 
-    def _hold(self, jobs: list[_Job], now: float) -> None:
-        """Reordering: a held event goes out right after the next one, so each pair arrives newest first."""
-        if self._held:
-            jobs = jobs + self._held
+    def _hold(self, jobs: list[_Job], now: float, *, all_of_them: bool) -> None:
+        """Reordering. events_reordered: a held event goes out right after the next one, so each pair arrives
+        newest first. deliver_reversed: every event waits until flush() (or HOLD_SECONDS without a new one),
+        then all go out newest first."""
+        if self._held and not all_of_them:
+            released = jobs + self._held
             self._held = []
-            for job in jobs:
+            for job in released:
                 job.due, job.seq = now, next(self._seq)
                 heapq.heappush(self._queue, job)
             return
-        for job in jobs:
-            # Released after HOLD_SECONDS if nothing overtakes it: at least once, even reordered.
+        # Released after HOLD_SECONDS if nothing overtakes them: at least once, even reordered.
+        self._held = jobs + self._held
+        for job in self._held:
             job.due = now + HOLD_SECONDS
-        self._held = jobs
+
+    def _release_held(self) -> None:
+        for job in self._held:  # newest first: _held is kept in that order
+            job.due, job.seq = time.monotonic(), next(self._seq)
+            heapq.heappush(self._queue, job)
+        self._held = []
 
     def redeliver(self, event_id: str) -> None:
         """Send an event again, as it was first sent (same id and body), to every endpoint that wants it."""
@@ -280,10 +293,7 @@ class Outbox:
         deadline = time.monotonic() + timeout
         with self._cond:
             if self._held:  # nothing else will come to overtake them
-                for job in self._held:
-                    job.due = time.monotonic()
-                    heapq.heappush(self._queue, job)
-                self._held = []
+                self._release_held()
                 self._cond.notify_all()
             while self._queue or self._in_flight:
                 left = deadline - time.monotonic()
@@ -326,9 +336,7 @@ class Outbox:
         while not self._closed:
             now = time.monotonic()
             if self._held and self._held[0].due <= now:
-                for job in self._held:
-                    heapq.heappush(self._queue, job)
-                self._held = []
+                self._release_held()
             if self._queue and self._queue[0].due <= now:
                 return heapq.heappop(self._queue)
             waits = [j.due - now for j in self._queue[:1] + self._held[:1]]
@@ -358,25 +366,26 @@ class Outbox:
                 body=wire.body,
                 status=status,
             )
-            self._sent.append(
-                Attempt(
-                    delivery,
-                    job.event.id,
-                    job.event.name,
-                    job.attempt,
-                    job.endpoint.id,
-                    receiver.name,
-                    answer,
-                    error,
-                    acknowledged,
-                )
+            attempt = Attempt(
+                delivery,
+                job.event.id,
+                job.event.name,
+                job.attempt,
+                job.endpoint.id,
+                receiver.name,
+                answer,
+                error,
+                acknowledged,
             )
+            self._sent.append(attempt)
             retry = job.retries and not acknowledged and not self._faults("retries_ignored")
             if retry and job.attempt <= len(self.scheme.schedule) and job.endpoint.id in self._endpoints:
                 delay = self.scheme.schedule[job.attempt - 1] * self.time_scale
                 job.attempt += 1
                 job.due, job.seq = time.monotonic() + delay, next(self._seq)
                 heapq.heappush(self._queue, job)
+        if self.on_attempt is not None:
+            self.on_attempt(attempt)
 
 
 def growing_schedule(first: Sequence[float], step: float, cap: float) -> tuple[float, ...]:

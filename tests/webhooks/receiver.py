@@ -26,6 +26,8 @@ class Recorder:
     answer: Callable[[int], int] = lambda n: 200
     #: seconds to wait before answering (a hanging receiver).
     delay: float = 0.0
+    #: called with (body, headers) before answering, e.g. to read the API back as a handler would.
+    on_arrival: Callable[[bytes, dict[str, str]], None] = lambda body, headers: None
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Arrival]:
         deadline = time.monotonic() + timeout
@@ -44,6 +46,7 @@ def receiving(path: str = "/hooks") -> Iterator[Recorder]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if recorder.delay:
                 time.sleep(recorder.delay)
+            recorder.on_arrival(body, {k.lower(): v for k, v in self.headers.items()})
             with lock:
                 status = recorder.answer(len(recorder.arrivals))
                 headers = {k.lower(): v for k, v in self.headers.items()}
