@@ -257,7 +257,7 @@ def _key_for(scheme: str, keys: Mapping[str, str]) -> str | None:
 @dataclass(frozen=True)
 class Verdict:
     findings: list[Finding]
-    events: tuple[str, ...]  # documented events observed, in order of first arrival
+    events: tuple[str, ...] | None  # documented events observed, in order of first arrival (None: not received)
 
 
 def judge(
@@ -272,7 +272,7 @@ def judge(
 ) -> Verdict:
     """Every webhook check over a scenario's deliveries; a signature is judged by its recorded verification."""
     if not recorded.received:
-        return Verdict([], ())
+        return Verdict([], None)
     changes = state_changes(workflows, spec, exchanges, recorded.exchanges, recorded.reads)
     deliveries = list(recorded.deliveries)
     found = checks.judge_deliveries(

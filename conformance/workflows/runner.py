@@ -67,7 +67,8 @@ class ScenarioOutcome:
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
     exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
-    events: tuple[str, ...] = ()  # documented webhook events observed while the scenario ran
+    # Documented webhook events observed while the scenario ran (None: its deliveries were not received or judged).
+    events: tuple[str, ...] | None = None
 
 
 def run_scenario(

@@ -78,6 +78,8 @@ def workflow_stage(
                 if outcome.lifecycle is not None:
                     result.lifecycle[provider.name] = outcome.lifecycle
                     result.transitions[provider.name] = transition_probes(outcome.lifecycle)
+                if outcome.events is not None:
+                    result.events.setdefault(provider.name, set()).update(outcome.events)
                 if outcome.not_judged is not None:
                     not_judged.append({"scenario": outcome.scenario, "reason": outcome.not_judged})
             if not_judged:

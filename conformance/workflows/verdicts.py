@@ -69,7 +69,7 @@ def _entry(outcome: ScenarioOutcome) -> dict[str, Any]:
         "unplayed": outcome.unplayed,
         "exchanges": [exchange_entry(exchange) for exchange in outcome.exchanges],
         "lifecycle": outcome.lifecycle,
-        "events": list(outcome.events),
+        "events": None if outcome.events is None else list(outcome.events),
     }
 
 
@@ -91,7 +91,7 @@ def _outcomes(entry: Any) -> list[ScenarioOutcome] | None:
                 unplayed=int(item["unplayed"]),
                 exchanges=[remembered_exchange(fields) for fields in item["exchanges"]],
                 lifecycle=_lifecycle(item["lifecycle"]),
-                events=tuple(str(name) for name in item["events"]),
+                events=None if item["events"] is None else tuple(str(name) for name in item["events"]),
             )
             for item in entry
         ]

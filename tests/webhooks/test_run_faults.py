@@ -41,6 +41,7 @@ def test_a_clean_double_delivers_every_declared_event_and_nothing_is_found(provi
         "wooshpay": {"invoice.created", "invoice.finalized", "invoice.paid"},
         "useepay": {"invoice.sent", "invoice.paid"},
     }
+    assert outcome.events is not None
     assert set(outcome.events) == expected[provider]
     assert set(outcome.events) <= set(contract.events)
 
