@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from conformance.core.errors import UsageError
+from conformance.providers import get_provider
 from conformance.targets.webhook_options import WebhookOptions, webhook_options
+from conformance.targets.webhook_session import webhook_notices
 from tests.hostile.conftest import assert_one_sentence, conformance
 
 LIVE = ["--target", "live", "--provider", "wooshpay", "--base-url", "wooshpay=http://127.0.0.1:9"]
@@ -69,3 +71,14 @@ def test_good_options_pass_through() -> None:
     assert live.asked
     with pytest.raises(UsageError):
         webhook_options(f"127.0.0.1:{port}", None, 9.0, ["record"])
+
+
+def test_a_live_run_is_told_to_register_the_url_where_the_spec_has_no_endpoint_api() -> None:
+    providers = [get_provider(name) for name in ("lynkwell", "useepay", "wooshpay")]
+    live = {"lynkwell": "live", "useepay": "live", "wooshpay": "live"}
+    options = WebhookOptions(("127.0.0.1", 8765), "https://t.example/h")
+    [notice] = webhook_notices(providers, live, options)
+    assert notice.startswith("UseePay has no API to register a webhook endpoint: register https://t.example/h")
+    # WooshPay's endpoint is registered by the run; Lynkwell sends none; a sandbox or a run not asked says nothing.
+    assert webhook_notices(providers, {**live, "useepay": "sandbox"}, options) == []
+    assert webhook_notices(providers, live, WebhookOptions()) == []
