@@ -133,17 +133,27 @@ class WebhookSession:
         """Where a scenario starts: the deliveries so far, and the receiver's clock."""
         return self.receiver.count(), self.receiver.now()
 
-    def settle(self, mark: int, done: Callable[[list[Delivery]], bool], extra: float = 0.0) -> None:
-        """Wait for a scenario's deliveries: until `done(its deliveries)` holds (up to the timeout, plus `extra`
-        seconds for a retry probe), then until nothing more arrives for a moment (a late duplicate)."""
+    def settle(
+        self,
+        mark: int,
+        arrived: Callable[[list[Delivery]], bool],
+        retried: Callable[[list[Delivery]], bool],
+        extra: float = 0.0,
+    ) -> None:
+        """Wait for a scenario's deliveries: until `arrived(its deliveries)` (the expected events, up to the
+        timeout), then until `retried` (a refused attempt's retry, up to `extra` seconds: only a scenario with a
+        refused attempt waits), then until nothing more arrives for a moment (a late duplicate)."""
+
+        def since(done: Callable[[list[Delivery]], bool]) -> Callable[[list[Delivery]], bool]:
+            return lambda deliveries: done(deliveries[mark:])
+
         if self.drain is not None:
-            self.drain(self.timeout + extra)
-            # A double that ignores a refused attempt is idle at once: its retry is waited for all the same.
-            self.receiver.wait_for(lambda deliveries: done(deliveries[mark:]), extra)
-            self.receiver.wait_quiet(SANDBOX_QUIET, self.timeout)
-            return
-        self.receiver.wait_for(lambda deliveries: done(deliveries[mark:]), self.timeout + extra)
-        self.receiver.wait_quiet(QUIET, self.timeout)
+            self.drain(self.timeout)  # a double knows when it has nothing left to send
+        else:
+            self.receiver.wait_for(since(arrived), self.timeout)
+        # A provider that ignores a refused attempt is idle at once: its retry is waited for all the same.
+        self.receiver.wait_for(since(retried), extra)
+        self.receiver.wait_quiet(SANDBOX_QUIET if self.drain is not None else QUIET, self.timeout)
 
 
 def declares_webhooks(provider: Provider) -> bool:

@@ -189,18 +189,20 @@ def received(
     }
 
     def arrived(deliveries: list[Delivery]) -> bool:
-        seen = {(_object_id(contract, d), checks.read_event(contract, d).name) for d in deliveries}
+        return due <= {(_object_id(contract, d), checks.read_event(contract, d).name) for d in deliveries}
+
+    def retried(deliveries: list[Delivery]) -> bool:
         refused = {
             checks.read_event(contract, d).event_id for d in deliveries if d.status is not None and d.status >= 500
         }
-        retried = {
+        acknowledged = {
             checks.read_event(contract, d).event_id
             for d in deliveries
             if d.status is not None and contract.rules is not None and contract.rules.acknowledges(d.status)
         }
-        return due <= seen and refused <= retried
+        return refused <= acknowledged
 
-    session.settle(mark, arrived, extra=retry_wait(spec, session.time_scale))
+    session.settle(mark, arrived, retried, extra=retry_wait(spec, session.time_scale))
     # Once everything arrived, each invoice is read once more: the state the API settled on.
     for object_id in dict.fromkeys(change.object_id for change in changes):
         session.read_now(object_id)
