@@ -17,6 +17,7 @@ from conformance.targets import scenario_cassette
 from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.doubles import run_on_double
 from conformance.workflows.runner import replay
+from tests.hostile.conftest import conformance
 
 SCENARIO = "invoice_lifecycle"
 
@@ -98,3 +99,23 @@ def test_a_scenario_recorded_without_receiving_is_replayed_without_events(tmp_pa
     assert offline.events is None  # not received: nothing observed, nothing missing
     path.unlink()
     assert replay(workflows, workflows.scenario(SCENARIO), cassette).events is None
+
+
+@pytest.mark.parametrize("provider", ["wooshpay", "useepay"])
+def test_conformance_judge_reads_the_suites_recording_on_its_recorded_clock(tmp_path: Path, provider: str) -> None:
+    workflows = get_provider(provider).workflows()
+    assert workflows is not None
+    cassette = scenario_cassette(tmp_path, provider, WORKFLOW_SUITE, SCENARIO)
+    cassette.parent.mkdir(parents=True)
+    run_on_double(workflows, workflows.scenario(SCENARIO), cassette=cassette)
+    path = deliveries.deliveries_path(cassette)
+    ran = conformance(["judge", str(path), "--report-dir", str(tmp_path / "a")])
+    assert ran.code == 0, ran.stdout[-1500:]
+    assert json.loads((tmp_path / "a" / "findings.json").read_text())["findings"] == []
+    # The same deliveries said to come from a real provider: the double's compressed retry was too early.
+    data = json.loads(path.read_text())
+    del data["time_scale"]
+    path.write_text(json.dumps(data))
+    conformance(["judge", str(path), "--report-dir", str(tmp_path / "b")])
+    checks = {f["check"] for f in json.loads((tmp_path / "b" / "findings.json").read_text())["findings"]}
+    assert checks == {"webhook.retries"}
