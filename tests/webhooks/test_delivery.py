@@ -158,8 +158,8 @@ def test_unacknowledged_events_are_retried_on_the_schedule_then_given_up(
     provider: str, refusal: int, schedule: tuple[float, ...]
 ) -> None:
     """WooshPay acknowledges with any 2xx, UseePay only with 200: 201 is a refusal there."""
-    # Compressed to about 2 s in all: UseePay's schedule runs for about 5 days, WooshPay's for 32 hours.
-    scale = 0.000005 if provider == "useepay" else 0.00002
+    # Compressed to about 1 s in all: UseePay's schedule runs for about 5 days, WooshPay's for 32 hours.
+    scale = 0.000002 if provider == "useepay" else 0.00001
     with receiving() as recorder:
         recorder.answer = lambda n: refusal
         for double in (
@@ -203,7 +203,7 @@ def test_an_acknowledged_event_is_not_retried(recorder: Recorder) -> None:
 
 def test_an_unreachable_or_hanging_receiver_costs_attempts_not_the_double(recorder: Recorder) -> None:
     dead = f"http://127.0.0.1:{free_loopback_port()}/hooks"
-    for double in served("useepay", recorder, webhook_url=dead, webhook_timeout=0.2, webhook_time_scale=0.00001):
+    for double in served("useepay", recorder, webhook_url=dead, webhook_timeout=0.2, webhook_time_scale=0.000001):
         started = time.monotonic()
         useepay_paid_invoice(double)
         assert time.monotonic() - started < 3  # the API does not wait for deliveries
