@@ -91,6 +91,21 @@ def _compositions(prefix: str, request: bool) -> list[Rule]:
 
 
 _TABLE: list[Rule] = [
+    # -- webhooks (events the provider posts; a handler receives them as a client receives a response)
+    Rule("webhook-removed", ERR, "an event is no longer sent: a handler waiting for it never hears", oasdiff=False),
+    Rule("webhook-added", INFO, "a new event is sent (handlers ignore what they do not know)", oasdiff=False),
+    Rule("webhook-media-type-removed", INFO, "an event is no longer sent with this content type", oasdiff=False),
+    Rule(
+        "webhook-media-type-added", ERR, "an event arrives with a content type its handler never parsed", oasdiff=False
+    ),
+    Rule(
+        "webhook-header-removed",
+        ERR,
+        "an event no longer carries a header (a signature a handler verifies)",
+        oasdiff=False,
+    ),
+    Rule("webhook-header-added", INFO, "an event carries a new optional header", oasdiff=False),
+    Rule("webhook-required-header-added", INFO, "an event carries a new header (a handler ignores it)", oasdiff=False),
     # -- operations and paths
     Rule("endpoint-added", INFO, "an operation was added"),
     Rule("api-removed-without-deprecation", ERR, "an operation was removed without being deprecated first"),

@@ -6,7 +6,8 @@ Within an operation: lifecycle (spec_lifecycle), security (spec_security), what 
 (spec_requests) and what it receives (spec_responses). Pointers: response body fields use the
 body pointer (`/data/status`, as cassette drift does), request body fields
 `/requestBody/<field pointer>`, parameters `/parameters/<in>/<name>[/<property pointer>]`, security
-`/security`, and operation-level changes (removed, added, statuses, media types, headers) ''.
+`/security`, and operation-level changes (removed, added, statuses, media types, headers) ''. The
+top-level `webhooks` are compared by event (spec_webhooks), filed under `webhook <event>`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from conformance.drift.spec_requests import parameter_changes, request_body_chan
 from conformance.drift.spec_responses import response_changes
 from conformance.drift.spec_security import security_changes
 from conformance.drift.spec_side import Op, SpecSide
+from conformance.drift.spec_webhooks import webhook_changes
 
 
 def compare_specs(old_spec: SpecDocument, new_spec: SpecDocument) -> list[Change]:
@@ -43,6 +45,7 @@ def compare_specs(old_spec: SpecDocument, new_spec: SpecDocument) -> list[Change
             changes.append(make(rule, "", "operation present", "operation absent", f"was removed {how}"))
         else:
             changes.append(make("endpoint-added", "", "operation absent", "operation present", "was added"))
+    changes.extend(webhook_changes(provider, old, new))
     return changes
 
 

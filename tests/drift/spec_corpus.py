@@ -829,8 +829,70 @@ def _silent_pairs() -> list[Pair]:
     return pairs
 
 
+def _hook(doc: Doc, name: str = "item.created", *, header: bool = False, form: bool = False) -> None:
+    """A top-level webhook (issue 27): an event posting a JSON payload, optionally signed and form-encoded."""
+    content: Doc = {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}}}}}
+    if form:
+        content["application/x-www-form-urlencoded"] = {"schema": {"type": "object", "properties": {}}}
+    post_node: Doc = {"requestBody": {"content": content}, "responses": {"200": {"description": "ok"}}}
+    if header:
+        post_node["parameters"] = [
+            {"name": "Signature", "in": "header", "required": True, "schema": {"type": "string"}}
+        ]
+    doc.setdefault("webhooks", {})[name] = {"post": post_node}
+
+
+def _webhook_pairs() -> list[Pair]:
+    return [
+        edit_pair(
+            "webhook added",
+            None,
+            _hook,
+            expect(("webhook-added", "INFO")),
+            expect(("webhook-removed", "ERR")),
+        ),
+        edit_pair(
+            "webhook media type added",
+            _hook,
+            lambda d: _hook(d, form=True),
+            expect(("webhook-media-type-added", "ERR")),
+            expect(("webhook-media-type-removed", "INFO")),
+        ),
+        edit_pair(
+            "webhook signature header added",
+            _hook,
+            lambda d: _hook(d, header=True),
+            expect(("webhook-required-header-added", "INFO")),
+            expect(("webhook-header-removed", "ERR")),
+        ),
+        edit_pair(
+            "webhook optional header added",
+            _hook,
+            lambda d: (
+                _hook(d, header=True),
+                d["webhooks"]["item.created"]["post"]["parameters"][0].update(required=False),
+            ),
+            expect(("webhook-header-added", "INFO")),
+            expect(("webhook-header-removed", "ERR")),
+        ),
+        edit_pair(
+            "webhook payload field retyped",
+            _hook,
+            lambda d: (
+                _hook(d),
+                d["webhooks"]["item.created"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+                    "properties"
+                ].update(id={"type": "integer"}),
+            ),
+            expect(("response-property-type-changed", "ERR")),
+            expect(("response-property-type-changed", "ERR")),
+        ),
+    ]
+
+
 def corpus() -> list[Pair]:
     return [
+        *_webhook_pairs(),
         *_bound_pairs(),
         *_type_pairs(),
         *_nullable_pairs(),

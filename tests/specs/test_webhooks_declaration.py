@@ -112,3 +112,16 @@ def test_a_form_body_must_say_which_field_carries_the_json() -> None:
 
     with pytest.raises(UsageError, match="contentMediaType"):
         parse(_spec("useepay", drop))
+
+
+def test_providers_lists_the_webhook_events_or_says_there_are_none() -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli.main import main
+
+    listed = CliRunner().invoke(main, ["providers", "--provider", "useepay"])
+    assert listed.exit_code == 0
+    assert {e for e in USEEPAY_EVENTS if f"webhook {e} " in listed.output} == USEEPAY_EVENTS
+    none = CliRunner().invoke(main, ["providers", "--provider", "lynkwell"])
+    assert "webhook events" in none.output
+    assert "not documented" in none.output
