@@ -59,9 +59,8 @@ def recorder() -> Iterator[Recorder]:
 
 
 def wooshpay_endpoint(served_double: Served, events: list[str] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"url": served_double.receiver.url}
-    if events:
-        data["enabled_events[]"] = events
+    # enabled_events is required (Stripe's create, as the spec declares it); ["*"] = every event.
+    data: dict[str, Any] = {"url": served_double.receiver.url, "enabled_events[]": events or ["*"]}
     answer = served_double.post("/v1/webhook_endpoints", data=data)
     assert answer.status_code == 200, answer.text
     return dict(answer.json())

@@ -83,7 +83,9 @@ def test_wooshpay_endpoints_api_filters_lists_and_deletes(recorder: Recorder) ->
 def test_an_endpoint_beyond_this_machine_is_kept_and_never_posted_to(recorder: Recorder) -> None:
     """As the provider would, the API accepts any http(s) URL; the double only ever posts on loopback."""
     for double in served("wooshpay", recorder):
-        outside = double.post("/v1/webhook_endpoints", data={"url": "https://example.com/hooks"})
+        outside = double.post(
+            "/v1/webhook_endpoints", data={"url": "https://example.com/hooks", "enabled_events[]": ["*"]}
+        )
         assert outside.status_code == 200
         assert outside.json()["url"] == "https://example.com/hooks"
         customer = double.post("/v1/customers", data={"name": "Ada"}).json()
