@@ -121,6 +121,10 @@ class WebhookSession:
         self.reads = ReadsOnArrival(self.provider, base_url, auth, self.receiver)
         self.receiver.on_arrival = self.reads
 
+    def close(self) -> None:
+        if self.reads is not None:
+            self.reads.close()
+
     def reads_since(self, mark: int) -> list[Read]:
         return self.reads.since(mark) if self.reads is not None else []
 
@@ -226,11 +230,14 @@ def double_with_receiver(
                 session.keys["public_key"] = key
             auth = provider.auth(running.credentials, running.base_url)
             session.hear(running.base_url, auth)
-            if registering:
-                session.endpoint = webhook_endpoint.register(provider, running.base_url, auth, receiver.url)
-                if session.endpoint.secret:
-                    session.keys["secret"] = session.endpoint.secret
-            yield running, session
+            try:
+                if registering:
+                    session.endpoint = webhook_endpoint.register(provider, running.base_url, auth, receiver.url)
+                    if session.endpoint.secret:
+                        session.keys["secret"] = session.endpoint.secret
+                yield running, session
+            finally:
+                session.close()
 
 
 @contextmanager
@@ -250,16 +257,19 @@ def live_session(
     with WebhookReceiver(host, port, refuse_first=first_event_refused(provider)) as receiver:
         session = WebhookSession(provider, receiver, options.timeout, keys=public_keys(provider, env))
         session.hear(base_url, auth)
-        if webhook_endpoint.registration_operation(provider) is None:
-            yield session  # the user registers the URL (the command says so)
-            return
-        session.endpoint = webhook_endpoint.register(provider, base_url, auth, options.public_url)
-        if session.endpoint.secret:
-            session.keys["secret"] = session.endpoint.secret
         try:
-            yield session
+            if webhook_endpoint.registration_operation(provider) is None:
+                yield session  # the user registers the URL (the command says so)
+                return
+            endpoint = session.endpoint = webhook_endpoint.register(provider, base_url, auth, options.public_url)
+            if endpoint.secret:
+                session.keys["secret"] = endpoint.secret
+            try:
+                yield session
+            finally:
+                webhook_endpoint.remove(provider, base_url, auth, endpoint)
         finally:
-            webhook_endpoint.remove(provider, base_url, auth, session.endpoint)
+            session.close()
 
 
 def public_keys(provider: Provider, env: Mapping[str, str] | None = None) -> dict[str, str]:
