@@ -13,7 +13,7 @@ import hashlib
 import importlib.metadata
 import marshal
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,9 +328,10 @@ def adopt(staged: Iterable[tuple[str, str]]) -> None:
 
 
 @contextmanager
-def transaction(cassette_dir: Path) -> Iterator[None]:
+def transaction(cassette_dir: Path, keep: Callable[[], bool] = lambda: True) -> Iterator[None]:
     """Every cassette recorded in the block replaces its target when the block ends normally, all
-    together; on any exception or interruption none does, and no staging file is left behind."""
+    together; on any exception or interruption none does, and no staging file is left behind.
+    `keep()` False when the block ends (a recording its budget cut short): none does either."""
     _deferring.append(True)
     start = len(_pending)
     try:
@@ -345,7 +346,10 @@ def transaction(cassette_dir: Path) -> Iterator[None]:
         _deferring.pop()
     pairs = _pending[start:]
     del _pending[start:]
-    _commit(pairs)
+    if keep():
+        _commit(pairs)
+    else:
+        _discard(pairs)
 
 
 def _commit(pairs: Iterable[tuple[Path, Path]]) -> None:

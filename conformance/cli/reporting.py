@@ -25,6 +25,7 @@ def run_and_report(
     baseline: Baseline | None = None,
     policy: SeverityPolicy = DEFAULT_POLICY,
     shard: ShardPlan | None = None,
+    operations: tuple[str, ...] = (),
 ) -> FindingsDocument:
     """A run, then its findings.json and every report written together into `report_dir`."""
     document = pipeline.execute(
@@ -35,6 +36,7 @@ def run_and_report(
         baseline=baseline,
         policy=policy,
         shard=shard,
+        operations=operations,
     )
     return write_run(document, report_dir)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from conformance.document.baseline import load_baseline
 from conformance.engine.selection import check_selection
 from conformance.engine.settings import Settings
 from conformance.findings.severity_policy import load_policy
-from conformance.http import transport
+from conformance.http import budget, transport
 from conformance.http.ratelimit import share_of
 from conformance.providers import all_providers, select_providers
 from conformance.reports.console_output import line
@@ -32,6 +33,28 @@ from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, mode_for, 
 from conformance.targets.webhook_options import DEFAULT_TIMEOUT as DEFAULT_WEBHOOK_TIMEOUT
 from conformance.targets.webhook_options import webhook_options
 from conformance.targets.webhook_session import webhook_notices
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return budget.parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def check_faults(faults: tuple[str, ...], providers: tuple[str, ...], options: TargetOptions) -> None:
+    """Faults are the doubles': only a sandbox run shows them, and every selected double must have each one."""
+    if not faults:
+        return
+    for provider in select_providers(providers):
+        if mode_for(provider, options) != "sandbox":
+            raise UsageError(
+                f"--fault is for the bundled doubles, but {provider.name} runs against "
+                f"{mode_for(provider, options)}; use --target sandbox (without --base-url for it)."
+            )
+        provider.double().fault_set(faults)  # a fault this double lacks: one sentence, exit 2
 
 
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -49,6 +72,14 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     show_default=True,
     help="replay: committed cassettes, no network; live: real HTTP; record: live and rewrite the cassettes; "
     "sandbox: the bundled doubles on 127.0.0.1.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="With --target sandbox: every double shows this fault (repeatable), as `conformance sandbox --fault`; "
+    "`conformance sandbox PROVIDER --list-faults` lists a provider's.",
 )
 @click.option(
     "--base-url",
@@ -134,7 +165,7 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     multiple=True,
     metavar="METRIC=PERCENT,...",
     help="Fail (exit 1) when a provider's contract coverage is below, e.g. operations=100,fields=80. Metrics: "
-    "operations, success, statuses, fields, enums, parameters, transitions.",
+    "operations, success, statuses, fields, enums, parameters, transitions, behaviour.",
 )
 @click.option(
     "--shard",
@@ -143,6 +174,23 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
     default=None,
     help="Run shard K of N: a deterministic, weight-balanced part of the run's work; `conformance merge` joins "
     "the N findings.json into one verdict.",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Budget of a live, record or sandbox run: at most N requests, clean-up included (a reserve is kept "
+    "for it). Every operation gets its first request, then the workflows run, then the rest; what the spent "
+    "budget left unreached is named in the summary and coverage. With --shard K/N, each shard spends its share.",
+)
+@click.option(
+    "--max-duration",
+    metavar="T",
+    default=None,
+    callback=_duration,
+    help="Budget of a live, record or sandbox run in time, e.g. 90s, 15m or 1h: no request starts after T "
+    "(clean-up still runs).",
 )
 @click.option(
     "--webhook-listen",
@@ -173,6 +221,7 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -
 def run(
     providers: tuple[str, ...],
     target: str,
+    faults: tuple[str, ...],
     base_urls: tuple[str, ...],
     replay_mode: str,
     report_dir: Path,
@@ -192,6 +241,8 @@ def run(
     operation_ids: tuple[str, ...],
     min_coverage: tuple[str, ...],
     shard_spec: str | None,
+    max_requests: int | None,
+    max_duration: float | None,
     webhook_listen: str | None,
     webhook_public_url: str | None,
     webhook_timeout: float,
@@ -213,13 +264,26 @@ def run(
         cassette_dir=cassette_dir or cassettes_dir(),
         allow_production=allow_production,
         replay=replay_mode,
+        faults=faults,
     )
+    check_faults(faults, providers, options)
     modes = {p.name: mode_for(p, options) for p in select_providers(providers)}
     live = frozenset(name for name, mode in modes.items() if mode in ("live", "record"))
-    hooks = webhook_options(webhook_listen, webhook_public_url, webhook_timeout, modes.values())
+    spending = None
+    if max_requests is not None or max_duration is not None:
+        if all(mode == "replay" for mode in modes.values()):
+            raise UsageError(
+                "--max-requests and --max-duration budget the requests of a live, record or sandbox run; a replay "
+                "sends none: drop them, or pass --target live, record or sandbox (or --base-url)."
+            )
+        spending = budget.Budget(max_requests=max_requests, max_duration=max_duration)
+        if shard is not None:
+            spending = spending.share(shard.total)
+    run_id = ledger.new_run_id()
     # What a live run creates is written down as it is created: `conformance cleanup` sweeps what it leaves.
-    created = ledger.Ledger(report_dir / ledger.FILE_NAME, ledger.new_run_id(), live) if live else None
-    options = replace(options, ledger=created, webhooks=hooks)
+    created = ledger.Ledger(report_dir / ledger.FILE_NAME, run_id, live) if live else None
+    hooks = webhook_options(webhook_listen, webhook_public_url, webhook_timeout, modes.values())
+    options = replace(options, ledger=created, run_id=run_id, webhooks=hooks)
     settings = Settings(
         seed=seed,
         max_examples=max_examples,
@@ -247,6 +311,7 @@ def run(
                 "audit": not no_audit,
                 "workflows": not no_workflows,
                 "rate_limit": rate_limit_total or rate_limit,
+                "budget": [max_requests, max_duration],
                 # Shards graded by different gates do not make one verdict.
                 "severity_policy": {"strict_inferred": policy.strict_inferred, "sha256": policy.sha256},
             },
@@ -259,6 +324,8 @@ def run(
         workers=workers,
         plan=plan,
         max_bytes=max_response_bytes,
+        # A recording is one pass of the engine (one cassette per provider): the budget caps it, in its own order.
+        budgeted=spending is not None and target != "record",
     )
     accepted = load_baseline(baseline) if baseline else None  # a malformed file stops the run before it starts
     # Find an unwritable directory before a long run, not after it.
@@ -275,7 +342,14 @@ def run(
             f"run id {created.run_id}: `conformance cleanup --provider P --run-id {created.run_id}` "
             "removes what this run leaves if it is interrupted",
         )
-    with store.transaction(options.cassette_dir), ledger.recording(created):
+    if spending is not None:
+        spending.started = time.monotonic()  # the duration counts from the first request, not the option parsing
+
+    def whole() -> bool:
+        # A recording cut short by its budget is not the recording of the run: the committed cassettes stay.
+        return spending is None or not spending.exhausted
+
+    with store.transaction(options.cassette_dir, keep=whole), ledger.recording(created), budget.spending(spending):
         document = run_and_report(
             provider_names=providers,
             target=target,
@@ -285,7 +359,10 @@ def run(
             baseline=accepted,
             policy=policy,
             shard=plan,
+            operations=operation_ids,
         )
+    if target == "record" and not whole() and not quiet and output_format == "text":
+        line(console, "the budget ran out before the recording was whole: no cassette was replaced")
     trailer = f"findings: {report_dir / 'findings.json'}; reports: report.html, junit.xml, comparison.md beside it"
     code = conclude(
         document,

@@ -78,6 +78,8 @@ def sandbox(
         # The double's own variants (e.g. WooshPay's docs_only): what they change, and the verdict expected.
         variants = sorted(get_provider(provider).double().variants.items()) if provider else []
         variant_expect = "only inferred deviations: non_breaking by default, breaking under --strict-inferred."
+        # A named provider lists only the behaviour faults its double declares operations for.
+        catalogue = get_provider(provider).double().catalogue() if provider else CATALOGUE
         if output_format == "json":
             entries = [
                 {
@@ -87,13 +89,13 @@ def sandbox(
                     "expect": f.expect,
                     "observed_by": f.observed_by,
                 }
-                for f in CATALOGUE
+                for f in catalogue
             ]
             entries += [{"name": f.name, "summary": f.summary, "expect": f.expect} for f in flips]
             entries += [{"name": name, "summary": summary, "expect": variant_expect} for name, summary in variants]
             line(console, json.dumps(entries, indent=2, ensure_ascii=False))
             return
-        rows = [(f.name, f.summary, f.expect) for f in CATALOGUE]
+        rows = [(f.name, f.summary, f.expect) for f in catalogue]
         rows += [(f.name, f.summary, f.expect) for f in flips]
         rows += [(name, summary, variant_expect) for name, summary in variants]
         columns = ("fault", "what the double does", "what the suite should report")

@@ -7,7 +7,8 @@ What counts as documented, each item named so that the never-exercised lists rea
   (`Invoice /customer`), or per operation and status for inline schemas;
 - enums: every value of every `enum` in those responses;
 - parameters: every path, query and header parameter and top-level request body property;
-- transitions: lifecycle transitions probed, when a stage reports them (else n/a).
+- transitions: lifecycle transitions probed, when a stage reports them (else n/a);
+- behaviour: the spec's declared behaviour promises (x-behaviour) probed, when a stage reports them (else n/a).
 """
 
 from __future__ import annotations
@@ -40,11 +41,20 @@ class TransitionProbes:
     probed: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class BehaviourProbes:
+    """What the behaviour probes report for one provider: the promises its spec declares (keys) and those probed."""
+
+    declared: tuple[str, ...]
+    probed: tuple[str, ...]
+
+
 def compute(
     spec: Spec,
     exchanges: Iterable[Exchange],
     transitions: TransitionProbes | None = None,
     events: Iterable[str] | None = None,
+    behaviour: BehaviourProbes | None = None,
 ) -> ProviderCoverage:
     """Contract coverage of one provider; `events`: the webhook events observed (None: no deliveries were
     received or judged in this run)."""
@@ -101,6 +111,7 @@ def compute(
         _metric("parameters", list(parameters), sent),
         _transitions(transitions),
         events_metric(spec, events),
+        _behaviour(behaviour),
     )
     return ProviderCoverage(
         provider=spec.provider,
@@ -136,6 +147,12 @@ def events_metric(spec: Spec, observed: Iterable[str] | None) -> Metric:
         return Metric("events", None, None, note="no webhook deliveries received or judged in this run")
     seen = set(observed)
     return replace(_metric("events", documented, seen), observed=tuple(e for e in documented if e in seen))
+
+
+def _behaviour(behaviour: BehaviourProbes | None) -> Metric:
+    if behaviour is None:
+        return Metric("behaviour", None, None, note="no behaviour probes in this run")
+    return _metric("behaviour", list(dict.fromkeys(behaviour.declared)), set(behaviour.probed))
 
 
 def _label(field_id: tuple[str | None, str]) -> str:

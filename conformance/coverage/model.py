@@ -15,6 +15,7 @@ METRICS: dict[str, str] = {
     "parameters": "request parameters sent",
     "transitions": "lifecycle transitions probed",
     "events": "documented webhook events observed",
+    "behaviour": "declared behaviour promises probed",
 }
 # The events metric of a provider whose documentation declares no events: never shown as passing.
 NOT_DOCUMENTED = "not documented"
@@ -79,6 +80,8 @@ class ProviderCoverage:
     called: tuple[str, ...]
     succeeded: tuple[str, ...]
     metrics: tuple[Metric, ...]
+    # Operations and `workflow <scenario>`s a spent budget (--max-requests, --max-duration) left unreached.
+    not_reached: tuple[str, ...] = ()
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -91,6 +94,7 @@ class ProviderCoverage:
             "called": list(self.called),
             "succeeded": list(self.succeeded),
             "metrics": {m.name: m.to_json() for m in self.metrics},
+            **({"not_reached": list(self.not_reached)} if self.not_reached else {}),
         }
 
     @classmethod
@@ -102,4 +106,5 @@ class ProviderCoverage:
             called=tuple(data.get("called") or ()),
             succeeded=tuple(data.get("succeeded") or ()),
             metrics=tuple(Metric.from_json(k, v) for k, v in (data.get("metrics") or {}).items()),
+            not_reached=tuple(str(item) for item in data.get("not_reached") or ()),
         )

@@ -56,7 +56,7 @@ from conformance.engine.selection import narrowed
 from conformance.engine.settings import Settings, schemathesis_config
 from conformance.findings import target_findings
 from conformance.findings.model import Evidence, Finding, Source
-from conformance.http import transport
+from conformance.http import budget, transport
 from conformance.http.auth import ProviderAuth
 from conformance.http.ratelimit import RateLimitPolicy, RetryAfterAuth, rate_limit_finding
 from conformance.providers.base import Provider
@@ -157,8 +157,13 @@ class EngineRun:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
                 self._on_scenario(event.recorder)
+                if budget.spent_out():
+                    stream.stop()  # the budget is spent: the run keeps what it found (conformance.http.budget)
             elif isinstance(event, events.NonFatalError):
                 cause = _root_cause(event.value)
+                if isinstance(cause, budget.BudgetSpent):
+                    stream.stop()  # a request the budget refused was never sent: no finding
+                    continue
                 if isinstance(cause, ConformanceError):
                     # Our own auth said why it cannot go on (a token endpoint that refuses or redirects).
                     stopped = stopped or cause
@@ -246,8 +251,10 @@ class EngineRun:
             operation = self.spec.operation_at(case.operation.method, case.operation.path)
             if operation is None:
                 continue
-            self._result.operations.add(operation.operation_id)
             interaction = recorder.interactions.get(case_id)
+            if interaction is None and budget.spent_out():
+                continue  # never sent: the budget refused it, and the operation is not exercised by it
+            self._result.operations.add(operation.operation_id)
             if interaction is not None and _rate_limited(interaction):
                 # The run stopped waiting: the rate limiting is one finding, not one per answer.
                 self._result.requests += 1
@@ -475,6 +482,8 @@ class EngineRun:
                 )
             except (requests.RequestException, CannotOverwriteExistingCassetteException):
                 continue
+            except budget.BudgetSpent:
+                break
             finally:
                 if self.intents is not None:
                     self.intents.auth_probe(operation_id, before)

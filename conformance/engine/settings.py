@@ -32,6 +32,9 @@ class Settings:
     max_retry_after: float = 60.0
     # operationIds the engine generates requests for; empty: every one (conformance.engine.selection).
     operations: tuple[str, ...] = ()
+    # A budgeted run's first pass: one valid case per operation (its explicit examples, one generated case),
+    # so that every operation gets its first exchange before any operation gets its later ones.
+    first_pass: bool = False
 
     def generation(self) -> dict[str, Any]:
         """What a cassette must remember so that its replay generates the same requests."""
@@ -85,6 +88,9 @@ def schemathesis_config(
         # generate exactly what its recording generated.
         "cache": {"enabled": False},
     }
+    if settings.first_pass:
+        generation.update({"mode": "positive", "max-examples": 1})
+        data["phases"] = {"coverage": {"enabled": False}, "stateful": {"enabled": False}}
     if settings.rate_limit:
         data["rate-limit"] = settings.rate_limit
     return schemathesis.Config.from_dict(data)

@@ -20,6 +20,7 @@ from conformance.core import ledger, secrets
 from conformance.coverage.exchanges import Exchange, from_cassette
 from conformance.engine.settings import Settings
 from conformance.findings.model import Finding
+from conformance.http import budget
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
 from conformance.spec.resources import chosen_specs_dir, specs_from
@@ -59,11 +60,30 @@ def run_one(
     """One provider, in this process or a worker; `specs` is the invocation's spec directory (None: embedded)."""
     with specs_from(specs), ledger.recording(options.ledger):
         provider = get_provider(provider_name)
+        if mode_for(provider, options) == "replay" and settings.first_pass:
+            return _nothing(provider, options)  # a budget's first pass is for live targets; the replay runs once
         if mode_for(provider, options) == "replay" and options.replay != "exact":
             return _rejudge(provider, options, portion)
         if portion is not None:
             settings = replace(settings, operations=portion.operations)
-        return _generate(provider, options, settings)
+        if budget.spent_out():
+            return _nothing(provider, options)  # the budget is spent: the run names what it did not reach
+        try:
+            return _generate(provider, options, settings)
+        except budget.BudgetSpent:
+            return _nothing(provider, options)  # spent while connecting (the reachability probe)
+
+
+def _nothing(provider: Provider, options: TargetOptions) -> _ProviderOutcome:
+    return _ProviderOutcome(
+        provider=provider.name,
+        base_url="",
+        mode=mode_for(provider, options),
+        findings=[],
+        requests=0,
+        operations=[],
+        exchanges=[],
+    )
 
 
 def _rejudge(provider: Provider, options: TargetOptions, portion: Portion | None = None) -> _ProviderOutcome:
@@ -180,6 +200,8 @@ def engine_stage(
         parts = [None if portions is None else portions[name] for name in names]
         judging = options.target == "replay" and options.replay != "exact" and not options.base_urls
         count = workers if workers is not None else (os.cpu_count() or 1) if judging else 1
+        if budget.current() is not None:
+            count = 1  # one budget, counted in this process: the providers spend it one after another
         if count > 1 and len(names) > 1:
             # Re-judging imports no generator and starts no thread: forking is cheap and safe there.
             methods = multiprocessing.get_all_start_methods()
@@ -206,7 +228,8 @@ def engine_stage(
                 result.origins.setdefault(finding.fingerprint, (1, rank[outcome.provider]))
             result.requests += outcome.requests
             result.operations.update((outcome.provider, op) for op in outcome.operations)
-            result.base_urls[outcome.provider] = outcome.base_url
+            if outcome.base_url:
+                result.base_urls[outcome.provider] = outcome.base_url
             result.exchanges.setdefault(outcome.provider, []).extend(outcome.exchanges)
             result.targets[outcome.provider] = outcome.mode
         return result

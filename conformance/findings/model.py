@@ -151,6 +151,9 @@ class Finding:
     inference: str = ""
     # Set by the gate when it changed the severity the check gave (e.g. an inferred deviation made non-breaking).
     graded: str = ""
+    # The fingerprint of the earlier finding (a behaviour promise that failed) this one is a consequence of:
+    # grouped under it in root causes, not an independent cause; "" for an independent finding.
+    caused_by: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -170,6 +173,8 @@ class Finding:
             del data["inference"]
         if not self.graded:
             del data["graded"]
+        if not self.caused_by:
+            del data["caused_by"]
         data["evidence"] = self.evidence.to_json()
         check = data.pop("check")
         return {"fingerprint": self.fingerprint, "check": check, **data}
@@ -197,6 +202,7 @@ class Finding:
             basis=Basis(data.get("basis") or Basis.DOCUMENTED),
             inference=str(data.get("inference") or ""),
             graded=str(data.get("graded") or ""),
+            caused_by=str(data.get("caused_by") or ""),
         )
 
 

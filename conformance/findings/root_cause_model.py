@@ -8,8 +8,8 @@ same way except that schema findings stay one cause each.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.core.kinds import Basis, Kind, Severity
@@ -121,16 +121,27 @@ class _Group:
 def group_findings(findings: Iterable[Finding], component_of: ComponentOf | None = None) -> tuple[RootCause, ...]:
     """Every API finding in exactly one root cause, most severe and widest-reaching first."""
     groups: dict[tuple[str, ...], _Group] = {}
+    findings = [f for f in findings if f.kind not in _DOC_KINDS]
+    keys = {f.fingerprint: _key(f, component_of) for f in findings}
+    chains = {f.fingerprint: f.caused_by for f in findings if f.caused_by}
     for finding in findings:
-        if finding.kind in _DOC_KINDS:
-            continue
-        key, category, component, pointer = _key(finding, component_of)
+        # A consequence of an earlier broken promise joins its cause's group (the cause's cause, if any).
+        key, category, component, pointer = keys[_first_cause(finding.fingerprint, chains, keys)]
         found = groups.setdefault(key, _Group(key, category, component, [], []))
         found.findings.append(finding)
         if pointer is not None and pointer not in found.pointers:
             found.pointers.append(pointer)
     causes = [_cause(g) for g in groups.values()]
     return tuple(sorted(causes, key=lambda c: (_SEVERITY_RANK[c.severity], -c.reach, -len(c.members), c.title)))
+
+
+def _first_cause(fingerprint: str, causes: dict[str, str], present: Collection[str]) -> str:
+    """The earliest finding of this run in `fingerprint`'s chain of causes (itself when it has none)."""
+    seen = {fingerprint}
+    while (cause := causes.get(fingerprint, "")) in present and cause not in seen:
+        seen.add(cause)
+        fingerprint = cause
+    return fingerprint
 
 
 def _key(finding: Finding, component_of: ComponentOf | None) -> tuple[tuple[str, ...], str, str | None, str | None]:
@@ -156,8 +167,10 @@ def _key(finding: Finding, component_of: ComponentOf | None) -> tuple[tuple[str,
 
 
 def _cause(g: _Group) -> RootCause:
-    first = g.findings[0]
+    # The cause leads its group (a consequence may have been seen first in another scenario's order).
+    first = next((f for f in g.findings if not f.caused_by), g.findings[0])
     operations = tuple(dict.fromkeys(f.operation for f in g.findings if f.operation))
+    # Consequences are graded by their cause (`attributed`), so the group is as severe as its worst cause.
     severity = min((f.severity for f in g.findings), key=_SEVERITY_RANK.__getitem__)
     bases = {str(f.basis) for f in g.findings}
     return RootCause(
@@ -199,4 +212,27 @@ def _title(g: _Group, first: Finding, reach: int) -> str:
         return f"The recorded cassettes have no answer for requests of {ops}: re-record them."
     if g.category == "suite":
         return f"Requests failed at transport level on {ops}."
+    consequences = sum(1 for f in g.findings if f.caused_by)
+    if consequences:
+        later = f"{consequences} later finding{'' if consequences == 1 else 's'}"
+        return f"{first.message} ({later} on {ops} follow from it.)"
     return first.message
+
+
+def attributed(findings: Iterable[Finding]) -> list[Finding]:
+    """Each consequence no more severe than the finding it follows from: it is not an independent defect."""
+    findings = list(findings)
+    by_fingerprint = {f.fingerprint: f for f in findings}
+    causes = {f.fingerprint: f.caused_by for f in findings if f.caused_by}
+    graded = []
+    for finding in findings:
+        root = by_fingerprint[_first_cause(finding.fingerprint, causes, by_fingerprint)]
+        if root is not finding and _SEVERITY_RANK[finding.severity] < _SEVERITY_RANK[root.severity]:
+            finding = replace(
+                finding,
+                severity=root.severity,
+                graded=f"{finding.severity} -> {root.severity}: a consequence of {root.check or root.kind} on "
+                f"{root.operation} ({root.fingerprint})",
+            )
+        graded.append(finding)
+    return graded

@@ -28,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from conformance.cassettes.scrub import COOKIE_HEADERS, cookie_values
 from conformance.core import secrets
 from conformance.core.errors import interruption_deferred
+from conformance.http import budget
 
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 # Consecutive failed attempts (no HTTP answer in between) after which a target is given up on.
@@ -58,6 +59,10 @@ class Guard:
     last_error: str = ""
     # Told of every answer as soon as it is read, in the thread that sent the request (the clean-up ledger).
     on_answer: Callable[[requests.PreparedRequest, requests.Response], None] | None = None
+    # What goes on the wire instead of the request (the run's tag); the caller still sees its own request.
+    prepare: Callable[[requests.PreparedRequest], requests.PreparedRequest] | None = None
+    # The most requests removing what this request may create takes (the budget keeps them in reserve).
+    teardown_cost: Callable[[requests.PreparedRequest], int] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def failed(self, exc: BaseException) -> None:
@@ -89,9 +94,18 @@ def guarded(
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     retries: int = 2,
     on_answer: Callable[[requests.PreparedRequest, requests.Response], None] | None = None,
+    prepare: Callable[[requests.PreparedRequest], requests.PreparedRequest] | None = None,
+    teardown_cost: Callable[[requests.PreparedRequest], int] | None = None,
 ) -> Iterator[Guard]:
     """Every request made in this block obeys a fresh guard (one per provider: its own breaker)."""
-    guard = Guard(timeout=timeout, max_bytes=max_bytes, retries=retries, on_answer=on_answer)
+    guard = Guard(
+        timeout=timeout,
+        max_bytes=max_bytes,
+        retries=retries,
+        on_answer=on_answer,
+        prepare=prepare,
+        teardown_cost=teardown_cost,
+    )
     _stack.append(guard)
     HTTPAdapter.send = _guarded_send  # type: ignore[method-assign]
     urllib3.connection.HTTPConnection.request = _capturing_request  # type: ignore[method-assign]
@@ -130,12 +144,39 @@ def _guarded_send(self: HTTPAdapter, request: requests.PreparedRequest, *args: A
 def _send_guarded(
     self: HTTPAdapter, guard: Guard, request: requests.PreparedRequest, *args: Any, **kwargs: Any
 ) -> requests.Response:
+    spending = budget.current()
+    cost = 0
+    if spending is not None and guard.teardown_cost is not None and not budget.tearing_down():
+        cost = guard.teardown_cost(request)
+    sent = guard.prepare(request) if guard.prepare is not None else request
+    if spending is None:
+        return _send_attempts(self, guard, request, sent, None, *args, **kwargs)
+    if guard.tripped:
+        raise TargetGivenUp(f"given up after {TRIP_AFTER} transport failures in a row ({guard.last_error})")
+    spending.admit(cost)  # BudgetSpent: nothing is sent, nothing is held
+    try:
+        return _send_attempts(self, guard, request, sent, spending, *args, **kwargs)
+    finally:
+        spending.release(cost)  # what the answer created is held by on_answer (conformance.targets)
+
+
+def _send_attempts(
+    self: HTTPAdapter,
+    guard: Guard,
+    request: requests.PreparedRequest,
+    sent: requests.PreparedRequest,
+    spending: budget.Budget | None,
+    *args: Any,
+    **kwargs: Any,
+) -> requests.Response:
     attempt = 0
     while True:
         if guard.tripped:
             raise TargetGivenUp(f"given up after {TRIP_AFTER} transport failures in a row ({guard.last_error})")
+        if spending is not None and attempt:
+            spending.admit()  # every attempt counts (the first was admitted by the caller)
         try:
-            response = _attempt(self, request, guard, *args, **kwargs)
+            response = _attempt(self, sent, guard, *args, **kwargs)
         except ResponseTooLarge:
             guard.answered()  # the server did answer; the answer is reported, not retried
             raise
@@ -148,7 +189,8 @@ def _send_guarded(
             time.sleep(min(0.25 * attempt, 1.0))
             continue
         guard.answered()
-        _learn_secrets(request, response)
+        response.request = request  # what was added on the wire (the run's tag) is the transport's alone
+        _learn_secrets(sent, response)
         if guard.on_answer is not None:
             guard.on_answer(request, response)
         return response

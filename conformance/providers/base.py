@@ -38,6 +38,22 @@ class CredentialVar:
 Credentials = Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class TaggedListing:
+    """Where the objects one create makes are listed, for `conformance cleanup` to find a run's by the tag it
+    wrote in their metadata (conformance.targets.run_tag), and which of them are still open."""
+
+    created_by: str  # the create operation, whose cleanup_steps remove one
+    operation: str  # the list operation
+    items: str  # JSON pointer to the page's objects
+    has_more: str  # JSON pointer to the page's "more after this one" flag
+    limit: str  # page-size parameter
+    page_size: int
+    after: str | None = None  # cursor parameter: the next page starts after this id
+    page: str | None = None  # 0-based page number, for lists without cursors
+    open: frozenset[str] = frozenset()  # statuses (at /status) that still need removing
+
+
 class Provider(ABC):
     """One payment provider: a folder `conformance/providers/<name>/` whose `__init__` defines PROVIDER.
 
@@ -91,6 +107,10 @@ class Provider(ABC):
         """Requests that undo what a successful `operation_id` created in a live sandbox, tried in order
         until one succeeds; empty where the API offers no way to delete or cancel it."""
         return []
+
+    def tagged_listings(self) -> tuple[TaggedListing, ...]:
+        """Lists where the objects a run created carry its tag (none where the API has no metadata)."""
+        return ()
 
     def secrets(self, credentials: Credentials) -> list[str]:
         """Every value that must never reach disk, as sent and as it might be encoded; registered for the run."""

@@ -73,6 +73,11 @@ def _suite(document: FindingsDocument, provider: str, kinds: list[Kind]) -> ET.E
         ("tool_version", document.tool_version),
     ):
         ET.SubElement(properties, "property", name=name, value=_clean(value))
+    for coverage in document.coverage:
+        if coverage.provider != provider:
+            continue
+        for metric in coverage.metrics:  # as the reports show them: "n/a" when the run did not measure it
+            ET.SubElement(properties, "property", name=f"coverage.{metric.name}", value=_clean(metric.shown))
     cases = list(_cases(document, provider, kinds))
     for case in cases:
         suite.append(case)

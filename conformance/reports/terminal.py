@@ -30,7 +30,17 @@ TOP_BREAKING = 10  # enough to start on; the rest are in the reports
 TOP_CAUSES = 10
 _SEVERITY_ORDER = {Severity.BREAKING: 0, Severity.NON_BREAKING: 1, Severity.INFO: 2}
 # Metrics shown on one line per provider, in this order.
-COVERAGE_COLUMNS = ("operations", "success", "statuses", "fields", "enums", "parameters", "transitions", "events")
+COVERAGE_COLUMNS = (
+    "operations",
+    "success",
+    "statuses",
+    "fields",
+    "enums",
+    "parameters",
+    "transitions",
+    "behaviour",
+    "events",
+)
 
 
 def live_causes(document: FindingsDocument) -> list[tuple[RootCause, int]]:

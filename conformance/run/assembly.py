@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conformance.audit.stage import audit_stage
 from conformance.engine.settings import Settings
 from conformance.engine.stage import Portion, engine_stage
@@ -21,13 +23,19 @@ def assemble(
     workers: int | None = None,
     plan: ShardPlan | None = None,
     max_bytes: int = transport.DEFAULT_MAX_RESPONSE_BYTES,
+    budgeted: bool = False,
 ) -> list[Stage]:
+    """`budgeted`: a run with --max-requests or --max-duration spends its budget where coverage gains most."""
     stages: list[Stage] = [audit_stage] if audit and (plan is None or plan.audit) else []
     portions = None
     if plan is not None:
         homes = plan.engine_homes()
         portions = {p: Portion(ops, home=p in homes) for p, ops in plan.engine_operations().items()}
-    stages.append(engine_stage(options, settings, workers=workers, portions=portions))
+    if budgeted:
+        # Where coverage gains most first: every operation's first exchange, then the workflows, then the rest.
+        stages.append(engine_stage(options, replace(settings, first_pass=True), workers=workers, portions=portions))
+    else:
+        stages.append(engine_stage(options, settings, workers=workers, portions=portions))
     if workflows:
         stages.append(
             workflow_stage(
@@ -38,4 +46,6 @@ def assemble(
                 scenarios=None if plan is None else plan.scenarios(),
             )
         )
+    if budgeted:
+        stages.append(engine_stage(options, settings, workers=workers, portions=portions))
     return stages

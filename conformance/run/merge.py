@@ -123,6 +123,7 @@ def merge(
         # One gate graded every shard: the settings fingerprint includes it, so the first shard's is all of theirs.
         severity_policy=dict(first.run.severity_policy),
         shard=_merged_shard(shards, missing),
+        budget=_merged_budget([s.document.run.budget for s in shards]),
     )
     return FindingsDocument(
         tool_version=first.tool_version,
@@ -146,6 +147,35 @@ def _joined(maps: Sequence[dict[str, Any]], order: Sequence[str]) -> dict[str, A
             joined.setdefault(key, value)
     rank = {name: i for i, name in enumerate(order)}
     return dict(sorted(joined.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
+
+
+def _merged_budget(budgets: Sequence[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Each shard spent its share: the merged budget sums them and keeps every shard's gap sentence."""
+    found = [b for b in budgets if b is not None]
+    if not found:
+        return None
+    unreached: dict[str, dict[str, list[str]]] = {}
+    for entry in found:
+        for provider, missing in (entry.get("not_reached") or {}).items():
+            joined = unreached.setdefault(provider, {"operations": [], "scenarios": []})
+            for kind in ("operations", "scenarios"):
+                joined[kind] += [item for item in missing.get(kind) or () if item not in joined[kind]]
+
+    def total(key: str) -> Any:
+        values = [b.get(key) for b in found]
+        return None if any(v is None for v in values) else sum(values)
+
+    return {
+        "max_requests": total("max_requests"),
+        "max_duration": found[0].get("max_duration"),
+        "spent": total("spent"),
+        "cleanup": total("cleanup"),
+        "reserved": total("reserved"),
+        "exhausted": next((b["exhausted"] for b in found if b.get("exhausted")), None),
+        "elapsed": max(b.get("elapsed") or 0 for b in found),
+        "not_reached": unreached,
+        "gaps": [gap for b in found for gap in b.get("gaps") or ()],
+    }
 
 
 def _merged_shard(shards: Sequence[ShardDocument], missing: list[int]) -> dict[str, Any]:
@@ -184,6 +214,8 @@ def _merge_provider(entries: Sequence[ProviderCoverage]) -> ProviderCoverage:
         called=tuple(op for op in first.operations if op in called),
         succeeded=tuple(op for op in first.operations if op in succeeded),
         metrics=tuple(metrics),
+        # What a shard's spent budget left unreached, unless another shard reached it.
+        not_reached=tuple(dict.fromkeys(item for e in entries for item in e.not_reached if item not in called)),
     )
 
 

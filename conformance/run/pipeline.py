@@ -12,10 +12,13 @@ from conformance.coverage.model import ProviderCoverage
 from conformance.document.baseline import Baseline
 from conformance.document.model import FindingsDocument, RunInfo, Summary
 from conformance.findings.model import deduplicate
+from conformance.findings.root_cause_model import attributed
 from conformance.findings.root_causes import group
 from conformance.findings.severity_policy import DEFAULT_POLICY, SeverityPolicy
+from conformance.http import budget
 from conformance.providers import select_providers
 from conformance.providers.base import Provider
+from conformance.run.budget_report import budget_json, not_reached, with_unreached
 from conformance.run.report_context import build as build_report_context
 from conformance.run.shards import ShardPlan
 from conformance.targets import TARGETS
@@ -35,7 +38,9 @@ def execute(
     baseline: Baseline | None = None,
     policy: SeverityPolicy = DEFAULT_POLICY,
     shard: ShardPlan | None = None,
+    operations: tuple[str, ...] = (),
 ) -> FindingsDocument:
+    """`operations`: the run's --include-operation-id, for what a spent budget left unreached."""
     providers = select_providers(provider_names)
     for provider in providers:
         provider.spec  # noqa: B018 - a broken spec is a usage error before anything runs
@@ -54,16 +59,24 @@ def execute(
         for name, seen in result.exchanges.items():
             total.exchanges.setdefault(name, []).extend(seen)
         total.transitions.update(result.transitions)
+        total.behaviour.update(result.behaviour)
         total.targets.update(result.targets)
         total.lifecycle.update(result.lifecycle)
         for name, events in result.events.items():
             total.events.setdefault(name, set()).update(events)
+        for name, scenarios in result.unreached.items():
+            total.unreached.setdefault(name, []).extend(scenarios)
         for fingerprint, rank in result.origins.items():
             total.origins.setdefault(fingerprint, rank)
     # The gate: what each finding's basis (and the policy) makes of the severity its check gave.
-    findings = deduplicate(policy.grade(total.findings))
+    findings = deduplicate(attributed(policy.grade(total.findings)))
     if baseline is not None:
         findings = baseline.apply(findings)
+    spending = budget.current()
+    unreached = not_reached(providers, total, operations, shard) if spending is not None else {}
+    coverage = _coverage(providers, total) if target in TARGETS else ()
+    if spending is not None and spending.exhausted:
+        coverage = with_unreached(coverage, unreached)
     document = FindingsDocument(
         tool_version=__version__,
         run=RunInfo(
@@ -76,11 +89,12 @@ def execute(
             targets=total.targets,
             severity_policy=policy.to_json(),
             shard=None if shard is None else shard.to_json(operations=total.operations, origins=total.origins),
+            budget=None if spending is None else budget_json(spending, unreached),
         ),
         summary=Summary.of(findings, operations=len(total.operations), requests=total.requests),
         findings=tuple(findings),
         root_causes=group(findings, {p.name: p.spec for p in providers}.get),
-        coverage=_coverage(providers, total) if target in TARGETS else (),
+        coverage=coverage,
         lifecycle=total.lifecycle,
         context=build_report_context(),  # what the reports need of the specs, as of this run
     )
@@ -89,7 +103,13 @@ def execute(
 
 def _coverage(providers: list[Provider], total: StageResult) -> tuple[ProviderCoverage, ...]:
     return tuple(
-        compute(p.spec, total.exchanges.get(p.name, []), total.transitions.get(p.name), total.events.get(p.name))
+        compute(
+            p.spec,
+            total.exchanges.get(p.name, []),
+            total.transitions.get(p.name),
+            total.events.get(p.name),
+            total.behaviour.get(p.name),
+        )
         for p in providers
     )
 

@@ -29,7 +29,7 @@ from conformance.checks.lifecycle import Rule as LifecycleRule
 from conformance.core import refs
 from conformance.core.errors import UsageError
 from conformance.core.kinds import Basis, Kind
-from conformance.sandbox.faults import DELIVERY_FAULTS, FAULT_HEADER, FaultSet
+from conformance.sandbox.faults import BY_NAME, CATALOGUE, DELIVERY_FAULTS, FAULT_HEADER, Fault, FaultSet
 from conformance.sandbox.receivers import DEFAULT_TIMEOUT, Receiver, receiver_for
 from conformance.sandbox.webhooks import Endpoint, EventScheme, Outbox, option_float
 from conformance.spec.specs import HTTP_METHODS, Operation, Provenance, Spec
@@ -111,6 +111,9 @@ class ProviderDouble(ABC):
     variants: ClassVar[Mapping[str, str]] = {}
     #: The error code of a lifecycle refusal.
     refusal_code: ClassVar[str] = "invoice_unexpected_state"
+    #: The operationIds each behaviour fault (a `scoped` one of the catalogue) breaks on this double: the
+    #: operations whose documented behaviour it changes. A scoped fault not named here is refused.
+    fault_operations: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(
         self,
@@ -129,7 +132,7 @@ class ProviderDouble(ABC):
             known = ", ".join(sorted({*WEBHOOK_OPTIONS, *self.own_options}))
             raise UsageError(f"unknown double option {unknown[0]!r} for {self.provider}; options: {known}.")
         self.credentials = dict(credentials)
-        self.faults = FaultSet.of(sorted((faults or FaultSet()).names), self.variants)
+        self.faults = self.fault_set(sorted((faults or FaultSet()).names))
         self.clock = clock
         self._seed = seed
         self._random = random.Random(seed)
@@ -145,6 +148,7 @@ class ProviderDouble(ABC):
         self.webhooks = self._outbox()
         self._check_delivery_faults(self.faults)
         self._parameter_validators: dict[int, Draft202012Validator] = {}
+        self._unbounded_schemas: dict[int, JSON] = {}
         # Routes outside the spec (an OAuth token endpoint): literal path -> method -> handler name.
         self._extra_routes: dict[str, dict[str, str]] = {}
         for path, method, name in self.extra_routes():
@@ -318,7 +322,7 @@ class ProviderDouble(ABC):
 
         Much cheaper than a new server, and equivalent: every store comes from reset().
         """
-        fault_set = FaultSet.of(list(faults), self.variants)
+        fault_set = self.fault_set(list(faults))
         self._check_delivery_faults(fault_set)
         with self._lock:
             self._random = random.Random(self._seed)
@@ -331,12 +335,52 @@ class ProviderDouble(ABC):
 
     def inject(self, *faults: str) -> None:
         """Switch faults on for every request from now on, the ones already on staying on."""
-        fault_set = FaultSet.of([*self.faults.names, *faults], self.variants)
+        fault_set = self.fault_set([*self.faults.names, *faults])
         self._check_delivery_faults(fault_set)
         with self._lock:
             if "rate_limited" in faults:
                 self._requests_seen = 0  # the next requests are the limited ones
             self.faults = fault_set
+
+    # -- the faults this double can show -----------------------------------------------------
+
+    @classmethod
+    def fault_set(cls, names: Iterable[str]) -> FaultSet:
+        """`names` as this double's fault set: a behaviour fault it declares no operation for is a usage error."""
+        fault_set = FaultSet.of(list(names), cls.variants)
+        for name in sorted(fault_set.names):
+            fault = BY_NAME.get(name)
+            if fault is not None and fault.scoped and not cls.fault_operations.get(name):
+                own = ", ".join(f.name for f in cls.catalogue() if f.scoped) or "none"
+                raise UsageError(
+                    f"the {cls.provider} double cannot show {name}: no operation of its spec has the behaviour it "
+                    f"breaks (its behaviour faults: {own})."
+                )
+        return fault_set
+
+    @classmethod
+    def catalogue(cls) -> tuple[Fault, ...]:
+        """The catalogue faults this double shows: every generic one, and the behaviour faults it declares."""
+        return tuple(fault for fault in CATALOGUE if not fault.scoped or cls.fault_operations.get(fault.name))
+
+    def operations_broken_by(self, name: str) -> tuple[str, ...]:
+        """The operations a fault breaks, where the catalogue or this double says (empty: not one in particular)."""
+        if name in self.fault_operations:
+            return tuple(self.fault_operations[name])
+        if name == "server_error":
+            return (self.fault_targets.server_error_operation,)
+        return ()
+
+    def breaks(self, fault: str, operation_id: str) -> bool:
+        """Whether `fault` is on and changes what `operation_id` does."""
+        return fault in self.faults and operation_id in self.fault_operations.get(fault, ())
+
+    def unless_persisted(self, request: ApiRequest, stored: JSON, before: JSON) -> None:
+        """Under `update_not_persisted`, put back what `stored` held `before` the update: the handler's answer
+        (a copy taken first) shows the new values, the next read the old ones."""
+        if self.breaks("update_not_persisted", request.operation.operation_id):
+            stored.clear()
+            stored.update(before)
 
     # -- helpers for handlers -----------------------------------------------------------------
 
@@ -630,6 +674,8 @@ class ProviderDouble(ABC):
                     continue
                 schema = self._deref(parameter.get("schema", {}))
                 value = _coerce(raw, schema)
+                if "maximum" in schema and self.breaks("limit_unbounded", operation.operation_id):
+                    schema = self._unbounded(schema)
                 self._check(schema, value, name)
                 query[name] = value
             elif location == "path":
@@ -650,6 +696,9 @@ class ProviderDouble(ABC):
                 if not self.enforces_inferred:
                     # Following the pages only: what only the spec infers (a required list, an enum) is not enforced.
                     problems = [p for p in problems if p.basis is Basis.DOCUMENTED]
+                if self.breaks("required_not_enforced", operation.operation_id):
+                    # A missing top-level required field goes through (the handler fills in a placeholder).
+                    problems = [p for p in problems if not (p.kind is Kind.MISSING_FIELD and p.pointer.count("/") == 1)]
                 if problems:
                     first = problems[0]
                     param = first.pointer.lstrip("/").replace("/", ".") or None
@@ -691,6 +740,13 @@ class ProviderDouble(ABC):
 
     def _deref(self, node: Any) -> Any:
         return refs.follow(node, self.spec.resolve)[0]
+
+    def _unbounded(self, schema: JSON) -> JSON:
+        """A parameter schema without its maximum (the `limit_unbounded` fault); kept, so _check's cache by id holds."""
+        found = self._unbounded_schemas.get(id(schema))
+        if found is None:
+            found = self._unbounded_schemas[id(schema)] = {k: v for k, v in schema.items() if k != "maximum"}
+        return found
 
     def _check(self, schema: JSON, value: Any, name: str) -> None:
         if not schema:

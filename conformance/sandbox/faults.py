@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 # The response header a double names its faults in, on every answer it gives while they are on: a
 # recording of a faulted double then says which of its findings the fault explains (`judge`).
 FAULT_HEADER = "X-Conformance-Fault"
+# What observes a behaviour fault: a probe of what the pages promise (issue 26), not a response schema.
+PROBE = "behaviour probe"
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,12 @@ class Fault:
     # What a conformance suite should report: the finding kind (None: nothing at all) and where.
     expect_kind: Kind | None
     expect: str
-    # Which layer observes it: one request/response, or a sequence of them (workflows, pagination).
+    # Which layer observes it: one request/response, a sequence of them (workflows, pagination), or a
+    # behaviour probe (a write read back, a filter, a page walk, a documented bound).
     observed_by: str = "single request"
+    # A behaviour fault exists only on the operations a double declares for it (ProviderDouble.fault_operations):
+    # a double that declares none refuses it rather than serving a run that cannot show it.
+    scoped: bool = False
 
 
 CATALOGUE: tuple[Fault, ...] = (
@@ -156,6 +162,72 @@ CATALOGUE: tuple[Fault, ...] = (
         Kind.USE_AFTER_FREE,
         "use_after_free (breaking) on the retrieve operation after a delete.",
         observed_by="sequence",
+    ),
+    Fault(
+        "update_not_persisted",
+        "An update answers the new values but does not store them: the next read shows the old ones.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the update operation: a key written is not what the next read shows.",
+        observed_by=PROBE,
+        scoped=True,
+    ),
+    Fault(
+        "quantity_ignored",
+        "The quantity of an invoice item or subscription item written by a create or update is not kept: the "
+        "answer or the next read shows the default or previous quantity.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the create or update: the quantity read back is not the one written.",
+        observed_by=PROBE,
+        scoped=True,
+    ),
+    Fault(
+        "filter_ignored",
+        "A list ignores a documented filter parameter and returns every object.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the list operation: an object the filter excludes is listed.",
+        observed_by=PROBE,
+        scoped=True,
+    ),
+    Fault(
+        "page_base_shifted",
+        "Page numbers are read with another base than documented: the first page is served twice.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the list operation: a walk from the documented first page lists "
+        "objects twice.",
+        observed_by=PROBE,
+        scoped=True,
+    ),
+    Fault(
+        "page_skips_item",
+        "A page walk loses one object between the first and the second page.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the list operation: an object never listed by the walk.",
+        observed_by=PROBE,
+        scoped=True,
+    ),
+    Fault(
+        "limit_unbounded",
+        "The documented maximum page size is not enforced: a limit above it answers more objects than the maximum.",
+        Kind.NEGATIVE_DATA_ACCEPTED,
+        "negative_data_accepted on the list operation: a page size above the documented maximum is served.",
+        observed_by=PROBE,
+        scoped=True,
+    ),
+    Fault(
+        "required_not_enforced",
+        "A create whose documented required field is missing is accepted.",
+        Kind.NEGATIVE_DATA_ACCEPTED,
+        "negative_data_accepted on the create operation: the body without its required field is accepted.",
+        observed_by=PROBE,
+        scoped=True,
+    ),
+    Fault(
+        "form_nested_dropped",
+        "Nested form fields (metadata[k]=v) are silently dropped; the same values sent as JSON are kept.",
+        Kind.INVARIANT_VIOLATION,
+        "invariant_violation (breaking) on the write sent form-encoded: its metadata is not what the next read shows.",
+        observed_by=PROBE,
+        scoped=True,
     ),
 )
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import requests
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from conformance.core import form
 from conformance.http.auth import ProviderAuth
 from conformance.http.ratelimit import RateLimitPolicy, RetryAfterAuth, retry_after_seconds
 from conformance.http.transport import OriginBoundSession
@@ -98,21 +99,30 @@ class WorkflowClient:
         path: Mapping[str, str] | None = None,
         query: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        form_body: bool = False,
     ) -> Exchange:
-        """Send one operation; a 429 is retried after its Retry-After, as a well-behaved client does."""
+        """Send one operation; a 429 is retried after its Retry-After, as a well-behaved client does.
+
+        `form_body`: the body goes form-encoded with Stripe's bracket keys, as WooshPay's curl samples send it."""
         operation = self.spec.operations[operation_id]
         url = self.base_url + _fill(operation.path, path or {})
-        return self._send(operation, url, query, json_body)
+        return self._send(operation, url, query, json_body, form_body)
 
-    def _send(self, operation: Operation, url: str, query: Mapping[str, Any] | None, json_body: Any) -> Exchange:
+    def _send(
+        self, operation: Operation, url: str, query: Mapping[str, Any] | None, json_body: Any, form_body: bool = False
+    ) -> Exchange:
         sent_at = time.monotonic()
+        encoded: dict[str, Any] = {"json": json_body}
+        if form_body and json_body is not None:
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            encoded = {"data": form.encode(json_body), "headers": headers}
         try:
             response = self.session.request(
                 operation.method,
                 url,
                 params=dict(query) if query else None,
-                json=json_body,
                 timeout=self.timeout,
+                **encoded,
             )
         except CannotOverwriteExistingCassetteException:
             raise StaleCassette(operation, f"{operation.method} {operation.path}") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,8 @@ class Listing:
     limit: str  # page-size parameter
     after: str | None = None  # cursor: the page starts after this id
     before: str | None = None  # cursor: the page ends before this id (walking backwards)
-    page: str | None = None  # 0-based page number, for lists without cursors
+    page: str | None = None  # page number, for lists without cursors
+    base: int = 0  # the number of the first page
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,10 @@ def walk(
     query: Mapping[str, Any] | None = None,
     expected: Collection[str] = (),
     backwards_from: str | None = None,
+    relabel: Callable[[Breach], Breach] | None = None,
 ) -> Walk:
-    """Every page of `listing`; repeats, has-more lies and `expected` objects never listed are findings."""
+    """Every page of `listing`; repeats, has-more lies and `expected` objects never listed are findings
+    (`relabel`: as the caller's check says them)."""
     params: dict[str, Any] = {**(query or {}), listing.limit: limit}
     backwards = backwards_from is not None and listing.before is not None
     if backwards:
@@ -65,7 +68,7 @@ def walk(
     complete = False
     for number_ in range(MAX_PAGES):
         if listing.page:
-            params[listing.page] = number_
+            params[listing.page] = number_ + listing.base
         exchange = run.call(listing.operation, query=dict(params))
         items = value_at(exchange.body, listing.shape.items)
         listed = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
@@ -88,7 +91,7 @@ def walk(
             params[listing.after] = ids[-1]
     for found in walk_breaches(seen, listing.shape, complete=complete, expected=expected):
         # A page's breach shows only with the pages after it: the evidence is the whole walk.
-        run.report(pages[found.page], found.breach, through=pages[-1])
+        run.report(pages[found.page], relabel(found.breach) if relabel else found.breach, through=pages[-1])
     return Walk(ids=tuple(objects), objects=objects, where=where, pages=tuple(pages), complete=complete)
 
 

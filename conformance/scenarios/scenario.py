@@ -87,6 +87,9 @@ class ScenarioRun:
     stop_reason: str | None = None  # set when the scenario could not go on
     not_judged: str | None = None  # set when it could not go on on a documented answer (no finding)
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table, when it ran
+    probed: set[str] = field(default_factory=set)  # keys of the behaviour promises a probe reached a verdict on
+    # object id -> fingerprint of the behaviour finding that broke it: later findings about it are its consequences
+    _broken: dict[str, str] = field(default_factory=dict)
     _last_seen: dict[str, Any] = field(default_factory=dict)  # invoice id -> the invoice as last seen
     _pointers_reported: dict[int, set[str]] = field(default_factory=dict)  # step -> pointers with a finding
 
@@ -180,9 +183,18 @@ class ScenarioRun:
             self._server_error(exchange)
         return exchange
 
-    def attempt(self, operation_id: str, *, path: Mapping[str, str] | None = None, json: Any = None) -> Exchange:
-        """A step whose outcome the caller judges (the lifecycle probe): judged on its own, never aborting."""
-        return self._send(operation_id, path, None, json, judge_lifecycle=False)
+    def attempt(
+        self,
+        operation_id: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        form: bool = False,
+    ) -> Exchange:
+        """A step whose outcome the caller judges (the lifecycle and behaviour probes): judged on its own,
+        never aborting. `form`: the body form-encoded."""
+        return self._send(operation_id, path, query, json, judge_lifecycle=False, form=form)
 
     # -- what must hold -------------------------------------------------------------------------
 
@@ -211,8 +223,13 @@ class ScenarioRun:
     ) -> None:
         """The object at `base` of this response holds the fields as written."""
         described = what or f"The {exchange.operation.operation_id} response"
-        for breach in echo(written, value_at(exchange.body, base), doc_ref=doc_ref, what=described):
+        read = value_at(exchange.body, base)
+        breaches = echo(written, read, doc_ref=doc_ref, what=described)
+        first = len(self.reported)
+        for breach in breaches:
             self.report(exchange, breach, base=base)
+        if len(self.reported) > first and isinstance(read, dict) and isinstance(read.get("id"), str):
+            self.broken(read["id"], first)  # what later steps do with this object follows from what it did not keep
 
     def expect(self, exchange: Exchange, holds: bool, breach: Breach) -> None:
         """A scenario-specific fact about this response."""
@@ -261,6 +278,19 @@ class ScenarioRun:
             inference=breach.inference,
         )
 
+    def broken(self, object_id: str | None, since: int = -1) -> None:
+        """The finding at `since` (the last one by default) broke a promise about `object_id`: later findings on
+        steps that send it (in the URL or the body) are its consequences, grouped under it
+        (findings/root_causes), not causes of their own."""
+        if object_id and self.reported and object_id not in self._broken:
+            self._broken[object_id] = self.reported[since].finding.fingerprint
+
+    def _cause_of(self, exchange: Exchange) -> str:
+        if not self._broken:
+            return ""
+        sent = exchange.url + (exchange.request_body or b"").decode("utf-8", "replace")
+        return next((cause for object_id, cause in self._broken.items() if object_id in sent), "")
+
     def stopped(self, reason: str, *, judged: bool = True) -> None:
         """The scenario cannot go on: say so on the findings of the last step, and which steps were not reached.
 
@@ -305,8 +335,9 @@ class ScenarioRun:
         json: Any,
         *,
         judge_lifecycle: bool = True,
+        form: bool = False,
     ) -> Exchange:
-        exchange = self.client.call(operation_id, path=path, query=query, json_body=json)
+        exchange = self.client.call(operation_id, path=path, query=query, json_body=json, form_body=form)
         self._judge_shape(exchange)
         if exchange.ok:
             self._judge_invoice(exchange, judge_lifecycle)
@@ -448,6 +479,9 @@ class ScenarioRun:
             basis=basis,
             inference=inference,
         )
+        cause = self._cause_of(exchange)
+        if cause and cause != finding.fingerprint:
+            finding = replace(finding, caused_by=cause)
         self.reported.append(Reported(finding, exchange.index))
 
 

@@ -25,9 +25,10 @@ from conformance.core import ledger
 from conformance.core.errors import TargetUnreachable, UsageError
 from conformance.core.ledger import Ledger
 from conformance.findings.model import Source
-from conformance.http import transport
+from conformance.http import budget, transport
 from conformance.http.auth import ProviderAuth
 from conformance.providers.base import Provider
+from conformance.targets import run_tag
 from conformance.targets.double_server import running_double
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ class TargetOptions:
     ledger: Ledger | None = None
     # How webhooks are received (None: the sandbox target's own receiver, nothing for a live run).
     webhooks: WebhookOptions | None = None
+    # The run's id, tagged into the metadata of what a live or sandbox run creates (conformance.targets.run_tag).
+    run_id: str = ""
+    # sandbox: the faults every double shows (conformance.sandbox.faults), as `conformance sandbox --fault`.
+    faults: tuple[str, ...] = ()
 
 
 @dataclass
@@ -90,9 +95,32 @@ def guarded_transport(
 ) -> AbstractContextManager[transport.Guard | None]:
     """Requests to a live-type target are bounded and retried (conformance.http.transport); a replay's never
     leave the process."""
-    if mode_for(provider, options) == "replay":
+    mode = mode_for(provider, options)
+    if mode == "replay":
         return nullcontext()
-    return transport.guarded(timeout, max_bytes, retries, on_answer=_ledger_of(provider))
+    # A recording is left as the engine wrote it (an exact replay regenerates it byte for byte): no tag there.
+    tag = run_tag.tagger(provider, options.run_id) if options.run_id and mode in ("live", "sandbox") else None
+    # What a run creates may be torn down (the workflows tear down theirs on a double too): a budget keeps a reserve.
+    return transport.guarded(
+        timeout,
+        max_bytes,
+        retries,
+        on_answer=_ledger_of(provider),
+        prepare=tag,
+        teardown_cost=_teardown_cost(provider),
+    )
+
+
+def _teardown_cost(provider: Provider) -> Callable[[requests.PreparedRequest], int]:
+    """The most requests removing what this request may create takes (a budget keeps them in reserve)."""
+
+    def cost(request: requests.PreparedRequest) -> int:
+        if request.method != "POST" or request.url is None:
+            return 0
+        operation = provider.spec.operation_at("POST", request.url)
+        return len(provider.cleanup_steps(operation.operation_id, {"id": "_"})) if operation is not None else 0
+
+    return cost
 
 
 def _ledger_of(provider: Provider) -> Callable[[requests.PreparedRequest, requests.Response], None]:
@@ -110,6 +138,9 @@ def _ledger_of(provider: Provider) -> Callable[[requests.PreparedRequest, reques
         except ValueError:
             return
         ledger.created(provider.name, operation.operation_id, body)
+        spending = budget.current()
+        if spending is not None:
+            spending.hold(len(provider.cleanup_steps(operation.operation_id, body)))
 
     return record
 
@@ -123,7 +154,7 @@ def connect(
         with _replay(provider, options) as connection:
             yield connection
     elif mode == "sandbox":
-        with running_double(provider.name, demo_data=True) as double:
+        with running_double(provider.name, faults=options.faults, demo_data=True) as double:
             credentials = double.credentials
             yield Connection(
                 provider=provider,
@@ -271,7 +302,10 @@ def connect_scenarios(provider: Provider, options: TargetOptions, suite: str) ->
     if mode == "replay":
         yield targets("", {})
     elif mode == "sandbox":
-        with double_with_receiver(provider.name, demo_data=True, options=hooks) as (double, session):
+        with double_with_receiver(provider.name, faults=options.faults, demo_data=True, options=hooks) as (
+            double,
+            session,
+        ):
             found = targets(double.base_url, double.credentials)
             found.webhooks = session
             yield found

@@ -14,7 +14,6 @@ from conformance.core.errors import UsageError
 from conformance.providers import get_provider
 from conformance.providers.base import Provider
 from conformance.sandbox.double import ProviderDouble
-from conformance.sandbox.faults import FaultSet
 
 HOST = "127.0.0.1"
 
@@ -53,7 +52,7 @@ def build_double(
     double = double_class(
         provider.spec,
         credentials if credentials is not None else provider.test_credentials(),
-        FaultSet.of(faults, double_class.variants),
+        double_class.fault_set(faults),
         seed=seed,
         options=options,
     )

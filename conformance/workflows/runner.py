@@ -13,6 +13,7 @@ from conformance.cassettes.evidence import CassettePositions
 from conformance.coverage.exchanges import Exchange, from_workflow
 from conformance.findings import target_findings
 from conformance.findings.model import Finding, Source
+from conformance.http import budget
 from conformance.http.auth import ProviderAuth
 from conformance.http.ratelimit import RateLimitPolicy
 from conformance.providers import get_provider
@@ -69,6 +70,8 @@ class ScenarioOutcome:
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
     # Documented webhook events observed while the scenario ran (None: its deliveries were not received or judged).
     events: tuple[str, ...] | None = None
+    budget_cut: bool = False  # the run's budget was spent before the scenario ended (conformance.http.budget)
+    probed: set[str] = field(default_factory=set)  # keys of the behaviour promises probed
 
 
 def run_scenario(
@@ -100,15 +103,16 @@ def run_scenario(
         spec = connection.provider.spec
         hearing = webhooks if webhooks is not None and events.documents_events(spec) else None
         mark = hearing.mark() if hearing is not None else (0, 0.0)
-        executed = _execute(workflows, scenario, target, cassette=connection.cassette)
+        run, completed, cut = _execute(workflows, scenario, target, cassette=connection.cassette)
         received = None
         if hearing is not None:
-            received = events.received(hearing, *mark, workflows, spec, executed[0].client.exchanges)
+            received = events.received(hearing, *mark, workflows, spec, run.client.exchanges)
         unplayed = connection.unplayed
     # After the block: a recording is on disk (or staged) only now.
-    outcome = _outcome(*executed, cassette=connection.cassette)
+    outcome = _outcome(run, completed, cassette=connection.cassette)
     outcome.unplayed = unplayed
-    _webhooks(outcome, workflows, connection, executed[0], received, webhooks)
+    outcome.budget_cut = cut
+    _webhooks(outcome, workflows, connection, run, received, webhooks)
     return outcome
 
 
@@ -184,7 +188,8 @@ def _execute(
     target: Target,
     *,
     cassette: Path | None = None,
-) -> tuple[ScenarioRun, bool]:
+) -> tuple[ScenarioRun, bool, bool]:
+    """The scenario's run, whether every step ran, and whether the run's budget cut it short."""
     spec = target.provider.spec
     client = WorkflowClient(
         spec,
@@ -201,10 +206,17 @@ def _execute(
         source=target.source,
         secrets=target.secrets,
     )
-    completed = False
+    completed = cut = False
     try:
         scenario.run(run)
         completed = True
+    except budget.BudgetSpent as spent:
+        # Not a defect: the steps answered so far are judged, the rest was never sent.
+        done = len(run.client.exchanges)
+        run.stop_reason = (
+            f"workflow {scenario.name} stopped after step {done}: {spent}; its later steps were not reached"
+        )
+        cut = True
     except ScenarioNotJudged as stop:
         run.stopped(str(stop), judged=False)
     except ScenarioAborted as stop:
@@ -215,7 +227,7 @@ def _execute(
         run.reported.append(_transport(run, failure))
     finally:
         client.close()
-    return run, completed
+    return run, completed, cut
 
 
 def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None) -> ScenarioOutcome:
@@ -251,6 +263,7 @@ def _outcome(run: ScenarioRun, completed: bool, *, cassette: Path | None = None)
         stopped=run.stop_reason,
         not_judged=run.not_judged,
         lifecycle=run.lifecycle,
+        probed=set(run.probed),
     )
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.behaviour.declarations import DeclarationError, declarations
 from conformance.core.errors import TargetUnreachable
-from conformance.coverage.compute import TransitionProbes
+from conformance.coverage.compute import BehaviourProbes, TransitionProbes
 from conformance.findings.model import Source
-from conformance.http import transport
+from conformance.http import budget, transport
 from conformance.http.ratelimit import RateLimitPolicy, rate_limit_finding
 from conformance.providers.base import Provider
 from conformance.scenarios.lifecycle_probe import NOT_REACHABLE
@@ -66,8 +67,15 @@ def workflow_stage(
                 outcomes = remembered(provider, options.cassette_dir, settings, replay)
             else:
                 outcomes = replay()
+            result.behaviour[provider.name] = behaviour_probes(provider, outcomes)
             not_judged = []
             order = {s.name: i for i, s in enumerate(workflows.scenarios)}
+            ran = {outcome.scenario for outcome in outcomes if not outcome.budget_cut}
+            spending = budget.current()
+            if spending is not None and spending.exhausted:
+                wanted = [s.name for s in workflows.scenarios if only is None or s.name in only]
+                if missing := [name for name in wanted if name not in ran]:
+                    result.unreached[provider.name] = missing
             for outcome in outcomes:
                 for finding in outcome.findings:
                     result.origins.setdefault(finding.fingerprint, (2, rank, order.get(outcome.scenario, 0)))
@@ -88,6 +96,16 @@ def workflow_stage(
         return result
 
     return stage
+
+
+def behaviour_probes(provider: Provider, outcomes: list[ScenarioOutcome]) -> BehaviourProbes:
+    """The promises the provider's spec declares, and those its behaviour probes reached a verdict on."""
+    try:
+        declared = tuple(promise.key for promise in declarations(provider.spec).promises())
+    except DeclarationError:
+        declared = ()  # the spec lint names the declaration; the probes said so as a stopped scenario
+    probed = sorted({key for outcome in outcomes for key in outcome.probed})
+    return BehaviourProbes(declared=declared, probed=tuple(probed))
 
 
 def transition_probes(table: Mapping[str, Any]) -> TransitionProbes:
@@ -114,6 +132,25 @@ def run_provider(
     cassette included)."""
     rate_limit = RateLimitPolicy(max_wait=max_retry_after)
     outcomes: list[ScenarioOutcome] = []
+    if budget.spent_out():
+        return outcomes  # nothing is sent once the budget is spent; the stage names what was not reached
+    try:
+        return _run_provider(provider, workflows, options, rate_limit, timeout, max_bytes, retries, only)
+    except budget.BudgetSpent:
+        return outcomes  # spent while connecting (a live target's reachability probe): nothing was created
+
+
+def _run_provider(
+    provider: Provider,
+    workflows: ProviderWorkflows,
+    options: TargetOptions,
+    rate_limit: RateLimitPolicy,
+    timeout: float,
+    max_bytes: int,
+    retries: int,
+    only: tuple[str, ...] | None,
+) -> list[ScenarioOutcome]:
+    outcomes: list[ScenarioOutcome] = []
     with (
         guarded_transport(provider, options, timeout, max_bytes, retries) as guard,
         connect_scenarios(provider, options, WORKFLOW_SUITE) as targets,
@@ -123,6 +160,8 @@ def run_provider(
                 continue
             if targets.safe_methods_only and not scenario.read_only:
                 continue  # a production host runs the read-only scenarios only
+            if budget.spent_out():
+                break  # the scenarios not started are named as not reached; what was created is torn down below
             connecting = targets.scenario(scenario.name)
             outcomes.append(
                 run_scenario(
@@ -141,7 +180,7 @@ def run_provider(
             clean_up(provider, targets.base_url, auth, created, timeout=timeout)
     if guard is None:
         return outcomes
-    if outcomes and not guard.answers:
+    if outcomes and not guard.answers and not any(outcome.budget_cut for outcome in outcomes):
         raise TargetUnreachable(
             f"{provider.title} at {targets.base_url} gave no usable answer to any workflow request, so there is no "
             "verdict; check the URL and the network, then run again."

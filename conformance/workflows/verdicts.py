@@ -22,7 +22,7 @@ from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome
 
 AREA = disk_cache.REPLAY_AREA
-_FORMAT = "workflow verdicts 3"
+_FORMAT = "workflow verdicts 4"
 
 
 def workflows_key(provider: Provider, cassette_dir: Path, settings: tuple[Any, ...]) -> str:
@@ -70,6 +70,7 @@ def _entry(outcome: ScenarioOutcome) -> dict[str, Any]:
         "exchanges": [exchange_entry(exchange) for exchange in outcome.exchanges],
         "lifecycle": outcome.lifecycle,
         "events": None if outcome.events is None else list(outcome.events),
+        "probed": sorted(outcome.probed),
     }
 
 
@@ -92,6 +93,7 @@ def _outcomes(entry: Any) -> list[ScenarioOutcome] | None:
                 exchanges=[remembered_exchange(fields) for fields in item["exchanges"]],
                 lifecycle=_lifecycle(item["lifecycle"]),
                 events=None if item["events"] is None else tuple(str(name) for name in item["events"]),
+                probed={str(key) for key in item["probed"]},
             )
             for item in entry
         ]

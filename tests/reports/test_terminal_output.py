@@ -17,7 +17,7 @@ from conformance.document.model import FindingsDocument
 from conformance.reports import findings_json
 from conformance.reports.causes_view import cause_views
 from conformance.reports.terminal import print_summary
-from conformance.sandbox.faults import CATALOGUE
+from conformance.sandbox.faults import CATALOGUE, PROBE
 
 BOX = set("│┃━─┏┓┗┛┡┩└┘├┤┼╇╈")
 
@@ -84,7 +84,7 @@ def test_list_faults_as_json(cli: CliRunner) -> None:
     assert [f["name"] for f in faults] == [f.name for f in CATALOGUE]
     for fault in faults:
         assert fault["expect_kind"] is None or Kind(fault["expect_kind"])
-        assert fault["observed_by"] in ("single request", "sequence", "events", "handler")
+        assert fault["observed_by"] in ("single request", "sequence", "events", "handler", PROBE)
     plain = _ci(cli, ["sandbox", "--list-faults"])
     # The title, one line per fault, and the hint that a named provider also lists its lifecycle flips.
     assert len(plain.splitlines()) == len(CATALOGUE) + 2

@@ -220,6 +220,15 @@ def test_every_operation_answers_its_documented_shape(client: Client) -> None:
     assert client.ok("retrieveSubscriptionItem", added["id"]) == added
     assert client.ok("deleteSubscriptionItem", added["id"])["deleted"] is True
     assert client.ok("cancelSubscription", subscription["id"])["status"] == "canceled"
+    # Issue 27's webhook endpoints (delivery in tests/webhooks/).
+    endpoint = client.ok("CreateWebhookEndpoint", json={"url": "https://example.com/hook", "enabled_events": ["*"]})
+    assert endpoint["secret"].startswith("whsec_")
+    assert client.ok("RetrieveWebhookEndpoint", endpoint["id"])["url"] == "https://example.com/hook"
+    assert client.ok("UpdateWebhookEndpoint", endpoint["id"], json={"enabled_events": ["invoice.paid"]})[
+        "enabled_events"
+    ] == ["invoice.paid"]
+    assert client.ok("ListWebhookEndpoints")["data"][0]["id"] == endpoint["id"]
+    assert client.ok("DeleteWebhookEndpoint", endpoint["id"])["deleted"] is True
     assert client.seen == set(SPEC.operations)
 
 

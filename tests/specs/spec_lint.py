@@ -1,6 +1,6 @@
 """What a machine can check of "the spec says what the pages say" (issue 22), over a spec document.
 
-Three rules, each answering one question a reader would otherwise check by hand:
+The rules, each answering one question a reader would otherwise check by hand:
 
 - every documentation-defect id a text refers to (``WP-DELETE-AS-GET``) is defined in ``x-doc-defects``;
 - every ``x-inferred`` (and every inferred provenance) gives a non-empty reason;
@@ -9,6 +9,8 @@ Three rules, each answering one question a reader would otherwise check by hand:
   inference with its reason (``x-inferred``);
 - every event ``x-lifecycle.emits`` names is one ``webhooks`` declares, and a spec with ``webhooks`` says how
   they are delivered (``x-webhook-delivery``, with its provenance).
+- every ``x-behaviour`` declaration can be followed by the probes (known operations and parameters, a probe
+  body for what a list makes) and its own provenance names a recorded page or an inference with its reason.
 
 A URL is *recorded* when the spec names it as a page it was transcribed from: an operation's
 ``x-provenance`` source, a defect's ``where``, a documented example's ``x-source`` or the lifecycle's
@@ -27,7 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.behaviour.declarations import EXTENSION, DeclarationError, declarations
 from conformance.core import pointers, safe_yaml
+from conformance.core.errors import UsageError
+from conformance.spec.specs import Spec
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # <PREFIX>-<NAME>[-<NAME>...]: upper-case words joined by hyphens, the shape docs/spec-conventions.md gives.
@@ -37,7 +42,7 @@ _DEFECT_ID = r"-[A-Z0-9]+(?:-[A-Z0-9]+)*\b"
 @dataclass(frozen=True, order=True)
 class Problem:
     pointer: str  # JSON pointer into the spec document
-    rule: str  # undefined-defect | inferred-without-reason | no-provenance | unrecorded-source | undeclared-event
+    rule: str  # undefined-defect | inferred-without-reason | no-provenance | unrecorded-source | undeclared-event | behaviour
     message: str
 
     def __str__(self) -> str:
@@ -52,6 +57,7 @@ def lint(document: dict[str, Any]) -> list[Problem]:
             *_inferred_without_reason(document),
             *_missing_provenance(document),
             *_undeclared_events(document),
+            *_behaviour(document),
         }
     )
 
@@ -158,6 +164,34 @@ def _missing_provenance(document: dict[str, Any]) -> Iterator[Problem]:
                 "no-provenance",
                 f"schema {name} has neither x-source (the page it is transcribed from) nor x-inferred",
             )
+
+
+# -- behaviour declarations -----------------------------------------------------------------------------
+
+
+def _behaviour(document: dict[str, Any]) -> Iterator[Problem]:
+    recorded = recorded_urls(document)
+    for op_pointer, op_id, operation in _operations(document):
+        declared = operation.get(EXTENSION)
+        provenance = declared.get("provenance") if isinstance(declared, dict) else None
+        if not isinstance(provenance, dict):
+            continue
+        where = op_pointer + pointers.join(EXTENSION, "provenance")
+        if provenance.get("status") == "documented" and provenance.get("url") not in recorded:
+            yield Problem(
+                where, "unrecorded-source", f"{op_id}: {provenance.get('url')!r} is not a page the spec records"
+            )
+        elif provenance.get("status") != "documented" and not _reason(provenance.get("reason")):
+            yield Problem(where, "inferred-without-reason", f"{op_id}: inferred behaviour without a reason")
+    spec = Spec(
+        provider=str((document.get("info") or {}).get("x-provider", "")), path=Path("<lint>"), document=document
+    )
+    try:
+        declarations(spec)
+    except DeclarationError as error:
+        yield Problem("/paths", "behaviour", str(error))
+    except UsageError:
+        return  # an operation without an operationId: the spec tests say so
 
 
 # -- walking --------------------------------------------------------------------------------------------

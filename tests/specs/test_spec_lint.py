@@ -264,3 +264,52 @@ def test_webhooks_need_their_delivery_rules_and_an_inferred_rule_its_reason(prov
     assert lint(document) == []
     delivery["provenance"] = {"status": "inferred", "url": delivery["provenance"]["url"], "reason": ""}
     assert ("/x-webhook-delivery/provenance", "inferred-without-reason") in _rules(lint(document))
+
+
+# -- x-behaviour ---------------------------------------------------------------------------------------
+
+_LIST_INVOICES = ("/v1/invoices", "get")
+_CREATE_INVOICE = ("/v1/invoices", "post")
+
+
+def _behaviour_of(document: dict[str, Any], where: tuple[str, str]) -> dict[str, Any]:
+    declared: dict[str, Any] = document["paths"][where[0]][where[1]]["x-behaviour"]
+    return declared
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "broken", "fixed", "says"),
+    [
+        (_CREATE_INVOICE, "reads", ["retrieveInvoiceTypo"], ["retrieveInvoice"], "unknown operation"),
+        (
+            _LIST_INVOICES,
+            "filters",
+            {"customer_typo": {"field": "/customer"}},
+            {"customer": {"field": "/x"}},
+            "no such",
+        ),
+        (_LIST_INVOICES, "make", "retrieveInvoice", "createInvoice", "declares no probe body"),
+        (_CREATE_INVOICE, "encodings", ["xml"], ["form"], "json or form"),
+    ],
+)
+def test_a_declaration_the_probes_cannot_follow_is_reported_and_a_followable_one_is_silent(
+    where: tuple[str, str], key: str, broken: Any, fixed: Any, says: str
+) -> None:
+    document = _copy("wooshpay")
+    _behaviour_of(document, where)[key] = broken
+    (problem,) = lint(document)
+    assert (problem.rule, says in problem.message) == ("behaviour", True), problem
+    _behaviour_of(document, where)[key] = fixed
+    assert lint(document) == []
+
+
+def test_a_documented_behaviour_names_a_recorded_page_and_an_inferred_one_its_reason() -> None:
+    document = _copy("wooshpay")
+    declared = _behaviour_of(document, _LIST_INVOICES)
+    pointer = "/paths/~1v1~1invoices/get/x-behaviour/provenance"
+    declared["provenance"] = {"status": "documented", "url": "https://docs.wooshpay.com/nowhere"}
+    assert _rules(lint(document)) == {(pointer, "unrecorded-source")}
+    declared["provenance"] = {"status": "inferred"}
+    assert (pointer, "inferred-without-reason") in _rules(lint(document))
+    declared["provenance"] = {"status": "inferred", "reason": "Stripe's order"}
+    assert lint(document) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from conformance.behaviour.probes import SCENARIOS as BEHAVIOUR_PROBES
 from conformance.checks.invariants import Breach, InvoiceFacts, LinesTotal, Timeline
 from conformance.checks.json_values import number
 from conformance.checks.pagination import ListShape
@@ -224,5 +225,6 @@ WORKFLOWS = ProviderWorkflows(
             "every action of x-lifecycle tried in every reachable status: allowed ones succeed, forbidden ones refused",
             scenario_run(PROBE),
         ),
+        *BEHAVIOUR_PROBES,
     ),
 )

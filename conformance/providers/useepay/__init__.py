@@ -7,7 +7,7 @@ from typing import Any
 import requests
 
 from conformance.http.auth import ProviderAuth
-from conformance.providers.base import Credentials, CredentialVar, Provider
+from conformance.providers.base import Credentials, CredentialVar, Provider, TaggedListing
 
 HEADERS = {
     "USEEPAY_MERCHANT_NO": "x-merchant-no",
@@ -42,6 +42,26 @@ class UseePay(Provider):
         if operation_id == "createSubscription" and isinstance(body, dict) and body.get("id"):
             return [("POST", f"/api/v1/subscriptions/{body['id']}/cancel")]
         return []
+
+    def tagged_listings(self) -> tuple[TaggedListing, ...]:
+        # {items, has_more}, page_num from 0 ("List all mandates" sample); invoices have no documented removal,
+        # so only subscriptions are swept (an invoice found is reported as left).
+        return tuple(
+            TaggedListing(
+                created,
+                listing,
+                items="/items",
+                has_more="/has_more",
+                limit="page_size",
+                page_size=50,
+                page="page_num",
+                open=open_statuses,
+            )
+            for created, listing, open_statuses in (
+                ("createSubscription", "listSubscriptions", frozenset({"incomplete", "active", "unpaid", "paused"})),
+                ("createInvoice", "listInvoices", frozenset({"open", "sent", "payment_failed"})),
+            )
+        )
 
 
 PROVIDER = UseePay()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.behaviour.probes import SCENARIOS as BEHAVIOUR_PROBES
 from conformance.checks.invariants import Breach, Format, InvoiceFacts, Timeline
 from conformance.checks.pagination import ListShape
 from conformance.core.kinds import Kind
@@ -234,5 +235,6 @@ WORKFLOWS = ProviderWorkflows(
             "active, listed, updated, cancelled; cancelling twice refused",
             subscription_invoices,
         ),
+        *BEHAVIOUR_PROBES,
     ),
 )

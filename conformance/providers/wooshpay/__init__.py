@@ -8,7 +8,7 @@ import requests
 
 from conformance.core import secrets as conformance_secrets
 from conformance.http.auth import ProviderAuth
-from conformance.providers.base import Credentials, CredentialVar, Provider
+from conformance.providers.base import Credentials, CredentialVar, Provider, TaggedListing
 
 
 class BasicAuth(ProviderAuth):
@@ -38,6 +38,29 @@ class WooshPay(Provider):
         if operation_id == "CreateWebhookEndpoint" and isinstance(body, dict) and body.get("id"):
             return [("DELETE", f"/v1/webhook_endpoints/{body['id']}")]  # a run's endpoint goes with the run
         return []
+
+    def tagged_listings(self) -> tuple[TaggedListing, ...]:
+        # Stripe lists: {data, has_more}, limit 1..100, starting_after the last id (docs.wooshpay.com/api-190580551).
+        return tuple(
+            TaggedListing(
+                created,
+                listing,
+                items="/data",
+                has_more="/has_more",
+                limit="limit",
+                page_size=100,
+                after="starting_after",
+                open=open_statuses,
+            )
+            for created, listing, open_statuses in (
+                ("createInvoice", "listInvoices", frozenset({"draft", "open"})),
+                (
+                    "createSubscription",
+                    "listSubscriptions",
+                    frozenset({"active", "trialing", "past_due", "incomplete", "unpaid", "paused"}),
+                ),
+            )
+        )
 
     def secrets(self, credentials: Credentials) -> list[str]:
         # The Authorization header carries base64("key:secret"), a spelling of neither value alone.

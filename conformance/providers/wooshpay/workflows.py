@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.behaviour.probes import SCENARIOS as BEHAVIOUR_PROBES
 from conformance.checks.invariants import (
     Balance,
     Breach,
@@ -483,5 +484,6 @@ WORKFLOWS = ProviderWorkflows(
             "/v1/invoices/{id}/lines",
             invoice_lines_pages,
         ),
+        *BEHAVIOUR_PROBES,
     ),
 )

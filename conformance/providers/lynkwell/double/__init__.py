@@ -49,7 +49,7 @@ Pagination: ``limit`` is a string matching ``^[0-9][0-9]?$|^100$`` (default "20"
 ``hasMore`` says whether any object follows the cursor. ``startingAfter`` must be an id of the list.
 
 Faults: every catalogue fault applies except ``deleted_still_retrievable`` (Lynkwell documents no
-delete operation). FaultTargets: ``periodEnd`` removed, ``totalPaymentAttempts`` retyped, ``taxTotal``
+delete operation; the behaviour faults only on the operations fault_operations names). FaultTargets: ``periodEnd`` removed, ``totalPaymentAttempts`` retyped, ``taxTotal``
 renamed ``totalTax``, ``amountDue`` added, status ``PAYMENT_FAILED``, ``currency`` null, ``subTotal``
 off by one, and ``subscribePaymentProfile`` (the operation that creates invoices) answering 500.
 
@@ -107,6 +107,11 @@ class LynkwellDouble(Tokens, Drivers, PaymentProfiles, PaymentMethods, Subscript
         removed_fields=("periodEnd", "pdfUrl", "network"),
     )
     refusal_code = "invoice_not_retryable"
+    # The behaviour faults (issue 26) and the operations whose documented behaviour each breaks.
+    fault_operations: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "filter_ignored": ("listPaymentProfiles", "listDrivers"),
+    }
+
     variants: ClassVar[Mapping[str, str]] = {
         DOCS_ONLY: "Follows the pages and nothing more: constraints only the spec infers are not enforced, what is "
         "accepted is stored and echoed as sent, and refusals are a 400 in the error shape (no page names a status).",

@@ -20,7 +20,8 @@ class Drivers(LynkwellStore):
             wanted = request.query["email"].lower()
             if not Draft202012Validator.FORMAT_CHECKER.conforms(wanted, "email"):
                 raise ApiError(400, "parameter_invalid", "email must be an email address.", "email")
-            drivers = [d for d in drivers if ((d["contactDetails"] or {}).get("email") or "").lower() == wanted]
+            if not self.breaks("filter_ignored", request.operation.operation_id):
+                drivers = [d for d in drivers if ((d["contactDetails"] or {}).get("email") or "").lower() == wanted]
         return self._list(drivers, request, "driver")
 
     def createDriver(self, request: ApiRequest) -> ApiResponse:

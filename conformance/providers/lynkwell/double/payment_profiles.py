@@ -9,7 +9,7 @@ from conformance.sandbox.double import JSON, ApiRequest, ApiResponse
 class PaymentProfiles(LynkwellStore):
     def listPaymentProfiles(self, request: ApiRequest) -> ApiResponse:
         profiles = list(self.payment_profiles.values())
-        if "driverId" in request.query:
+        if "driverId" in request.query and not self.breaks("filter_ignored", request.operation.operation_id):
             profiles = [p for p in profiles if p["driver"] == request.query["driverId"]]
         return self._list(profiles, request, "payment profile")
 

@@ -42,7 +42,7 @@ is accepted is stored and echoed as sent. Refusals use the statuses the Errors p
 an unknown id).
 
 Faults: every fault of the catalogue applies except deleted_still_retrievable (UseePay documents no
-delete operation). Response-shape faults touch FaultTargets below; pagination faults come from page();
+delete operation), the behaviour faults on the operations fault_operations names. Response-shape faults touch FaultTargets below; pagination faults come from page();
 illegal_transition_accepted and the accept:/refuse: flips from guard().
 
 Layout: one module per resource, all reading and writing one store (store.py: the state, ids, timestamps,
@@ -110,6 +110,14 @@ class UseePayDouble(Customers, Mandates, PaymentMethods, Subscriptions):
         server_error_operation="createInvoice",
         removed_fields=("currency", "footer", "doc_url"),
     )
+
+    # The behaviour faults (issue 26) and the operations whose documented behaviour each breaks.
+    fault_operations: ClassVar[dict[str, tuple[str, ...]]] = {
+        "update_not_persisted": ("updateCustomer", "updateInvoice", "updateSubscription"),
+        "filter_ignored": ("listInvoices", "listSubscriptions", "listMandates"),
+        "page_base_shifted": ("listInvoices", "listCustomers", "listSubscriptions", "listMandates"),
+        "page_skips_item": ("listInvoices", "listCustomers", "listSubscriptions", "listMandates"),
+    }
 
     variants: ClassVar[dict[str, str]] = {
         DOCS_ONLY: "Follows the pages and nothing more: constraints only the spec infers are not enforced, what is "

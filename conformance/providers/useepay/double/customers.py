@@ -35,11 +35,14 @@ class Customers(UseePayStore):
         fields = {name: request.body[name] for name in CUSTOMER_FIELDS if name in request.body}
         if fields.get("address") is not None:
             fields["address"] = _address(fields["address"])
+        before = copy.deepcopy(customer)
         customer.update(fields, modify_at=self.timestamp())
-        return ApiResponse(200, copy.deepcopy(customer))
+        answer = copy.deepcopy(customer)
+        self.unless_persisted(request, customer, before)
+        return ApiResponse(200, answer)
 
     def listCustomers(self, request: ApiRequest) -> ApiResponse:
-        return ApiResponse(200, self._numbered_page(list(self.customers.values()), request.query))
+        return ApiResponse(200, self._numbered_page(list(self.customers.values()), request))
 
     def _create_customer(self, body: JSON) -> JSON:
         stamp = self.timestamp()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 
-from conformance.providers.useepay.double.store import UseePayStore, _format_instant, _of_customer, _parse_instant
+from conformance.providers.useepay.double.store import UseePayStore, _format_instant, _parse_instant
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse
 
 UPDATABLE_FIELDS = ("description", "metadata", "footer")
@@ -25,10 +25,13 @@ class Invoices(UseePayStore):
     def updateInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self.require(self.invoices, request.path_params["id"], "invoice")
         self.guard("updateInvoice", invoice["status"])
+        before = copy.deepcopy(invoice)
         # Fields sent replace the stored ones whole (metadata included); days_until_due is not echoed.
         invoice.update({name: request.body[name] for name in UPDATABLE_FIELDS if name in request.body})
         invoice["modify_at"] = self.timestamp()
-        return ApiResponse(200, copy.deepcopy(invoice))
+        answer = copy.deepcopy(invoice)
+        self.unless_persisted(request, invoice, before)
+        return ApiResponse(200, answer)
 
     def payInvoice(self, request: ApiRequest) -> ApiResponse:
         invoice = self.require(self.invoices, request.path_params["id"], "invoice")
@@ -39,9 +42,9 @@ class Invoices(UseePayStore):
 
     def listInvoices(self, request: ApiRequest) -> ApiResponse:
         query = request.query
-        items = _of_customer(list(self.invoices.values()), query.get("customer_id"))
+        items = self._of_customer(list(self.invoices.values()), request)
         items = self._created_since(items, query.get("from_created_at"))
-        return ApiResponse(200, self._numbered_page(items, query))
+        return ApiResponse(200, self._numbered_page(items, request))
 
     def _create_invoice(self, body: JSON) -> JSON:
         self._invoice_count += 1

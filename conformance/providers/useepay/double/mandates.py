@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from conformance.providers.useepay.double.store import UseePayStore, _of_customer, _parse_instant
+from conformance.providers.useepay.double.store import UseePayStore, _parse_instant
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse
 
 
@@ -27,9 +27,9 @@ class Mandates(UseePayStore):
 
     def listMandates(self, request: ApiRequest) -> ApiResponse:
         query = request.query
-        items = _of_customer(list(self.mandates.values()), query.get("customer_id"))
+        items = self._of_customer(list(self.mandates.values()), request)
         items = self._created_since(items, query.get("from_created_at"))
-        return ApiResponse(200, self._numbered_page(items, query))
+        return ApiResponse(200, self._numbered_page(items, request))
 
 
 def _acceptance(given: JSON) -> JSON:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from jsonschema import Draft202012Validator
 
-from conformance.sandbox.double import JSON, ApiError, ProviderDouble
+from conformance.sandbox.double import JSON, ApiError, ApiRequest, ProviderDouble
 
 DEFAULT_PAGE_SIZE = 10
 # The variant that follows the recovered pages and nothing more (issue 24): see UseePayDouble.variants.
@@ -52,13 +52,20 @@ class UseePayStore(ProviderDouble):
             "modify_at": stamp,
         }
 
-    def _numbered_page(self, items: list[JSON], query: JSON) -> JSON:
+    def _numbered_page(self, items: list[JSON], request: ApiRequest) -> JSON:
         """page_num (0-based) / page_size over `items`, as {items, has_more}."""
+        query = request.query
         page_num = query.get("page_num", 0)
         page_size = query.get("page_size", DEFAULT_PAGE_SIZE)
+        operation_id = request.operation.operation_id
+        first = page_num * page_size
+        if self.breaks("page_base_shifted", operation_id):
+            first = max(page_num - 1, 0) * page_size  # read as 1-based: pages 0 and 1 are both the first
+        if self.breaks("page_skips_item", operation_id) and page_num > 0:
+            first += 1  # the first object after page 0 is never served
         # Page numbers become page()'s cursor (the last item before the page), so the pagination
         # faults show here exactly as on cursor-paged providers. Past the end, the cursor is the last item.
-        start = min(page_num * page_size, len(items))
+        start = min(first, len(items))
         after = items[start - 1]["id"] if start else None
         window, more = self.page(items, limit=page_size, after=after)
         return {"items": copy.deepcopy(window), "has_more": more}
@@ -73,9 +80,12 @@ class UseePayStore(ProviderDouble):
             )
         return [item for item in items if _created(item) >= since]
 
-
-def _of_customer(items: list[JSON], customer_id: str | None) -> list[JSON]:
-    return items if customer_id is None else [item for item in items if item["customer_id"] == customer_id]
+    def _of_customer(self, items: list[JSON], request: ApiRequest) -> list[JSON]:
+        """The documented customer_id filter (ignored under `filter_ignored`)."""
+        customer_id = request.query.get("customer_id")
+        if customer_id is None or self.breaks("filter_ignored", request.operation.operation_id):
+            return items
+        return [item for item in items if item["customer_id"] == customer_id]
 
 
 def _format_instant(epoch: float) -> str:

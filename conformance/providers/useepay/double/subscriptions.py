@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from conformance.providers.useepay.double.invoices import Invoices
-from conformance.providers.useepay.double.store import _format_instant, _of_customer
+from conformance.providers.useepay.double.store import _format_instant
 from conformance.sandbox import periods
 from conformance.sandbox.double import JSON, ApiError, ApiRequest, ApiResponse
 
@@ -44,12 +44,15 @@ class Subscriptions(Invoices):
             changed["recurring"] = _recurring(changed["recurring"])
         if changed.get("order") is not None:
             changed["order"] = _order(changed["order"])
+        before = copy.deepcopy(subscription)
         subscription.update(copy.deepcopy(changed), modify_at=self.timestamp())
-        return ApiResponse(200, copy.deepcopy(subscription))
+        answer = copy.deepcopy(subscription)
+        self.unless_persisted(request, subscription, before)
+        return ApiResponse(200, answer)
 
     def listSubscriptions(self, request: ApiRequest) -> ApiResponse:
-        items = _of_customer(list(self.subscriptions.values()), request.query.get("customer_id"))
-        return ApiResponse(200, self._numbered_page(items, request.query))
+        items = self._of_customer(list(self.subscriptions.values()), request)
+        return ApiResponse(200, self._numbered_page(items, request))
 
     def cancelSubscription(self, request: ApiRequest) -> ApiResponse:
         subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")

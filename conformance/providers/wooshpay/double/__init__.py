@@ -47,7 +47,7 @@ What it reproduces (where the WooshPay pages are silent, Stripe's API, which Woo
   20), retrieved and deleted ({id, object, deleted: true}), but never the last one (400: cancel instead).
   add_invoice_items[].price_data makes a one-time price of its own.
 
-Faults: all of the catalogue apply. Response-shape faults touch FaultTargets below; pagination
+Faults: all of the catalogue apply (the behaviour faults on the operations fault_operations names). Response-shape faults touch FaultTargets below; pagination
 faults come from page(), illegal_transition_accepted and the accept:/refuse: flips from guard(), deleted_still_retrievable
 from forget() in deleteInvoice.
 
@@ -127,6 +127,29 @@ class WooshPayDouble(Customers, Subscriptions, WebhookEndpoints):
         removed_fields=("customer", "account_country", "account_name", "footer"),
     )
 
+    # The behaviour faults (issue 26) and the operations whose documented behaviour each breaks.
+    fault_operations: ClassVar[dict[str, tuple[str, ...]]] = {
+        "update_not_persisted": ("updateCustomer", "updateProduct", "updatePrice", "updateSubscription"),
+        "quantity_ignored": ("createInvoiceItem", "createSubscriptionItem", "updateSubscription"),
+        "filter_ignored": ("listInvoices", "listSubscriptions"),
+        "limit_unbounded": ("listInvoices", "listInvoiceLines", "listProducts", "listSubscriptions"),
+        "required_not_enforced": ("createProduct",),
+        # Every write whose form body carries a top-level metadata map.
+        "form_nested_dropped": (
+            "createCustomer",
+            "updateCustomer",
+            "createProduct",
+            "updateProduct",
+            "createPrice",
+            "updatePrice",
+            "createInvoice",
+            "createInvoiceItem",
+            "createSubscription",
+            "updateSubscription",
+            "createSubscriptionItem",
+        ),
+    }
+
     variants: ClassVar[dict[str, str]] = {
         DOCS_ONLY: "Follows the pages and nothing more: a field only the spec's inferred (Stripe) required list "
         "asks for is left out when it has no value, and an invoice embeds all its lines (has_more false).",
@@ -181,9 +204,12 @@ class WooshPayDouble(Customers, Subscriptions, WebhookEndpoints):
         if content is None:
             raise ApiError(400, "invalid_request", "This endpoint takes a JSON body.")
         try:
-            return form.decode(raw_body, content.get("schema", {}), self._deref)
+            decoded = form.decode(raw_body, content.get("schema", {}), self._deref)
         except form.FormError as error:
             raise ApiError(400, "invalid_request", str(error)) from None
+        if isinstance(decoded, dict) and self.breaks("form_nested_dropped", operation.operation_id):
+            decoded.pop("metadata", None)  # metadata[k]=v lost; the same map sent as JSON is kept
+        return decoded
 
     def _query_names(self, operation: Operation) -> frozenset[str]:
         """The query parameters the spec declares for `operation`."""

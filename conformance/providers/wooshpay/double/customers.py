@@ -25,6 +25,7 @@ class Customers(WooshPayStore):
     @idempotent
     def updateCustomer(self, request: ApiRequest) -> ApiResponse:
         customer = self.require(self.customers, request.path_params["id"], "customer")
+        before = copy.deepcopy(customer)
         body = request.body or {}
         for name in ("description", "email", "name", "phone", "payment_method"):
             if name in body:
@@ -34,7 +35,9 @@ class Customers(WooshPayStore):
         if "shipping" in body:
             customer["shipping"] = _shipping(body["shipping"])
         _merge_metadata(customer, body)
-        return ApiResponse(200, copy.deepcopy(customer))
+        answer = copy.deepcopy(customer)
+        self.unless_persisted(request, customer, before)
+        return ApiResponse(200, answer)
 
     def _customer_object(self, body: JSON) -> JSON:
         alphabet = string.ascii_uppercase + string.digits

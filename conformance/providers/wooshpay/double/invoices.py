@@ -43,7 +43,7 @@ class Invoices(InvoiceItems):
         _one_cursor(query)
         found = list(reversed(self.invoices.values()))  # newest first
         for name in ("customer", "subscription"):
-            if name in query:
+            if name in query and not self.breaks("filter_ignored", request.operation.operation_id):
                 found = [invoice for invoice in found if invoice[name] == query[name]]
         return self._list_page(found, query, "/v1/invoices", self._invoice_object)
 

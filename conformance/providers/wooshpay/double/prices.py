@@ -38,6 +38,7 @@ class Prices(Products):
     @idempotent
     def updatePrice(self, request: ApiRequest) -> ApiResponse:
         price = self.require(self.prices, request.path_params["id"], "price")
+        before = copy.deepcopy(price)
         body = request.body or {}
         if "lookup_key" in body:
             self._check_lookup_key(body["lookup_key"], price["id"])
@@ -45,7 +46,9 @@ class Prices(Products):
             if name in body:
                 price[name] = body[name]
         _merge_metadata(price, body)
-        return ApiResponse(200, copy.deepcopy(price))
+        answer = copy.deepcopy(price)
+        self.unless_persisted(request, price, before)
+        return ApiResponse(200, answer)
 
     def _price_object(self, body: JSON, product_id: str) -> JSON:
         recurring = body.get("recurring")

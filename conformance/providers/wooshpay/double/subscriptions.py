@@ -40,6 +40,8 @@ class Subscriptions(Invoices):
         query = request.query
         _one_cursor(query)
         found = list(reversed(self.subscriptions.values()))  # newest first
+        if self.breaks("filter_ignored", request.operation.operation_id):
+            query = {name: value for name, value in query.items() if name not in ("customer", "price")}
         if "customer" in query:
             found = [s for s in found if s["customer"] == query["customer"]]
         if "price" in query:
@@ -51,6 +53,8 @@ class Subscriptions(Invoices):
         subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")
         self.guard_state(subscription["status"], SUBSCRIPTION_LIVE, "update", "subscription")
         body = request.body or {}
+        before = copy.deepcopy(subscription)
+        kept = {item["id"]: item["quantity"] for item in subscription["items"]}
         if "items" in body:
             subscription["items"] = self._updated_items(subscription, body["items"])
         if "cancel_at_period_end" in body:
@@ -60,7 +64,13 @@ class Subscriptions(Invoices):
             if name in body:
                 subscription[name] = body[name]
         _merge_metadata(subscription, body)
-        return ApiResponse(200, self._subscription_object(subscription))
+        answer = self._subscription_object(subscription)
+        self.unless_persisted(request, subscription, before)
+        if self.breaks("quantity_ignored", request.operation.operation_id):
+            # The answer shows the new quantities; the items keep their previous ones (new items the default).
+            for item in subscription["items"]:
+                item["quantity"] = kept.get(item["id"], 1)
+        return ApiResponse(200, answer)
 
     def cancelSubscription(self, request: ApiRequest) -> ApiResponse:
         subscription = self.require(self.subscriptions, request.path_params["id"], "subscription")
@@ -82,7 +92,10 @@ class Subscriptions(Invoices):
             )
         self._subscription_currency(updated, subscription["currency"])
         subscription["items"] = updated
-        return ApiResponse(200, copy.deepcopy(item))
+        answer = copy.deepcopy(item)
+        if self.breaks("quantity_ignored", request.operation.operation_id):
+            item["quantity"] = 1  # answered as asked, stored with the default
+        return ApiResponse(200, answer)
 
     def retrieveSubscriptionItem(self, request: ApiRequest) -> ApiResponse:
         _, item = self._subscription_item_at(request.path_params["id"])
