@@ -1,7 +1,7 @@
 """One provider's webhook receiving for a run: the receiver, what the provider was told, how to wait.
 
 sandbox — a receiver on 127.0.0.1 (a free port, or --webhook-listen); the double is told its URL and
-          runs its delivery clock fast (`SANDBOX_TIME_SCALE`); waiting ends when its outbox is idle.
+          runs its delivery clock fast (`sandbox_time_scale`); waiting ends when its outbox is idle.
 live    — only when asked (--webhook-listen and --webhook-public-url): the receiver listens there, an
           endpoint is registered through the provider's API where the spec declares one and removed
           when the workflows end; waiting ends when the expected events arrived, or after the timeout.
@@ -36,7 +36,9 @@ from conformance.targets.double_server import RunningDouble, running_double
 from conformance.targets.webhook_options import WebhookOptions
 from conformance.targets.webhook_receiver import RefuseFirst, WebhookReceiver
 
-SANDBOX_TIME_SCALE = 0.000001  # a minute of the retry schedule lasts 60 µs: a retry comes before the next step
+# A double's first retry comes this many real seconds after a refused attempt, whatever its schedule says: long
+# enough that a loaded machine's jitter stays well inside the retry check's tolerance (±50 %, +0.25 s).
+SANDBOX_FIRST_RETRY = 0.5
 QUIET = 0.5  # seconds without a delivery after the expected ones, so a late duplicate is seen
 SANDBOX_QUIET = 0.05
 READ_TIMEOUT = 2.0  # a read on arrival; a sender waits some seconds for its answer (a double 5)
@@ -180,6 +182,13 @@ def first_event_refused(provider: Provider) -> RefuseFirst:
     return RefuseFirst(event_id)
 
 
+def sandbox_time_scale(provider: Provider) -> float:
+    """The delivery clock of a provider's double in a run: its declared first retry lasts SANDBOX_FIRST_RETRY."""
+    rules = webhooks_of(provider.spec).rules
+    first = rules.retries.delay_after(0) if rules is not None else None
+    return SANDBOX_FIRST_RETRY / first if first else 1.0
+
+
 @contextmanager
 def double_with_receiver(
     provider_name: str,
@@ -192,7 +201,8 @@ def double_with_receiver(
 ) -> Iterator[tuple[RunningDouble, WebhookSession | None]]:
     """A provider's double on 127.0.0.1 that delivers its events to a receiver of the run (when its spec
     declares events): told through the provider's endpoint API where the spec declares one, else the
-    double's `webhook_url` option; its delivery clock runs SANDBOX_TIME_SCALE times real time."""
+    double's `webhook_url` option; its delivery clock runs so that its first retry comes SANDBOX_FIRST_RETRY
+    seconds after a refused attempt (`sandbox_time_scale`)."""
     provider = get_provider(provider_name)
     options = options or WebhookOptions()
     if not declares_webhooks(provider):
@@ -202,7 +212,8 @@ def double_with_receiver(
     host, port = options.listen or ("127.0.0.1", 0)
     registering = webhook_endpoint.registration_operation(provider) is not None
     with WebhookReceiver(host, port, refuse_first=first_event_refused(provider)) as receiver:
-        double_options: dict[str, object] = {"webhook_time_scale": SANDBOX_TIME_SCALE}
+        scale = sandbox_time_scale(provider)
+        double_options: dict[str, object] = {"webhook_time_scale": scale}
         if not registering:
             double_options["webhook_url"] = receiver.url
         with (
@@ -222,7 +233,7 @@ def double_with_receiver(
                 provider,
                 receiver,
                 options.timeout,
-                time_scale=SANDBOX_TIME_SCALE,
+                time_scale=scale,
                 drain=outbox.flush if outbox is not None else None,
             )
             key = outbox.scheme.verification_key if outbox is not None else None

@@ -71,6 +71,7 @@ def _entry(outcome: ScenarioOutcome) -> dict[str, Any]:
         "lifecycle": outcome.lifecycle,
         "events": None if outcome.events is None else list(outcome.events),
         "probed": sorted(outcome.probed),
+        "budget_cut": outcome.budget_cut,
     }
 
 
@@ -94,6 +95,7 @@ def _outcomes(entry: Any) -> list[ScenarioOutcome] | None:
                 lifecycle=_lifecycle(item["lifecycle"]),
                 events=None if item["events"] is None else tuple(str(name) for name in item["events"]),
                 probed={str(key) for key in item["probed"]},
+                budget_cut=bool(item["budget_cut"]),
             )
             for item in entry
         ]
