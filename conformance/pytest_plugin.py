@@ -163,6 +163,27 @@ class Webhooks:
                 pytrace=False,
             )
 
+    def assert_idempotent(self, read_state: Callable[[], object], *, seed: int = 0) -> None:
+        """The verdict on the handler (docs/webhook-handlers.md): after the pending deliveries, every event it
+        acknowledged is delivered again, in the order it arrived, reversed, and shuffled (by `seed`), and
+        `read_state()` (the app's observable state: any comparable value, copied) is read after each replay.
+        The first replay that changes the state, or that the handler does not acknowledge, raises an
+        AssertionError naming the event, the replay and what changed; a handler that acknowledged no event fails
+        the test (no verdict). Replays are signed as a provider signs a retry (signature faults off) and are not
+        added to `sent`."""
+        __tracebackhide__ = True
+        from conformance.sandbox.replays import NOTHING_HANDLED, StateNotCopyable, handled_events, replay_handled
+
+        self.flush()
+        if not handled_events(self._outbox()):  # a verdict on nothing would pass whatever the handler does
+            pytest.fail(f"{NOTHING_HANDLED} (deliver_to the app before driving the double).", pytrace=False)
+        try:
+            found = replay_handled(self._outbox(), self._state.faults.names, read_state, seed=seed)
+        except StateNotCopyable as exc:
+            pytest.fail(str(exc), pytrace=False)
+        if found is not None:
+            raise AssertionError(str(found))
+
     @property
     def secret(self) -> str | None:
         """The signing secret of the last deliver_to (WooshPay's whsec_...); None where the scheme has none."""

@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import shlex
 import socket
+import sys
+from functools import partial
 from urllib.parse import urlsplit
 
 import click
+import requests
 
 from conformance.checks.lifecycle import require_lifecycle
 from conformance.cli.common import clear_errors, console
-from conformance.core.errors import TargetUnreachable, UsageError
+from conformance.core.errors import EXIT_BREAKING, TargetUnreachable, UsageError
 from conformance.providers import get_provider
 from conformance.reports.console_output import line, print_table
 from conformance.sandbox.faults import CATALOGUE, lifecycle_flips
 from conformance.sandbox.receivers import DEFAULT_TIMEOUT, receiver_for
+from conformance.sandbox.replays import NOTHING_HANDLED, handled_events, replay_handled
 from conformance.sandbox.webhooks import Attempt
 from conformance.targets.double_server import RunningDouble, build_double, serve_forever
 
@@ -51,6 +55,13 @@ REACH_TIMEOUT = 3.0  # seconds to connect to --webhook-url at start
     metavar="VERSION",
     help="UseePay: the API version events are posted for (2026-04: JSON, the default; older, e.g. 2025-01: a form).",
 )
+@click.option(
+    "--state-url",
+    metavar="URL",
+    help="With --webhook-url: when the session ends (Ctrl-C), judge the app's handler: every event it acknowledged "
+    "is delivered again (as delivered, reversed, shuffled) and this local URL's JSON read (GET) after each; exit 1 "
+    "when one changes it or is not acknowledged (docs/webhook-handlers.md). No JSON answer: exit 3.",
+)
 @click.option("--list-faults", is_flag=True, help="List the fault catalogue and exit.")
 @click.option(
     "--format",
@@ -69,6 +80,7 @@ def sandbox(
     webhook_time_scale: float,
     webhook_timeout: float,
     webhook_api_version: str | None,
+    state_url: str | None,
     list_faults: bool,
     output_format: str,
 ) -> None:
@@ -114,6 +126,11 @@ def sandbox(
         # Bad arguments first (exit 2), then whether the app listens (exit 3).
         build_double(provider, faults=faults, options={**options, "webhook_url": webhook_url})[1].close()
         require_reachable(webhook_url)
+    if state_url is not None:
+        if webhook_url is None:
+            raise UsageError("--state-url judges the app that --webhook-url delivers to; give both.")
+        receiver_for(state_url)  # an http(s) URL on this machine, or one sentence (exit 2)
+        read_state(state_url, webhook_timeout)  # the app answers with its state now, or no verdict (exit 3)
 
     def announce(running: RunningDouble) -> None:
         console.print(f"{running.provider.title} double listening on {running.base_url}", highlight=False)
@@ -127,7 +144,8 @@ def sandbox(
             announce_deliveries(running, webhook_url)
         console.print("Ctrl-C stops it.")
 
-    serve_forever(provider, faults=faults, port=port, announce=announce, options=options)
+    judge = None if state_url is None else partial(judge_handler, state_url=state_url, timeout=webhook_timeout)
+    serve_forever(provider, faults=faults, port=port, announce=announce, options=options, then=judge)
 
 
 def require_reachable(url: str) -> None:
@@ -156,6 +174,40 @@ def announce_deliveries(running: RunningDouble, url: str) -> None:
             line(console, "public key (verify the `sign` header with it):")
             line(console, key.strip())
         outbox.on_attempt = lambda attempt: line(console, describe(attempt))
+
+
+def read_state(url: str, timeout: float) -> object:
+    """The app's state, as its URL answers a GET with JSON; anything else is no verdict (exit 3)."""
+    try:
+        answer = requests.get(url, timeout=timeout, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise TargetUnreachable(f"the state URL {url} could not be read ({type(exc).__name__}).") from None
+    try:
+        if answer.status_code != 200:
+            raise ValueError(f"HTTP {answer.status_code}")
+        return answer.json()
+    except ValueError as exc:
+        raise TargetUnreachable(f"the state URL {url} did not answer 200 with JSON ({exc}); no verdict.") from None
+
+
+def judge_handler(running: RunningDouble, state_url: str, timeout: float) -> None:
+    """The idempotency verdict on the app after the session: one line when it holds, the finding and exit 1."""
+    outbox = running.double.webhooks
+    if outbox is None:
+        return
+    handled = len(handled_events(outbox))
+    if not handled:  # a verdict on nothing would pass whatever the handler does
+        raise TargetUnreachable(f"{NOTHING_HANDLED} (the app at the webhook URL answered no delivery with success).")
+    found = replay_handled(outbox, running.double.faults.names, lambda: read_state(state_url, timeout))
+    if found is None:
+        line(
+            console,
+            f"webhook handler idempotent: {handled} handled event(s) delivered again, as delivered, reversed and "
+            f"shuffled; the state at {state_url} did not change.",
+        )
+        return
+    line(console, str(found))
+    sys.exit(EXIT_BREAKING)
 
 
 def describe(attempt: Attempt) -> str:

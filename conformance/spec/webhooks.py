@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.core import pointers
 from conformance.core.errors import UsageError
 from conformance.core.kinds import Basis
-from conformance.spec.specs import Spec
+
+if TYPE_CHECKING:  # `drift --spec` names pseudo-operations without loading the spec model (its import is slow)
+    from conformance.spec.specs import Spec
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -126,16 +126,32 @@ def serve_forever(
     port: int,
     announce: Callable[[RunningDouble], None],
     options: Mapping[str, object] | None = None,
+    then: Callable[[RunningDouble], None] | None = None,
 ) -> None:
-    """Serve one double in the foreground until interrupted (`conformance sandbox`)."""
+    """Serve one double in the foreground until interrupted (`conformance sandbox`); then `then(running)`, while
+    the double still answers (an app judged after the session may read the API back as it handles an event)."""
     provider, double = build_double(provider_name, faults=faults, demo_data=True, options=options)
     server = _make_server(double, port, quiet=False)
     running = RunningDouble(provider=provider, double=double, server=server)
     announce(running)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        with suppress(KeyboardInterrupt):
+            server.serve_forever()
+        if then is not None:
+            _serving_while(double, server.server_port, lambda: then(running))
     finally:
         server.server_close()
         double.close()
+
+
+def _serving_while(double: ProviderDouble, port: int, work: Callable[[], None]) -> None:
+    """Serve the double again on its port (werkzeug closes the socket when interrupted) while `work` runs."""
+    again = _make_server(double, port, quiet=False)
+    thread = threading.Thread(target=again.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        work()
+    finally:
+        again.shutdown()
+        thread.join(timeout=5)
+        again.server_close()

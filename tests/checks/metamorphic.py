@@ -231,6 +231,25 @@ _ANY_JSON = st.recursive(
 _MOMENTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31))
 
 
+def _merged(*members: Any) -> dict[str, Any]:
+    """One object schema from the members of an `allOf` (the specs use it to add fields to a component)."""
+    merged: dict[str, Any] = {}
+    for member in members:
+        member = (
+            _merged(*member["allOf"], {k: v for k, v in member.items() if k != "allOf"})
+            if "allOf" in member
+            else member
+        )
+        for key, value in member.items():
+            if key == "properties":
+                merged["properties"] = {**merged.get("properties", {}), **value}
+            elif key == "required":
+                merged["required"] = sorted({*merged.get("required", []), *value})
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
 def instances(schema: Any) -> st.SearchStrategy[Any]:
     """Schema-valid instances of a `strict_schema` (the keywords the specs use)."""
     if not isinstance(schema, dict) or not schema:
@@ -242,6 +261,8 @@ def instances(schema: Any) -> st.SearchStrategy[Any]:
     for keyword in ("oneOf", "anyOf"):
         if keyword in schema:
             return st.one_of([instances(branch) for branch in schema[keyword]])
+    if "allOf" in schema:
+        return instances(_merged({k: v for k, v in schema.items() if k != "allOf"}, *schema["allOf"]))
     kind = schema.get("type")
     if isinstance(kind, list):
         return st.one_of([instances({**schema, "type": one}) for one in kind])

@@ -59,7 +59,7 @@ def recorder() -> Iterator[Recorder]:
 
 
 def wooshpay_endpoint(served_double: Served, events: list[str] | None = None) -> dict[str, Any]:
-    # enabled_events is required (Stripe's create, as the spec declares it); ["*"] = every event.
+    # enabled_events is required on creation (Stripe's, inferred); ["*"] is every event.
     data: dict[str, Any] = {"url": served_double.receiver.url, "enabled_events[]": events or ["*"]}
     answer = served_double.post("/v1/webhook_endpoints", data=data)
     assert answer.status_code == 200, answer.text

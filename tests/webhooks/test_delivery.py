@@ -103,7 +103,9 @@ def test_wooshpay_endpoints_api_needs_credentials_and_a_valid_body(recorder: Rec
     for double in served("wooshpay", recorder):
         import requests
 
-        anonymous = requests.post(double.running.base_url + "/v1/webhook_endpoints", data={"url": recorder.url})
+        anonymous = requests.post(
+            double.running.base_url + "/v1/webhook_endpoints", data={"url": recorder.url, "enabled_events[]": ["*"]}
+        )
         assert anonymous.status_code == 401
         assert double.post("/v1/webhook_endpoints", data={"url": "not a url"}).status_code == 400
         assert double.post("/v1/webhook_endpoints", data={"description": "x"}).status_code == 400
