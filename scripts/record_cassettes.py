@@ -7,7 +7,9 @@ holds, and a fixed id seed), then run `conformance run --target record --base-ur
 against it with the double's test credentials. This is `conformance run --target sandbox`, recorded.
 Then each workflow scenario is recorded against a fresh double of its own, as
 `pytest tests/workflows --record-mode=rewrite` does, so that its cassette does not depend on what the
-engine left behind. The cassettes' metadata says they were recorded against the double.
+engine left behind; the double delivers its webhook events to a receiver of the run meanwhile, and they
+are recorded beside the scenario's cassette (`<scenario>.webhooks.json`, docs/webhooks-runs.md). The
+cassettes' metadata says they were recorded against the double.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ def record(provider_name: str) -> int:
     workflows = get_provider(provider_name).workflows()
     if workflows is not None:
         for outcome in record_on_doubles(workflows, cassettes_dir()):
+            heard = "" if outcome.events is None else f", events {', '.join(outcome.events) or 'none'}"
             print(
-                f"  workflow {outcome.scenario}: {outcome.requests} requests, {len(outcome.findings)} findings",
+                f"  workflow {outcome.scenario}: {outcome.requests} requests, {len(outcome.findings)} findings{heard}",
                 flush=True,
             )
             code = max(code, 1 if outcome.findings or not outcome.completed else 0)

@@ -31,7 +31,7 @@ from conformance import __version__
 from conformance.cassettes.scrub import scrub_interaction
 from conformance.core import disk_cache, safe_yaml, secrets
 from conformance.core.errors import UsageError
-from conformance.core.fsutil import atomic_write_text
+from conformance.core.fsutil import atomic_write_bytes, atomic_write_text
 
 ENGINE_SUITE = "engine"
 # Each interaction of an engine recording says what its request was meant to be (conformance.engine.intent),
@@ -191,6 +191,30 @@ class _NoAliasCassetteDumper(yamlserializer._CassetteDumper):  # type: ignore[mi
         return True
 
 
+# Origins (host, port) whose requests are none of a cassette's business: a webhook receiver of this run, which
+# an in-process double posts to while a scenario is recorded or replayed. They go to the network, unrecorded.
+_passing_through: set[tuple[str, int]] = set()
+# A request carrying this header is the run's own, beside the scenario (a read made when an event arrives).
+PASS_THROUGH_HEADER = "X-Conformance-Beside"
+
+
+@contextmanager
+def passing_through(host: str, port: int) -> Iterator[None]:
+    """Within the block, requests to host:port are neither recorded nor answered from a cassette."""
+    origin = (host, port)
+    _passing_through.add(origin)
+    try:
+        yield
+    finally:
+        _passing_through.discard(origin)
+
+
+def _not_passing_through(request: Any) -> Any:
+    if (request.host, request.port) in _passing_through or PASS_THROUGH_HEADER in request.headers:
+        return None
+    return request
+
+
 def make_vcr(
     *,
     record: bool,
@@ -204,6 +228,7 @@ def make_vcr(
         record_mode="all" if record else "none",
         match_on=MATCH_ON,
         decode_compressed_response=True,
+        before_record_request=_not_passing_through,
     )
     recorder.register_matcher("request_key", _request_key)
     recorder.register_persister(persister or ScrubbingPersister(secrets, metadata, intents))
@@ -256,6 +281,17 @@ def recording(
             os.replace(staged, path)
 
 
+def write_beside(path: Path, data: bytes) -> None:
+    """A file recorded with a cassette (a scenario's webhook deliveries): staged and committed as a cassette is,
+    with the run's transaction when there is one."""
+    staged = staging_path(path)
+    atomic_write_bytes(staged, data)
+    if _deferring:
+        _pending.append((staged, path))
+    else:
+        os.replace(staged, path)
+
+
 def readable(path: Path) -> Path:
     """Where a cassette recorded in this run can be read before it is committed."""
     staged = staging_path(path)
@@ -304,7 +340,7 @@ def transaction(cassette_dir: Path, keep: Callable[[], bool] = lambda: True) -> 
         _discard(_pending[start:])
         del _pending[start:]
         # Staged by a worker that never reported back.
-        _discard([(p, p) for p in Path(cassette_dir).glob("*/*/.*.yaml.recording")])
+        _discard([(p, p) for p in Path(cassette_dir).glob("*/*/.*.recording")])
         raise
     finally:
         _deferring.pop()

@@ -30,6 +30,9 @@ from conformance.run import shards
 from conformance.run.assembly import assemble
 from conformance.spec.resources import cassettes_dir
 from conformance.targets import REPLAY_MODES, TARGETS, TargetOptions, mode_for, parse_base_urls
+from conformance.targets.webhook_options import DEFAULT_TIMEOUT as DEFAULT_WEBHOOK_TIMEOUT
+from conformance.targets.webhook_options import webhook_options
+from conformance.targets.webhook_session import webhook_notices
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -192,6 +195,28 @@ def _check_faults(providers: tuple[str, ...], options: TargetOptions) -> None:
     help="Budget of a live, record or sandbox run in time, e.g. 90s, 15m or 1h: no request starts after T "
     "(clean-up still runs).",
 )
+@click.option(
+    "--webhook-listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Receive the providers' webhooks on this address (a live run also needs --webhook-public-url); "
+    "--target sandbox listens on a free port of 127.0.0.1 by itself. See docs/webhooks-runs.md.",
+)
+@click.option(
+    "--webhook-public-url",
+    metavar="URL",
+    default=None,
+    help="The URL a live provider can reach, forwarding to --webhook-listen (e.g. a tunnel); an endpoint is "
+    "registered there for the run (and removed after it) where the API has one.",
+)
+@click.option(
+    "--webhook-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_WEBHOOK_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for each event a workflow's state change should emit.",
+)
 @format_option
 @quiet_option
 @gate_options
@@ -221,6 +246,9 @@ def run(
     shard_spec: str | None,
     max_requests: int | None,
     max_duration: float | None,
+    webhook_listen: str | None,
+    webhook_public_url: str | None,
+    webhook_timeout: float,
     output_format: str,
     quiet: bool,
     strict_inferred: bool,
@@ -257,7 +285,8 @@ def run(
     run_id = ledger.new_run_id()
     # What a live run creates is written down as it is created: `conformance cleanup` sweeps what it leaves.
     created = ledger.Ledger(report_dir / ledger.FILE_NAME, run_id, live) if live else None
-    options = replace(options, ledger=created, run_id=run_id)
+    hooks = webhook_options(webhook_listen, webhook_public_url, webhook_timeout, modes.values())
+    options = replace(options, ledger=created, run_id=run_id, webhooks=hooks)
     settings = Settings(
         seed=seed,
         max_examples=max_examples,
@@ -307,6 +336,9 @@ def run(
     if target == "record":
         require_writable(options.cassette_dir, "--cassette-dir")
     # Every cassette this run records replaces the committed one only when the whole run has finished.
+    if not quiet and output_format == "text":
+        for notice in webhook_notices(select_providers(providers), modes, hooks):
+            line(console, notice)
     if created is not None and not quiet and output_format == "text":
         line(
             console,

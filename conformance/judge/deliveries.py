@@ -41,6 +41,8 @@ class Captured:
     file: str
     position: int
     delivery: Delivery
+    # The sender's clock: a recording of the suite made against a double says how fast its retries ran.
+    time_scale: float = 1.0
 
 
 @dataclass
@@ -69,10 +71,12 @@ def read_delivery_file(path: Path) -> list[Captured] | None:
     items = data.get("deliveries") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) and "body" in i for i in items):
         return None
+    scale = data.get("time_scale", 1.0) if isinstance(data, dict) else 1.0
+    time_scale = float(scale) if isinstance(scale, int | float) and scale > 0 else 1.0
     found: list[Captured] = []
     for position, item in enumerate(items):
         try:
-            found.append(Captured(str(path), position, Delivery.from_json(item)))
+            found.append(Captured(str(path), position, Delivery.from_json(item), time_scale))
         except (KeyError, TypeError, ValueError):
             raise UsageError(
                 f"{path}: delivery {position + 1} is not a Delivery record (sequence, received_at, method, path, "
@@ -185,7 +189,11 @@ def judge_captured(
         # Renumbered: one provider's deliveries are one sequence, whichever files they came from.
         deliveries = [replace(item.delivery, sequence=index) for index, item in enumerate(items)]
         where = {index: item for index, item in enumerate(items)}
-        findings = judge_deliveries(provider.spec, deliveries, signing_key=key, source=Source.REPLAY)
+        # One clock per provider: the slowest recorded (a real provider's 1.0 unless every file is a double's).
+        time_scale = max(item.time_scale for item in items)
+        findings = judge_deliveries(
+            provider.spec, deliveries, signing_key=key, time_scale=time_scale, source=Source.REPLAY
+        )
         for finding in findings:
             steps = finding.evidence.steps
             index = steps[0].get("delivery") if steps else None

@@ -7,6 +7,7 @@ and to locate each one in its cassette.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,9 @@ class Exchange:
     retry_after: float | None = None  # seconds, from a Retry-After header
     attempts: int = 1  # sends of this request: the 429s waited out before this answer, plus one
     json_error: str | None = None  # why a body labelled JSON did not parse
+    # time.monotonic() when the request was sent and its answer read: webhooks are judged against them.
+    sent_at: float = 0.0
+    answered_at: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -107,6 +111,7 @@ class WorkflowClient:
     def _send(
         self, operation: Operation, url: str, query: Mapping[str, Any] | None, json_body: Any, form_body: bool = False
     ) -> Exchange:
+        sent_at = time.monotonic()
         encoded: dict[str, Any] = {"json": json_body}
         if form_body and json_body is not None:
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -142,6 +147,8 @@ class WorkflowClient:
             retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             attempts=1 + sum(1 for earlier in response.history if earlier.status_code == 429),
             json_error=json_error,
+            sent_at=sent_at,
+            answered_at=time.monotonic(),
         )
         self.exchanges.append(exchange)  # what it created is in the ledger already (conformance.targets)
         return exchange

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -30,6 +30,10 @@ from conformance.http.auth import ProviderAuth
 from conformance.providers.base import Provider
 from conformance.targets import run_tag
 from conformance.targets.double_server import running_double
+
+if TYPE_CHECKING:
+    from conformance.targets.webhook_options import WebhookOptions
+    from conformance.targets.webhook_session import WebhookSession
 
 TARGETS = ("replay", "live", "record", "sandbox")
 # judge: re-judge the recorded exchanges (default); exact: regenerate with the recorded settings.
@@ -47,6 +51,8 @@ class TargetOptions:
     replay: str = "judge"
     # Where a live run writes down what it creates (conformance.core.ledger), for worker processes too.
     ledger: Ledger | None = None
+    # How webhooks are received (None: the sandbox target's own receiver, nothing for a live run).
+    webhooks: WebhookOptions | None = None
     # The run's id, tagged into the metadata of what a live or sandbox run creates (conformance.targets.run_tag).
     run_id: str = ""
     # sandbox: the faults every double shows (conformance.sandbox.faults), as `conformance sandbox --fault`.
@@ -258,6 +264,8 @@ class ScenarioTargets:
     base_url: str  # replay: the spec's sandbox server; each scenario's cassette names its own
     credentials: Mapping[str, str]
     safe_methods_only: bool = False
+    # Where the provider's webhooks are received while the scenarios run (None: not received).
+    webhooks: WebhookSession | None = None
 
     def cassette(self, scenario: str) -> Path:
         return scenario_cassette(self.cassette_dir, self.provider.name, self.suite, scenario)
@@ -281,7 +289,12 @@ def scenario_cassette(cassette_dir: Path, provider: str, suite: str, scenario: s
 
 @contextmanager
 def connect_scenarios(provider: Provider, options: TargetOptions, suite: str) -> Iterator[ScenarioTargets]:
+    # The webhook session builds on this module (TargetOptions, url checks): imported when a run connects.
+    from conformance.targets.webhook_options import WebhookOptions
+    from conformance.targets.webhook_session import double_with_receiver, live_session
+
     mode = mode_for(provider, options)
+    hooks = options.webhooks or WebhookOptions()
 
     def targets(base_url: str, credentials: Mapping[str, str], safe_methods_only: bool = False) -> ScenarioTargets:
         return ScenarioTargets(provider, mode, suite, options.cassette_dir, base_url, credentials, safe_methods_only)
@@ -289,14 +302,23 @@ def connect_scenarios(provider: Provider, options: TargetOptions, suite: str) ->
     if mode == "replay":
         yield targets("", {})
     elif mode == "sandbox":
-        with running_double(provider.name, faults=options.faults, demo_data=True) as double:
-            yield targets(double.base_url, double.credentials)
+        with double_with_receiver(provider.name, faults=options.faults, demo_data=True, options=hooks) as (
+            double,
+            session,
+        ):
+            found = targets(double.base_url, double.credentials)
+            found.webhooks = session
+            yield found
     else:
         # connect() checks the host (production needs --allow-production), the credentials and reachability;
         # record is connected as live so that the engine's cassette is left alone.
         with connect(provider, replace(options, target="live")) as connection:
             credentials = provider.credentials_from_env(options.env)
-            yield targets(connection.base_url, credentials, connection.safe_methods_only)
+            found = targets(connection.base_url, credentials, connection.safe_methods_only)
+            auth = provider.auth(credentials, connection.base_url)
+            with live_session(provider, connection.base_url, auth, hooks, env=options.env) as session:
+                found.webhooks = session
+                yield found
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance.cassettes import store
+from conformance.cassettes import deliveries, store
 from conformance.cassettes.evidence import CassettePositions
 from conformance.coverage.exchanges import Exchange, from_workflow
 from conformance.findings import target_findings
@@ -28,8 +28,11 @@ from conformance.scenarios.scenario import (
     ScenarioNotJudged,
     ScenarioRun,
 )
+from conformance.spec.webhooks import webhooks_of
 from conformance.targets import ScenarioConnection, record_scenario, replay_scenario
-from conformance.workflows import WORKFLOW_SUITE
+from conformance.targets.webhook_options import DEFAULT_TIMEOUT as DEFAULT_WEBHOOK_TIMEOUT
+from conformance.targets.webhook_session import WebhookSession
+from conformance.workflows import WORKFLOW_SUITE, events
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class ScenarioOutcome:
     unplayed: int = 0  # replay: recorded interactions the scenario no longer sends
     exchanges: list[Exchange] = field(default_factory=list)  # for contract coverage
     lifecycle: dict[str, Any] | None = None  # the lifecycle probe's coverage table
+    # Documented webhook events observed while the scenario ran (None: its deliveries were not received or judged).
+    events: tuple[str, ...] | None = None
     budget_cut: bool = False  # the run's budget was spent before the scenario ended (conformance.http.budget)
     probed: set[str] = field(default_factory=set)  # keys of the behaviour promises probed
 
@@ -76,10 +81,13 @@ def run_scenario(
     *,
     timeout: float = 10.0,
     rate_limit: RateLimitPolicy | None = None,
+    webhooks: WebhookSession | None = None,
 ) -> ScenarioOutcome:
     """`scenario` through the connection targets made for it (conformance.targets.ScenarioTargets).
 
     A live run's `rate_limit` is shared by every scenario of the provider; a replay waits for nothing.
+    With `webhooks` (a live run receiving them) the scenario's deliveries are waited for and judged, and
+    recorded beside its cassette when it is recorded; a replay judges the recorded ones.
     """
     with connecting as connection:
         if connection.source is Source.REPLAY or rate_limit is None:
@@ -92,13 +100,57 @@ def run_scenario(
             timeout=timeout,
             rate_limit=rate_limit,
         )
+        spec = connection.provider.spec
+        hearing = webhooks if webhooks is not None and events.documents_events(spec) else None
+        mark = hearing.mark() if hearing is not None else (0, 0.0)
         run, completed, cut = _execute(workflows, scenario, target, cassette=connection.cassette)
+        received = None
+        if hearing is not None:
+            received = events.received(hearing, *mark, workflows, spec, run.client.exchanges)
         unplayed = connection.unplayed
     # After the block: a recording is on disk (or staged) only now.
     outcome = _outcome(run, completed, cassette=connection.cassette)
     outcome.unplayed = unplayed
     outcome.budget_cut = cut
+    _webhooks(outcome, workflows, connection, run, received, webhooks)
     return outcome
+
+
+def _webhooks(
+    outcome: ScenarioOutcome,
+    workflows: ProviderWorkflows,
+    connection: ScenarioConnection,
+    run: ScenarioRun,
+    received: deliveries.RecordedDeliveries | None,
+    webhooks: WebhookSession | None,
+) -> None:
+    """Record the scenario's deliveries beside its cassette (a recording), or read them (a replay); judge them."""
+    spec = connection.provider.spec
+    if not events.documents_events(spec):
+        return
+    path = deliveries.deliveries_path(connection.cassette) if connection.cassette is not None else None
+    timeout = webhooks.timeout if webhooks is not None else DEFAULT_WEBHOOK_TIMEOUT
+    if connection.source is Source.REPLAY:
+        received = deliveries.read(path) if path is not None else None
+        if received is not None:
+            timeout = float(received.metadata.get("timeout", timeout))
+    elif connection.cassette is not None and path is not None and store.readable(connection.cassette).is_file():
+        # Recorded with the cassette (which exists only when the scenario's recording succeeded).
+        written = received or deliveries.RecordedDeliveries(received=False)
+        written = replace(
+            written, metadata={"provider": outcome.provider, "scenario": outcome.scenario, "timeout": timeout}
+        )
+        signature = webhooks_of(spec).rules
+        headers = [signature.signature.header] if signature is not None and signature.signature is not None else []
+        deliveries.write(path, written, headers)
+    if received is None:
+        return
+    label = store.display_path(path, Path.cwd()) if path is not None else None
+    verdict = events.judge(
+        workflows, spec, received, run.client.exchanges, timeout=timeout, source=run.source, evidence=label
+    )
+    outcome.findings.extend(verdict.findings)
+    outcome.events = verdict.events
 
 
 def run_live(
@@ -108,6 +160,7 @@ def run_live(
     *,
     cassette: Path | None = None,
     recorded_against: str | None = None,
+    webhooks: WebhookSession | None = None,
 ) -> ScenarioOutcome:
     """Run against a live target; with `cassette`, record it there (scrubbed, replaced only on success)."""
     connection = ScenarioConnection(target.provider, target.base_url, target.credentials, target.source, cassette)
@@ -116,7 +169,9 @@ def run_live(
         if cassette is None
         else record_scenario(connection, WORKFLOW_SUITE, scenario.name, recorded_against=recorded_against)
     )
-    return run_scenario(workflows, scenario, connecting, timeout=target.timeout, rate_limit=target.rate_limit)
+    return run_scenario(
+        workflows, scenario, connecting, timeout=target.timeout, rate_limit=target.rate_limit, webhooks=webhooks
+    )
 
 
 def replay(

@@ -86,6 +86,8 @@ def workflow_stage(
                 if outcome.lifecycle is not None:
                     result.lifecycle[provider.name] = outcome.lifecycle
                     result.transitions[provider.name] = transition_probes(outcome.lifecycle)
+                if outcome.events is not None:
+                    result.events.setdefault(provider.name, set()).update(outcome.events)
                 if outcome.not_judged is not None:
                     not_judged.append({"scenario": outcome.scenario, "reason": outcome.not_judged})
             if not_judged:
@@ -161,7 +163,11 @@ def _run_provider(
             if budget.spent_out():
                 break  # the scenarios not started are named as not reached; what was created is torn down below
             connecting = targets.scenario(scenario.name)
-            outcomes.append(run_scenario(workflows, scenario, connecting, timeout=timeout, rate_limit=rate_limit))
+            outcomes.append(
+                run_scenario(
+                    workflows, scenario, connecting, timeout=timeout, rate_limit=rate_limit, webhooks=targets.webhooks
+                )
+            )
             if guard is not None and guard.tripped:
                 raise TargetUnreachable(
                     f"{provider.title} at {targets.base_url} failed at transport level {transport.TRIP_AFTER} times "

@@ -22,14 +22,14 @@ from conformance.workflows import WORKFLOW_SUITE
 from conformance.workflows.runner import ScenarioOutcome
 
 AREA = disk_cache.REPLAY_AREA
-_FORMAT = "workflow verdicts 3"
+_FORMAT = "workflow verdicts 4"
 
 
 def workflows_key(provider: Provider, cassette_dir: Path, settings: tuple[Any, ...]) -> str:
     folder = Path(cassette_dir) / provider.name / WORKFLOW_SUITE
     cassettes = [
         f"{path.name}={hashlib.sha256(path.read_bytes()).hexdigest()}"
-        for path in sorted(folder.glob("*.yaml"))
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.webhooks.json")])
         if path.is_file()
     ]
     spec = hashlib.sha256(provider.spec_path.read_bytes()).hexdigest()
@@ -69,6 +69,7 @@ def _entry(outcome: ScenarioOutcome) -> dict[str, Any]:
         "unplayed": outcome.unplayed,
         "exchanges": [exchange_entry(exchange) for exchange in outcome.exchanges],
         "lifecycle": outcome.lifecycle,
+        "events": None if outcome.events is None else list(outcome.events),
         "probed": sorted(outcome.probed),
         "budget_cut": outcome.budget_cut,  # a replay has no budget, but an entry keeps every field
     }
@@ -92,6 +93,7 @@ def _outcomes(entry: Any) -> list[ScenarioOutcome] | None:
                 unplayed=int(item["unplayed"]),
                 exchanges=[remembered_exchange(fields) for fields in item["exchanges"]],
                 lifecycle=_lifecycle(item["lifecycle"]),
+                events=None if item["events"] is None else tuple(str(name) for name in item["events"]),
                 probed={str(key) for key in item["probed"]},
                 budget_cut=bool(item["budget_cut"]),
             )

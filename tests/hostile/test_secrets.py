@@ -19,6 +19,7 @@ from tests.conftest import fake_credentials, invoice_reads
 from tests.hostile import servers
 from tests.hostile.conftest import assert_one_sentence, conformance, tree_bytes
 from tests.hostile.echo import EchoProxy
+from tests.webhooks.test_live_run import capture_endpoints, free_port
 
 MARKER = "CNRY"  # in every credential: any raw, URL-, JSON- or HTML-escaped trace of one contains it
 # Every credential of every registered provider, with characters each escaping changes.
@@ -47,11 +48,21 @@ def leaks(written: dict[str, bytes], secrets: list[str]) -> list[tuple[str, str]
 
 def test_canary_records_against_every_double_through_an_echoing_proxy(tmp_path: Path) -> None:
     env = {name: value for credentials in CANARY.values() for name, value in credentials.items()}
+    # The run receives the doubles' webhooks too (WooshPay's endpoint registered through its API, UseePay's URL
+    # given to its double): their signing secret and the credentials they echo in headers are secrets as well.
+    port = free_port()
+    hooks = f"http://127.0.0.1:{port}/hooks"
+    fast: dict[str, object] = {"webhook_time_scale": 0.000001}
+    options = {"wooshpay": fast, "useepay": {**fast, "webhook_url": hooks}}
     with ExitStack() as stack:
         elsewhere = stack.enter_context(servers.serving(servers.answers_ok))
         doubles = {
-            name: stack.enter_context(running_double(name, demo_data=True, credentials=CANARY[name])) for name in CANARY
+            name: stack.enter_context(
+                running_double(name, demo_data=True, credentials=CANARY[name], options=options.get(name))
+            )
+            for name in CANARY
         }
+        endpoints = capture_endpoints(doubles["wooshpay"])
         proxies = {name: EchoProxy(double, elsewhere.url) for name, double in doubles.items()}
         base_urls = [arg for name, d in doubles.items() for arg in ("--base-url", f"{name}={d.base_url}")]
         ran = conformance(
@@ -70,10 +81,17 @@ def test_canary_records_against_every_double_through_an_echoing_proxy(tmp_path: 
                 str(tmp_path / "cassettes"),
                 "--report-dir",
                 str(tmp_path / "reports"),
+                "--webhook-listen",
+                f"127.0.0.1:{port}",
+                "--webhook-public-url",
+                hooks,
+                "--webhook-timeout",
+                "5",
             ],
             env=env,
         )
         tokens = [token for token in doubles["lynkwell"].double.tokens]
+        delivered = {name: len(doubles[name].double.webhooks.sent) for name in ("wooshpay", "useepay")}  # type: ignore[union-attr]
     assert ran.code in (0, 1), ran.stderr[-3000:]
     assert all(p.requests > 50 for p in proxies.values()), {n: p.requests for n, p in proxies.items()}
     assert tokens, "the Lynkwell double issued no token"
@@ -81,12 +99,16 @@ def test_canary_records_against_every_double_through_an_echoing_proxy(tmp_path: 
     basic = base64.b64encode(
         f"{CANARY['wooshpay']['WOOSHPAY_API_KEY']}:{CANARY['wooshpay']['WOOSHPAY_API_SECRET']}".encode()
     ).decode()
-    secrets = [v for c in CANARY.values() for v in c.values()] + tokens + cookies + [basic]
+    signing = [e.secret for e in endpoints if e.secret]
+    assert signing, "the run registered no WooshPay endpoint"
+    assert all(delivered.values()), delivered
+    secrets = [v for c in CANARY.values() for v in c.values()] + tokens + cookies + [basic] + signing
 
     written = {**tree_bytes(tmp_path), "<stdout>": ran.stdout.encode(), "<stderr>": ran.stderr.encode()}
     cassettes = [name for name in written if name.startswith("cassettes/")]
     assert {n.split("/")[1] for n in cassettes} == set(CANARY)
     assert any("/workflows/" in n for n in cassettes)
+    assert [n for n in cassettes if n.endswith(".webhooks.json") and n.split("/")[1] == "useepay"]
     assert not [n for n in written if n.endswith((".recording", ".tmp"))]
     assert {"reports/findings.json", "reports/report.html", "reports/junit.xml"} <= set(written)
     assert leaks(written, secrets) == []

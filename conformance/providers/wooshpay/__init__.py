@@ -35,6 +35,8 @@ class WooshPay(Provider):
             return [("DELETE", invoice), ("POST", f"{invoice}/void")]
         if operation_id == "createSubscription" and isinstance(body, dict) and body.get("id"):
             return [("DELETE", f"/v1/subscriptions/{body['id']}")]  # cancelSubscription
+        if operation_id == "CreateWebhookEndpoint" and isinstance(body, dict) and body.get("id"):
+            return [("DELETE", f"/v1/webhook_endpoints/{body['id']}")]  # a run's endpoint goes with the run
         return []
 
     def tagged_listings(self) -> tuple[TaggedListing, ...]:
