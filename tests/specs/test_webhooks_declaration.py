@@ -52,8 +52,9 @@ def test_the_shipped_contracts_follow_the_shared_conventions() -> None:
     assert not use.rules.acknowledges(204)
     assert use.events["invoice.paid"].body(FORM) is not None
     assert {h.name for h in use.events["invoice.paid"].headers} == {"merchant_no", "api_version", "app_id", "sign"}
-    # No event on creation; one per state entered.
-    assert not list(use.emitted_by(created=True, previous=None, state="open", action="createInvoice", failed=False))
+    # Created open, ready to be paid: invoice.sent (an inferred reading); then one event per state entered.
+    created = list(use.emitted_by(created=True, previous=None, state="open", action="createInvoice", failed=False))
+    assert [(e.event, e.provenance.status) for e in created] == [("invoice.sent", "inferred")]
     assert [e.event for e in use.emitted_by(created=False, previous="open", state="paid", action="", failed=False)] == [
         "invoice.paid"
     ]
