@@ -29,8 +29,9 @@ from conformance.behaviour.making import Maker, is_reference
 from conformance.checks.invariants import Breach, echo
 from conformance.checks.json_values import MISSING, instant, number, value_at
 from conformance.checks.pagination import ListShape
+from conformance.checks.request_conformance import Constraint as Broken
 from conformance.core import pointers
-from conformance.core.kinds import Kind
+from conformance.core.kinds import Basis, Kind
 from conformance.scenarios import listing as paging
 from conformance.scenarios.client import Exchange
 from conformance.scenarios.scenario import Scenario, ScenarioAborted, ScenarioRun
@@ -395,7 +396,7 @@ def _above_maximum(run: ScenarioRun, listing: Listing, paged: Pagination, query:
                 "pagination",
                 Kind.NEGATIVE_DATA_ACCEPTED,
                 paged.grounds,
-                "",
+                "/query" + pointers.join(paged.size),  # a request constraint, named as the engine names it
                 f"a 4xx refusal: {paged.size} above the documented maximum {paged.maximum}",
                 f"HTTP {exchange.status}",
                 f"{listing.operation} accepted {paged.size}={above}, above the documented maximum of {paged.maximum}.",
@@ -469,24 +470,30 @@ def _bounded(run: ScenarioRun, found: Declarations, maker: Maker, constraint: Co
     broken = _past(constraint, body)
     if broken is None:
         return
-    exchange = run.attempt(write.operation, json=broken)
+    # A request body constraint is named as the engine names it (request_conformance): /body/<field>.
+    pointer = "/body" + pointers.join(constraint.field)
+    shown = "absent" if constraint.rule == "required" else show(broken[constraint.field])
+    grounds = constraint.grounds
+    # Its echoes (the invalid value stored and answered back) are this finding, not response defects.
+    sent = Broken(pointer, constraint.rule, constraint.name, shown, grounds.basis, grounds.inference)
+    exchange = run.attempt(write.operation, json=broken, invalid=[sent])
     _probed(run, write.operation, "constraint", constraint.name)
-    if _server_error(run, exchange, "constraint", constraint.grounds):
+    if _server_error(run, exchange, "constraint", grounds):
         return
     if exchange.ok:
-        shown = "absent" if constraint.rule == "required" else show(broken[constraint.field])
+        basis = "documented" if grounds.basis is Basis.DOCUMENTED else "inferred"
         run.report(
             exchange,
             _breach_as(
                 "constraint",
                 Kind.NEGATIVE_DATA_ACCEPTED,
-                constraint.grounds,
-                pointers.join(constraint.field),
+                grounds,
+                pointer,
                 f"a 4xx refusal: {constraint.field} must be "
                 + ("present" if constraint.rule == "required" else f"{_RULES[constraint.rule]} {constraint.bound}"),
                 f"HTTP {exchange.status} with {constraint.field} {shown}",
-                f"{write.operation} accepted a body with {constraint.field} {shown}, against its documented "
-                f"{constraint.name}.",
+                f"{write.operation} accepted a body that breaks {pointer} `{constraint.rule}` ({constraint.field} "
+                f"{shown}), against its {basis} {constraint.name}.",
             ),
         )
 

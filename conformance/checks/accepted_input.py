@@ -112,9 +112,16 @@ class TaintedObjects:
 
     def excused(self, body: Any, violation: Violation) -> bool:
         """Whether a violation in `body` is a value the server accepted from invalid input."""
-        if violation.kind not in ECHO_KINDS or not (self._echoes or self._current):
+        if violation.kind not in ECHO_KINDS:
             return False
-        raw = split(violation.instance_pointer or violation.pointer)
+        return self.echoed(body, violation.instance_pointer or violation.pointer)
+
+    def echoed(self, body: Any, pointer: str) -> bool:
+        """Whether the value at `pointer` (concrete indices) in `body` is one the server accepted from invalid
+        input: whatever judges it (the schema, a documented format) would judge the suite's own value."""
+        if not (self._echoes or self._current):
+            return False
+        raw = split(pointer)
         value = _at(body, raw)
         tokens = tuple("*" if t.isdigit() else t for t in raw)
         if any(echo.matches(tokens, value) for echo in self._current):

@@ -10,14 +10,16 @@ sequence so far.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from conformance.checks.accepted_input import TaintedObjects
 from conformance.checks.fast_schema import schema_violations
 from conformance.checks.invariants import Breach, InvoiceFacts, echo, invoice_breaches, timeline_changes, transition
 from conformance.checks.json_values import MISSING, value_at
 from conformance.checks.lifecycle import lifecycle_of, with_lifecycle
+from conformance.checks.request_conformance import Constraint
 from conformance.checks.response_schema import (
     NOT_JSON_CHECK,
     documented_statuses,
@@ -92,6 +94,8 @@ class ScenarioRun:
     _broken: dict[str, str] = field(default_factory=dict)
     _last_seen: dict[str, Any] = field(default_factory=dict)  # invoice id -> the invoice as last seen
     _pointers_reported: dict[int, set[str]] = field(default_factory=dict)  # step -> pointers with a finding
+    # The invalid values a probe sent on purpose and the server accepted: their echoes are not judged.
+    _tainted: TaintedObjects = field(default_factory=TaintedObjects)
 
     @property
     def facts(self) -> InvoiceFacts:
@@ -191,10 +195,13 @@ class ScenarioRun:
         query: Mapping[str, Any] | None = None,
         json: Any = None,
         form: bool = False,
+        invalid: Sequence[Constraint] = (),
     ) -> Exchange:
         """A step whose outcome the caller judges (the lifecycle and behaviour probes): judged on its own,
-        never aborting. `form`: the body form-encoded."""
-        return self._send(operation_id, path, query, json, judge_lifecycle=False, form=form)
+        never aborting. `form`: the body form-encoded. `invalid`: the constraints the body breaks on purpose;
+        accepted, the caller reports that, and the values echoed (in this answer and in later answers about
+        the objects it made or changed) are not judged as the server's defects."""
+        return self._send(operation_id, path, query, json, judge_lifecycle=False, form=form, invalid=invalid)
 
     # -- what must hold -------------------------------------------------------------------------
 
@@ -336,11 +343,15 @@ class ScenarioRun:
         *,
         judge_lifecycle: bool = True,
         form: bool = False,
+        invalid: Sequence[Constraint] = (),
     ) -> Exchange:
         exchange = self.client.call(operation_id, path=path, query=query, json_body=json, form_body=form)
+        if invalid and exchange.ok:
+            self._tainted.accept(list(invalid), json, dict(path) if path else None, exchange.body)
         self._judge_shape(exchange)
         if exchange.ok:
             self._judge_invoice(exchange, judge_lifecycle)
+        self._tainted.done()
         return exchange
 
     def _judge_shape(self, exchange: Exchange) -> None:
@@ -387,6 +398,8 @@ class ScenarioRun:
         if exchange.body is None:
             return
         for violation in schema_violations(self.spec, operation, exchange.status, exchange.body) or []:
+            if self._tainted.excused(exchange.body, violation):
+                continue  # a value a probe sent as invalid, echoed: the probe reports the acceptance
             self._add(
                 exchange,
                 violation.kind,
@@ -406,7 +419,8 @@ class ScenarioRun:
         if base is None or not isinstance(invoice, dict):
             return
         for breach in invoice_breaches(invoice, self.facts):
-            self.report(exchange, breach, base=base)
+            if not self._tainted.echoed(exchange.body, base + breach.pointer):
+                self.report(exchange, breach, base=base)
         invoice_id = invoice.get("id")
         if not isinstance(invoice_id, str):
             return

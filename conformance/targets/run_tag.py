@@ -4,8 +4,9 @@ listing, even an object the ledger never heard of (created in the instant betwee
 
 The tag is the transport's (conformance.http.transport `prepare`): the request the engine and the workflows
 judge is the one they wrote, so no check ever sees the key. It is added only where it cannot change what the
-request means: a body whose `metadata` is absent or an object without the key. A body that is not an object,
-or whose `metadata` is something else (a case generated as invalid), goes as it was written.
+request means: a body whose `metadata` is absent or an object without the key, or no body where none is
+required. A body that is not an object, or whose `metadata` is something else, or no body where one is
+required (cases generated as invalid) goes as it was written.
 """
 
 from __future__ import annotations
@@ -45,9 +46,17 @@ def _has_metadata(provider: Provider, operation: Operation) -> bool:
     return False
 
 
+def _body_required(provider: Provider, operation: Operation) -> bool:
+    body = provider.spec.resolve(operation.pointer).get("requestBody") or {}
+    if isinstance(body, dict) and "$ref" in body:
+        body = provider.spec.resolve(str(body["$ref"]).removeprefix("#"))
+    return isinstance(body, dict) and body.get("required") is True
+
+
 def tagger(provider: Provider, run_id: str) -> Callable[[requests.PreparedRequest], requests.PreparedRequest]:
     """The request as it goes on the wire: with the run's tag when it creates an object that has metadata."""
     creates = tagged_creates(provider)
+    required = frozenset(o for o in creates if _body_required(provider, provider.spec.operations[o]))
 
     def prepare(request: requests.PreparedRequest) -> requests.PreparedRequest:
         if request.method != "POST" or request.url is None or not creates:
@@ -59,6 +68,8 @@ def tagger(provider: Provider, run_id: str) -> Callable[[requests.PreparedReques
         raw = given.encode("utf-8") if isinstance(given, str) else given
         if raw is not None and not isinstance(raw, bytes):
             return request
+        if not (raw or b"").strip() and operation.operation_id in required:
+            return request  # an absent required body (a case generated as invalid): a tagged one would be valid
         content_type = str(request.headers.get("Content-Type") or "").lower()
         body = tagged_body(raw or b"", run_id, form=FORM in content_type)
         if body is None:

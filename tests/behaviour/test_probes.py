@@ -179,7 +179,9 @@ def test_a_required_field_not_enforced_is_negative_data_accepted_with_its_basis(
         findings = probe(running, "behaviour_constraints").findings
     assert behaviour(findings) == {("createProduct", "negative_data_accepted", "behaviour.constraint")}
     # createProduct's required list is printed by its page (no x-inferred): the finding rests on it.
-    assert [(f.pointer, f.basis, f.severity) for f in findings] == [("/name", Basis.DOCUMENTED, Severity.NON_BREAKING)]
+    assert [(f.pointer, f.basis, f.severity) for f in findings] == [
+        ("/body/name", Basis.DOCUMENTED, Severity.NON_BREAKING)
+    ]
 
 
 def test_a_recording_of_the_probes_replays_offline_and_is_re_judged(tmp_path: Path) -> None:

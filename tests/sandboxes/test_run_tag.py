@@ -8,6 +8,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,7 +16,7 @@ from conformance.engine.settings import Settings
 from conformance.engine.stage import run_one
 from conformance.providers import get_provider
 from conformance.targets import TargetOptions
-from conformance.targets.run_tag import TAG, tag_of, tagged_body, tagged_creates
+from conformance.targets.run_tag import TAG, tag_of, tagged_body, tagged_creates, tagger
 from conformance.workflows.stage import workflow_stage
 
 RUN = "run-0123456789ab"
@@ -94,3 +95,22 @@ def test_the_tag_changes_no_verdict_and_no_judged_request() -> None:
         assert {tag_of(body) for body in created} == {run_id or None}, "the double stored the tag it was sent"
         verdicts.append((_verdict(engine.findings), _verdict(workflows.findings)))
     assert verdicts[0] == verdicts[1]
+
+
+def _sent(provider: str, operation_id: str, body: bytes | None) -> bytes | None:
+    operation = get_provider(provider).spec.operations[operation_id]
+    headers = {"Content-Type": "application/json"} if body else {}
+    request = requests.Request("POST", "http://127.0.0.1" + operation.path, data=body, headers=headers).prepare()
+    sent = tagger(get_provider(provider), RUN)(request).body
+    return sent.encode() if isinstance(sent, str) else sent
+
+
+def test_no_body_where_one_is_required_goes_as_written_and_a_written_body_is_tagged() -> None:
+    """A body-less create whose body is required is a case generated as invalid: a tag would make it a valid
+    create (the server then accepts it and the run reports the acceptance of a request it never sent)."""
+    assert _sent("useepay", "createCustomer", None) is None
+    assert _sent("useepay", "createCustomer", b"  ") == b"  "
+    written = json.loads(_sent("useepay", "createCustomer", b'{"name": "n"}') or b"")
+    assert written == {"metadata": {TAG: RUN}, "name": "n"}
+    # Where the body is optional, an empty create is a valid one: it carries the tag like any other.
+    assert json.loads(_sent("wooshpay", "createCustomer", None) or b"") == {"metadata": {TAG: RUN}}
