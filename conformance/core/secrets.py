@@ -32,6 +32,9 @@ _TOKEN_RUN = re.compile(f"[{_TOKEN_CHARS}]{{{MIN_LENGTH},}}")
 _IS_TOKEN = re.compile(f"[{_TOKEN_CHARS}]+")
 _tokens: set[str] = set()
 _token_lengths: set[int] = set()
+# Spellings whose documented, public prefix (WooshPay's whsec_) stays in place of the whole: a schema may
+# judge the prefix (pattern ^whsec_), and a replay must judge the recording as the live run judged the answer.
+_kept: dict[str, str] = {}
 
 
 def _encodings(value: str) -> set[str]:
@@ -62,9 +65,10 @@ def spellings(values: Iterable[object]) -> set[str]:
     return {s for s in found if len(s) >= MIN_LENGTH and s != REDACTED}
 
 
-def register(values: Iterable[object], *, token: bool = False) -> None:
+def register(values: Iterable[object], *, token: bool = False, public_prefix: str = "") -> None:
     """Register secrets: credentials in every spelling; `token`s (bearer tokens, cookies: opaque
-    values the server made) raw, URL-, JSON- and HTML-escaped only."""
+    values the server made) raw, URL-, JSON- and HTML-escaped only. A spelling that starts with
+    `public_prefix` (a documented, non-secret prefix such as whsec_) is replaced by the prefix + REDACTED."""
     fresh = [str(v) for v in values if v is not None and str(v) not in _seen]
     if not fresh:
         return
@@ -75,6 +79,8 @@ def register(values: Iterable[object], *, token: bool = False) -> None:
     global _pattern
     with _lock:
         _seen.update(fresh)
+        if public_prefix:
+            _kept.update({s: public_prefix + REDACTED for s in new if s.startswith(public_prefix)})
         for spelling in new - {REDACTED}:
             if _IS_TOKEN.fullmatch(spelling):
                 _tokens.add(spelling)
@@ -129,14 +135,18 @@ def scrub(text: str, extra: Iterable[str] = ()) -> str:
         return text
     pattern = _compiled()
     if pattern is not None:
-        text = pattern.sub(REDACTED, text)
+        text = pattern.sub(_replacement, text)
     return _TOKEN_RUN.sub(_scrub_run, text) if _tokens else text
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return _kept.get(match.group(0), REDACTED)
 
 
 def _scrub_run(match: re.Match[str]) -> str:
     run = match.group(0)
     if run in _tokens:
-        return REDACTED
+        return _kept.get(run, REDACTED)
     # A token glued to a few other token characters, as an escape leaves it (`%22TOKEN`, `u0022TOKEN`):
     # windows of a registered length that start or end near the run's edges.
     hits: set[str] = set()
@@ -146,7 +156,7 @@ def _scrub_run(match: re.Match[str]) -> str:
             starts = {*range(min(GLUE, last) + 1), *range(max(0, last - GLUE), last + 1)}
             hits |= {run[i : i + n] for i in starts} & _tokens
     for hit in sorted(hits, key=len, reverse=True):
-        run = run.replace(hit, REDACTED)
+        run = run.replace(hit, _kept.get(hit, REDACTED))
     return run
 
 
@@ -158,6 +168,7 @@ def forget() -> None:
         _spellings.clear()
         _tokens.clear()
         _token_lengths.clear()
+        _kept.clear()
         _pattern = None
 
 

@@ -257,3 +257,26 @@ def test_exact_replay_under_other_generator_versions_exits_2(
     result, document = _replay("lynkwell", cassettes, tmp_path / "default")
     assert document is not None, result.output
     assert result.exit_code == 0
+
+
+def test_a_redacted_secret_is_judged_in_replay_as_it_was_live(tmp_path: Path) -> None:
+    """A created webhook endpoint's secret is redacted on disk, but not its documented whsec_ prefix, which
+    the spec's schema judges: the replay of the recording finds what the recording found."""
+    with running_double("wooshpay", seed=3, credentials=FAKE_CREDENTIALS["wooshpay"]) as double:
+        args = ["run", "--target", "record", "--provider", "wooshpay", "--base-url", f"wooshpay={double.base_url}"]
+        args += [*FAST, "--include-operation-id", "CreateWebhookEndpoint", "--cassette-dir", str(tmp_path / "c")]
+        recorded, recorded_doc = run_cli([*args, "--report-dir", str(tmp_path / "record")], env=double.credentials)
+    assert recorded_doc is not None, recorded.output
+    created = [i for i in _interactions(tmp_path / "c") if i["request"]["uri"].endswith("/v1/webhook_endpoints")]
+    assert created, "the recording made no webhook endpoint"
+    args = ["run", "--provider", "wooshpay", *FAST]
+    replayed, replayed_doc = run_cli(
+        [*args, "--cassette-dir", str(tmp_path / "c"), "--report-dir", str(tmp_path / "r")]
+    )
+    assert replayed_doc is not None, replayed.output
+    findings = lambda doc: sorted((f["fingerprint"], f["pointer"], f["count"]) for f in doc["findings"])  # noqa: E731
+    assert findings(replayed_doc) == findings(recorded_doc)
+
+
+def _interactions(cassettes: Path) -> list[dict]:
+    return [i for path in cassettes.rglob("*.yaml") for i in yaml.safe_load(path.read_text())["interactions"]]
