@@ -225,6 +225,7 @@ def _read(run: ScenarioRun, found: Declarations, write: Write, read: Read, writt
 def filters(run: ScenarioRun) -> None:
     """Each declared filter: two objects that differ in its field; the filtered list holds the one that
     matches and none of the others."""
+    run.judges_foreign_items = False  # a whole list holds others' objects: the probe judges its own
     found = _declared(run)
     maker = Maker(run, found)
     for listing in found.listings:
@@ -298,6 +299,7 @@ def pagination(run: ScenarioRun) -> None:
     """Each declared pagination: a walk at a small size lists the objects made exactly once, in the documented
     order; the first page sits at the documented base; the default size holds; above the maximum is refused
     or clamped as documented."""
+    run.judges_foreign_items = False  # a whole list holds others' objects: the probe judges its own
     found = _declared(run)
     maker = Maker(run, found)
     for listing in found.listings:

@@ -11,6 +11,8 @@ request is in (connect is bounded by its own timeout), so one attempt lasts at m
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import threading
 import time
@@ -285,6 +287,30 @@ def _learn_secrets(request: requests.PreparedRequest, response: requests.Respons
         tokens.extend(cookie_values(header))
     secrets.register(v for v in credentials if v and v != secrets.REDACTED)
     secrets.register((v for v in tokens if v and v != secrets.REDACTED), token=True)
+    for value in _answered_secrets(response):
+        prefix = re.match(r"[a-z]+_", value)  # a documented kind prefix (whsec_, pi_) is not the secret
+        secrets.register([value], token=True, public_prefix=prefix.group(0) if prefix else "")
+
+
+def _answered_secrets(response: requests.Response) -> list[str]:
+    """Values a JSON answer hands over as secrets (`secret`, `*_secret`: a webhook endpoint's signing secret,
+    Stripe's client_secret), at the top or in a `{"data": ...}` envelope: whichever process or double made them,
+    they are secrets of the run from the moment they are read."""
+    if "json" not in (response.headers.get("Content-Type") or "") or not response.content:
+        return []
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return []
+    found: list[str] = []
+    for level in (body, body.get("data") if isinstance(body, dict) else None):
+        if isinstance(level, dict):
+            found += [
+                v
+                for k, v in level.items()
+                if (k == "secret" or k.endswith("_secret")) and isinstance(v, str) and v and v != secrets.REDACTED
+            ]
+    return found
 
 
 def same_origin(a: str, b: str) -> bool:
