@@ -5,6 +5,7 @@ the double's after the run less its demo data."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,11 @@ from typing import Any
 from click.testing import CliRunner
 
 from conformance.cli.main import main
+from conformance.core.ledger import FILE_NAME, still_open
 from conformance.targets.double_server import running_double
 
+# The double's stores after the last run, for assertions about what it holds beyond statuses.
+seen: dict[str, dict[str, Any]] = {}
 OPEN = {"invoices": {"draft", "open"}, "subscriptions": {"active", "trialing", "past_due", "incomplete", "unpaid"}}
 
 
@@ -21,6 +25,7 @@ def _run_against_double(provider: str, operation: str, tmp_path: Path) -> dict[s
     with running_double(provider, demo_data=True) as running:
         double: Any = running.double
         demo = {store: set(getattr(double, store)) for store in OPEN}
+        seen.clear()
         result = CliRunner().invoke(
             main,
             [
@@ -40,6 +45,9 @@ def _run_against_double(provider: str, operation: str, tmp_path: Path) -> dict[s
             env=running.credentials,
         )
         assert result.exit_code in (0, 1), result.output
+        seen.update(
+            {store: {k: o for k, o in getattr(double, store).items() if k not in demo[store]} for store in OPEN}
+        )
         return {
             store: Counter(str(o.get("status")) for key, o in getattr(double, store).items() if key not in demo[store])
             for store in OPEN
@@ -51,6 +59,13 @@ def test_wooshpay_keeps_no_open_invoice_or_subscription_of_the_run(tmp_path: Pat
     assert sum(left["invoices"].values()) > 0, "the run created invoices (else the assertion below proves nothing)"
     assert not {s for s in left["invoices"] if s in OPEN["invoices"]}, left
     assert not {s for s in left["subscriptions"] if s in OPEN["subscriptions"]}, left
+    # A subscription's first invoice, made alongside it, is in the ledger (what `conformance cleanup` reads after
+    # an interrupted run) as an invoice to void, and written down as removed unless it was paid.
+    invoices = {s["latest_invoice"] for s in seen["subscriptions"].values() if s.get("latest_invoice")}
+    lines = [json.loads(line) for line in (tmp_path / FILE_NAME).read_text().splitlines()]
+    assert invoices <= {line["id"] for line in lines if line["operation"] == "createInvoice"}
+    still = {e.id for e in still_open(tmp_path / FILE_NAME, "wooshpay") if e.operation == "createInvoice"}
+    assert {i for i in invoices & still if seen["invoices"][i]["status"] != "paid"} == set()
 
 
 def test_useepay_keeps_no_active_subscription_of_the_run(tmp_path: Path) -> None:
