@@ -72,3 +72,27 @@ def test_useepay_keeps_no_active_subscription_of_the_run(tmp_path: Path) -> None
     left = _run_against_double("useepay", "createSubscription", tmp_path)
     assert sum(left["subscriptions"].values()) > 0, left
     assert set(left["subscriptions"]) <= {"cancelled"}, left
+
+
+def test_wooshpay_keeps_no_webhook_endpoint_of_the_run(tmp_path: Path) -> None:
+    with running_double("wooshpay", demo_data=True) as running:
+        double: Any = running.double
+        before = set(double.webhook_endpoints)
+        result = CliRunner().invoke(
+            main,
+            [
+                *("run", "--base-url", f"wooshpay={running.base_url}", "--provider", "wooshpay", "--no-audit"),
+                *("--no-workflows", "--include-operation-id", "CreateWebhookEndpoint", "--max-examples", "2"),
+                *("--report-dir", str(tmp_path)),
+            ],
+            env=running.credentials,
+        )
+        assert result.exit_code in (0, 1), result.output
+        made = {e["id"] for e in _created(tmp_path / FILE_NAME) if e["operation"] == "CreateWebhookEndpoint"}
+        assert made, "the run created endpoints (else the assertion below proves nothing)"
+        assert set(double.webhook_endpoints) == before  # each deleted; none registered before is touched
+        assert not {e.id for e in still_open(tmp_path / FILE_NAME, "wooshpay")} & made
+
+
+def _created(path: Path) -> list[dict[str, Any]]:
+    return [line for line in map(json.loads, path.read_text().splitlines()) if not line.get("removed")]

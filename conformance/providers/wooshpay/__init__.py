@@ -35,6 +35,9 @@ class WooshPay(Provider):
             return [("DELETE", invoice), ("POST", f"{invoice}/void")]
         if operation_id == "createSubscription" and isinstance(body, dict) and body.get("id"):
             return [("DELETE", f"/v1/subscriptions/{body['id']}")]  # cancelSubscription
+        if operation_id == "CreateWebhookEndpoint" and isinstance(body, dict) and body.get("id"):
+            # A registered endpoint keeps receiving the account's events: deleted (DeleteWebhookEndpoint).
+            return [("DELETE", f"/v1/webhook_endpoints/{body['id']}")]
         return []
 
     def made_alongside(self) -> tuple[MadeAlongside, ...]:
@@ -63,6 +66,8 @@ class WooshPay(Provider):
                     "listSubscriptions",
                     frozenset({"active", "trialing", "past_due", "incomplete", "unpaid", "paused"}),
                 ),
+                # An endpoint exists until deleted, enabled or not.
+                ("CreateWebhookEndpoint", "ListWebhookEndpoints", frozenset({"enabled", "disabled"})),
             )
         )
 
