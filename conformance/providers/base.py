@@ -119,19 +119,23 @@ class Provider(ABC):
         until one succeeds; empty where the API offers no way to delete or cancel it."""
         return []
 
+    # JSON pointer to the object a create answers in its body ("": the body itself; "/data" in an envelope).
+    created_object = ""
+
     def made_alongside(self) -> tuple[MadeAlongside, ...]:
         """Objects creates make besides the one they answer, which a teardown removes too (none by default)."""
         return ()
 
     def removals(self, operation_id: str, body: Any) -> list[tuple[str, Any]]:
         """What a successful `operation_id` answering `body` made, as (the create whose cleanup_steps remove it,
-        the object) pairs, in the order a teardown removes them: the answered object first (a subscription is
+        the object, out of its envelope) pairs, in the order a teardown removes them: the answered object first (a subscription is
         cancelled before its invoice is voided), then what it made alongside."""
-        made: list[tuple[str, Any]] = [(operation_id, body)]
+        answered = value_at(body, self.created_object) if self.created_object else body
+        made: list[tuple[str, Any]] = [(operation_id, answered if isinstance(answered, dict) else body)]
         for alongside in self.made_alongside():
             if alongside.by != operation_id:
                 continue
-            found = value_at(body, alongside.at)
+            found = value_at(made[0][1], alongside.at)
             object_id = found.get("id") if isinstance(found, dict) else found
             if isinstance(object_id, str) and object_id:
                 made.append((alongside.removed_as, {"id": object_id}))

@@ -10,10 +10,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import requests
 from click.testing import CliRunner
 
 from conformance.cli.main import main
 from conformance.core.ledger import FILE_NAME, still_open
+from conformance.providers import get_provider
 from conformance.targets.double_server import running_double
 
 # The double's stores after the last run, for assertions about what it holds beyond statuses.
@@ -96,3 +98,33 @@ def test_wooshpay_keeps_no_webhook_endpoint_of_the_run(tmp_path: Path) -> None:
 
 def _created(path: Path) -> list[dict[str, Any]]:
     return [line for line in map(json.loads, path.read_text().splitlines()) if not line.get("removed")]
+
+
+def test_lynkwell_archives_the_drivers_of_the_run_and_no_other(tmp_path: Path) -> None:
+    # Lynkwell answers in {"data": ...} envelopes: the ledger and the teardown read the id inside.
+    with running_double("lynkwell", demo_data=True) as running:
+        double: Any = running.double
+        provider = get_provider("lynkwell")
+        mine = {"name": {"first": "Ada", "last": "Kept"}}  # made before the run: not the run's to archive
+        url = f"{running.base_url}/identity/v1/drivers"
+        auth = provider.auth(running.credentials, running.base_url)
+        assert requests.post(url, json=mine, auth=auth, timeout=10).ok
+        demo = {key: dict(driver) for key, driver in double.drivers.items()}
+        result = CliRunner().invoke(
+            main,
+            [
+                *("run", "--base-url", f"lynkwell={running.base_url}", "--provider", "lynkwell", "--no-audit"),
+                *("--no-workflows", "--include-operation-id", "createDriver", "--max-examples", "3"),
+                *("--report-dir", str(tmp_path)),
+            ],
+            env=running.credentials,
+        )
+        assert result.exit_code in (0, 1), result.output
+        made = {key: driver for key, driver in double.drivers.items() if key not in demo}
+        assert made, "the run created drivers (else the assertions below prove nothing)"
+        assert {key for key, driver in made.items() if driver["name"] is not None} == set(), "each archived"
+        assert demo
+        assert {key: dict(double.drivers[key]) for key in demo} == demo, "none it did not create is touched"
+        written = {e["id"] for e in _created(tmp_path / FILE_NAME) if e["operation"] == "createDriver"}
+        assert written == set(made)
+        assert not {e.id for e in still_open(tmp_path / FILE_NAME, "lynkwell")} & set(made)
