@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, quote_plus
 
+from conformance.checks.json_values import value_at
 from conformance.checks.lifecycle import lifecycle_of
 from conformance.core import secrets
 from conformance.core.errors import UsageError
@@ -52,6 +53,16 @@ class TaggedListing:
     after: str | None = None  # cursor parameter: the next page starts after this id
     page: str | None = None  # 0-based page number, for lists without cursors
     open: frozenset[str] = frozenset()  # statuses (at /status) that still need removing
+
+
+@dataclass(frozen=True)
+class MadeAlongside:
+    """An object a create makes on the server besides the one it answers (a subscription's first invoice),
+    which a teardown must remove too: the create's answer names it, nothing the run sent does."""
+
+    by: str  # the create operation
+    at: str  # JSON pointer in its answer to the object's id (or to the object, when expanded)
+    removed_as: str  # the create operation whose cleanup_steps remove such an object
 
 
 class Provider(ABC):
@@ -107,6 +118,38 @@ class Provider(ABC):
         """Requests that undo what a successful `operation_id` created in a live sandbox, tried in order
         until one succeeds; empty where the API offers no way to delete or cancel it."""
         return []
+
+    # JSON pointer to the object a create answers in its body ("": the body itself; "/data" in an envelope).
+    created_object = ""
+
+    def made_alongside(self) -> tuple[MadeAlongside, ...]:
+        """Objects creates make besides the one they answer, which a teardown removes too (none by default)."""
+        return ()
+
+    def removals(self, operation_id: str, body: Any) -> list[tuple[str, Any]]:
+        """What a successful `operation_id` answering `body` made, as (the create whose cleanup_steps remove it,
+        the object, out of its envelope) pairs, in the order a teardown removes them: the answered object first (a subscription is
+        cancelled before its invoice is voided), then what it made alongside."""
+        answered = value_at(body, self.created_object) if self.created_object else body
+        made: list[tuple[str, Any]] = [(operation_id, answered if isinstance(answered, dict) else body)]
+        for alongside in self.made_alongside():
+            if alongside.by != operation_id:
+                continue
+            found = value_at(made[0][1], alongside.at)
+            object_id = found.get("id") if isinstance(found, dict) else found
+            if isinstance(object_id, str) and object_id:
+                made.append((alongside.removed_as, {"id": object_id}))
+        return made
+
+    def most_teardown_requests(self, operation_id: str) -> int:
+        """The most requests removing what one successful `operation_id` made takes (before its answer is known)."""
+        placeholder = {"id": "_"}
+        steps = len(self.cleanup_steps(operation_id, placeholder))
+        return steps + sum(
+            len(self.cleanup_steps(alongside.removed_as, placeholder))
+            for alongside in self.made_alongside()
+            if alongside.by == operation_id
+        )
 
     def tagged_listings(self) -> tuple[TaggedListing, ...]:
         """Lists where the objects a run created carry its tag (none where the API has no metadata)."""

@@ -22,12 +22,13 @@ from conformance.targets import run_tag
 def clean_up(
     provider: Provider, base_url: str, auth: ProviderAuth, created: Iterable[tuple[str, Any]], timeout: float = 10
 ) -> tuple[int, int]:
-    """(cleaned, left behind) for the objects `created` ((operationId, response body) pairs)."""
+    """(cleaned, left behind) for the objects `created` ((operationId, response body) pairs) and what each
+    create made alongside (Provider.removals)."""
     cleaned = left = 0
     # Teardown is never refused by a budget: it spends the reserve kept for it (conformance.http.budget).
     with OriginBoundSession() as session, budget.teardown():
         session.auth = auth
-        for operation_id, body in created:
+        for operation_id, body in (made for pair in created for made in provider.removals(*pair)):
             steps = provider.cleanup_steps(operation_id, body)
             if not steps:
                 continue
@@ -80,7 +81,8 @@ def find_tagged(
             operation = provider.spec.operations.get(listing.operation)
             if operation is None:
                 continue
-            problem = _walk(session, base_url.rstrip("/") + operation.path, listing, run_id, found, timeout)
+            url = base_url.rstrip("/") + operation.path
+            problem = _walk(session, provider, url, listing, run_id, found, timeout)
             if problem:
                 problems.append(f"{listing.operation} {problem}, so objects it lists later were not looked at")
     return found, problems
@@ -88,6 +90,7 @@ def find_tagged(
 
 def _walk(
     session: requests.Session,
+    provider: Provider,
     url: str,
     listing: TaggedListing,
     run_id: str | None,
@@ -113,7 +116,11 @@ def _walk(
         for item in listed:
             tag = run_tag.tag_of(item)
             if tag and (run_id is None or tag == run_id) and item.get("status") in listing.open:
-                found.append(Tagged(listing.created_by, str(item.get("id")), tag))
+                # What it made alongside carries no tag of its own (a subscription's invoice): found through it.
+                found += [
+                    Tagged(made_by, str(made.get("id")), tag)
+                    for made_by, made in provider.removals(listing.created_by, item)
+                ]
         if not listed or value_at(body, listing.has_more) is not True:
             return ""
         if listing.after:

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.cli.main import main
 from conformance.providers import get_provider
 from conformance.targets.cleanup import find_tagged
 from conformance.targets.double_server import running_double
@@ -85,3 +87,35 @@ def test_useepay_subscriptions_are_found_by_their_tag_across_numbered_pages(
         found, problems = find_tagged(provider, running.base_url, provider.auth(running.credentials, running.base_url))
     assert problems == []
     assert {t.id for t in found if t.operation == "createSubscription"} == expected
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(made=objects)
+def test_wooshpay_webhook_endpoints_of_a_run_are_deleted_by_cleanup(
+    made: list[tuple[str | None, bool]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    wanted = RUNS[0]
+    with running_double("wooshpay", demo_data=True) as running:
+        double: Any = running.double
+        auth = (running.credentials["WOOSHPAY_API_KEY"], "")
+        kept = set(double.webhook_endpoints)
+        for run_id, disabled in made:
+            form = {"url": "https://example.com/hook", "enabled_events[0]": "*"}
+            form.update({f"metadata[{TAG}]": run_id} if run_id else {})
+            endpoint = requests.post(f"{running.base_url}/v1/webhook_endpoints", data=form, auth=auth, timeout=10)
+            endpoint_id = endpoint.json()["id"]
+            if disabled:  # still registered: removed all the same
+                url = f"{running.base_url}/v1/webhook_endpoints/{endpoint_id}"
+                requests.post(url, data={"disabled": "true"}, auth=auth, timeout=10)
+            if run_id != wanted:
+                kept.add(endpoint_id)
+        result = CliRunner().invoke(
+            main,
+            [
+                *("cleanup", "--provider", "wooshpay", "--base-url", f"wooshpay={running.base_url}"),
+                *("--run-id", wanted, "--report-dir", str(tmp_path_factory.mktemp("no-ledger"))),
+            ],
+            env=running.credentials,
+        )
+        assert result.exit_code == 0, result.output
+        assert set(double.webhook_endpoints) == kept  # the run's deleted; untagged and another run's left

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -96,6 +97,16 @@ class Lynkwell(Provider):
         CredentialVar("LYNKWELL_CLIENT_ID", "conformance-client"),
         CredentialVar("LYNKWELL_CLIENT_SECRET", "conformance-secret"),
     )
+
+    # Every answer is a {"data": ...} envelope: a create's object (its id) is inside it.
+    created_object = "/data"
+
+    def cleanup_steps(self, operation_id: str, body: Any) -> list[tuple[str, str]]:
+        # Archiving a driver removes its PII, the only removal the pages document (Archive a driver,
+        # https://docs.lynkwell.com/api/identity/Driver); payment profiles and subscriptions have none documented.
+        if operation_id == "createDriver" and isinstance(body, dict) and body.get("id"):
+            return [("PATCH", f"/identity/v1/drivers/{body['id']}/archive")]
+        return []
 
     def token_url(self, base_url: str, env: Mapping[str, str] | None = None) -> str:
         """LYNKWELL_TOKEN_URL, else the documented Auth0 URL for Lynkwell's own hosts, else BASE/oauth/token.

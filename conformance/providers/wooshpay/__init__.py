@@ -8,7 +8,7 @@ import requests
 
 from conformance.core import secrets as conformance_secrets
 from conformance.http.auth import ProviderAuth
-from conformance.providers.base import Credentials, CredentialVar, Provider, TaggedListing
+from conformance.providers.base import Credentials, CredentialVar, MadeAlongside, Provider, TaggedListing
 
 
 class BasicAuth(ProviderAuth):
@@ -36,8 +36,15 @@ class WooshPay(Provider):
         if operation_id == "createSubscription" and isinstance(body, dict) and body.get("id"):
             return [("DELETE", f"/v1/subscriptions/{body['id']}")]  # cancelSubscription
         if operation_id == "CreateWebhookEndpoint" and isinstance(body, dict) and body.get("id"):
-            return [("DELETE", f"/v1/webhook_endpoints/{body['id']}")]  # a run's endpoint goes with the run
+            # A registered endpoint keeps receiving the account's events: deleted (DeleteWebhookEndpoint).
+            return [("DELETE", f"/v1/webhook_endpoints/{body['id']}")]
         return []
+
+    def made_alongside(self) -> tuple[MadeAlongside, ...]:
+        # A subscription is billed at once: its first invoice is finalized (open until paid) and named by the
+        # answer's latest_invoice. Cancelling the subscription leaves that invoice open (Stripe: cancellation
+        # stops automatic collection, it voids nothing), so the teardown voids it as an invoice of its own.
+        return (MadeAlongside("createSubscription", "/latest_invoice", "createInvoice"),)
 
     def tagged_listings(self) -> tuple[TaggedListing, ...]:
         # Stripe lists: {data, has_more}, limit 1..100, starting_after the last id (docs.wooshpay.com/api-190580551).
@@ -59,6 +66,8 @@ class WooshPay(Provider):
                     "listSubscriptions",
                     frozenset({"active", "trialing", "past_due", "incomplete", "unpaid", "paused"}),
                 ),
+                # An endpoint exists until deleted, enabled or not.
+                ("CreateWebhookEndpoint", "ListWebhookEndpoints", frozenset({"enabled", "disabled"})),
             )
         )
 
