@@ -26,6 +26,7 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qs
 
+from conformance.checks.json_values import MISSING, value_at
 from conformance.core import pointers, secrets
 from conformance.core.deliveries import Delivery
 from conformance.core.kinds import Basis, Kind, Severity
@@ -89,15 +90,8 @@ class ReadEvent:
 
 
 def _at(document: Any, pointer: str) -> Any:
-    node = document
-    for token in pointers.split(pointer):
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
+    found = value_at(document, pointer)
+    return None if found is MISSING else found
 
 
 def decode(contract: WebhookContract, delivery: Delivery) -> Any:
