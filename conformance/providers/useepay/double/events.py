@@ -7,7 +7,7 @@ content type by API version (JSON for 2026-04, the double's default; form-urlenc
 older versions), the headers merchant_no, api_version, app_id and sign, "return HTTP 200 or we retry" and
 the schedule (1 s, 5 s, 10 s, 30 s, 1 min, then every further minute up to 2 h). Inferred (the page does not
 print the string to sign): `sign` is base64 of an RSA PKCS#1 v1.5 SHA-256 signature of the raw body with
-UseePay's private key; the double makes a key pair per instance and publishes the public key PEM.
+UseePay's private key; the double makes a key pair (one per process) and publishes the public key PEM.
 """
 
 from __future__ import annotations
@@ -58,13 +58,9 @@ class UseePayEvents(EventScheme):
 
     @property
     def private_key(self) -> rsa.RSAPrivateKey:
-        with self._key_lock:  # made on first use: a double that sends nothing pays nothing
+        with self._key_lock:
             if self._key is None:
-                self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                pem = self._key.private_bytes(
-                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-                ).decode()
-                secret_registry.register([pem, *pem.splitlines()[1:-1]])
+                self._key = _process_key()
             return self._key
 
     @property
@@ -110,3 +106,22 @@ class UseePayEvents(EventScheme):
     def check_faults(self, on: Callable[[str], bool]) -> None:
         if on("timestamp_stale"):
             raise UsageError("UseePay signs no timestamp, so timestamp_stale cannot apply; it is WooshPay's.")
+
+
+_KEY: list[rsa.RSAPrivateKey] = []
+_KEY_LOCK = threading.Lock()
+
+
+def _process_key() -> rsa.RSAPrivateKey:
+    """One key pair per process, made on first use: a double that sends nothing pays nothing, and a process
+    that starts many doubles (a test session, a sandbox run's scenarios) neither generates an RSA key for each
+    nor grows the secret registry (and the scrub's pattern) by one private key per double."""
+    with _KEY_LOCK:
+        if not _KEY:
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode()
+            secret_registry.register([pem, *pem.splitlines()[1:-1]])
+            _KEY.append(key)
+        return _KEY[0]
