@@ -17,18 +17,16 @@ from referencing.exceptions import Unresolvable
 from conformance.checks.invariants import InvoiceFacts
 from conformance.checks.invariants import Lifecycle as LifecycleFacts
 from conformance.core.errors import UsageError
-from conformance.core.kinds import Basis
 from conformance.spec.specs import Spec
+from conformance.spec.webhooks import Grounds
 
 EXTENSION = "x-lifecycle"
 PROVENANCE_KINDS = ("documented", "inferred")
 
 
 @dataclass(frozen=True)
-class RuleProvenance:
-    status: str  # documented | inferred
-    url: str
-    reason: str
+class RuleProvenance(Grounds):
+    """A lifecycle rule's grounds (status, url, reason; its basis and inference), and how a finding cites them."""
 
     def describe(self) -> str:
         """One clause for a finding: where the rule comes from."""
@@ -38,15 +36,6 @@ class RuleProvenance:
 
     def to_json(self) -> dict[str, str]:
         return {"status": self.status, "url": self.url, "reason": self.reason}
-
-    @property
-    def basis(self) -> Basis:
-        """What a finding against this rule rests on: the gate makes an inferred rule's breach non_breaking."""
-        return Basis.INFERRED if self.status == "inferred" else Basis.DOCUMENTED
-
-    @property
-    def inference(self) -> str:
-        return " ".join(self.reason.split()) if self.status == "inferred" else ""
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,9 @@ class ProviderDouble(ABC):
         scheme = self.event_scheme()
         if scheme is None:
             if "webhook_url" in self.options:
-                raise UsageError(f"the {self.provider} double sends no events (none are documented); drop webhook_url.")
+                raise UsageError(
+                    f"the {self.provider} double sends no events (none are documented); drop the webhook URL (--webhook-url, or the webhook_url option)."
+                )
             return None
         outbox = Outbox(
             scheme,
